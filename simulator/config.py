@@ -1,0 +1,171 @@
+"""Harness configuration: what the vendor declares and the test data the CSMS must hold.
+
+Loaded from a YAML file (documented in docs/configuration.md); every key has a default, so
+an empty file or no file at all is a valid configuration. Unknown keys and wrong types are
+rejected with the file, line and key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from simulator.yamlsource import YamlSourceError, load_yaml_file, schema_errors
+
+_POSITIVE = {"type": "number", "exclusiveMinimum": 0}
+_ID_TAG = {"type": "string", "minLength": 1, "maxLength": 20, "description": "OCPP IdToken: 1-20 characters"}
+
+CONFIG_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "sut": {
+            "type": "object",
+            "additionalProperties": False,
+            "description": "the CSMS under test, as it appears in the report",
+            "properties": {
+                "vendor": {"type": "string"},
+                "product": {"type": "string"},
+                "software_version": {"type": "string"},
+            },
+        },
+        "charge_point": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "id": {"type": "string", "pattern": "^[^/?#\\s]+$", "description": "the last URL path segment"},
+                "vendor": {"type": "string", "minLength": 1, "maxLength": 20},
+                "model": {"type": "string", "minLength": 1, "maxLength": 20},
+                "serial_number": {"type": "string", "maxLength": 25},
+                "firmware_version": {"type": "string", "maxLength": 50},
+                "connectors": {"type": "integer", "minimum": 1, "maximum": 32},
+                "connector_id": {"type": "integer", "minimum": 1},
+                "meter_start_wh": {"type": "integer", "minimum": 0},
+            },
+        },
+        "id_tags": {
+            "type": "object",
+            "additionalProperties": False,
+            "description": "idTags the CSMS must know: valid, invalid (unknown), expired, blocked, parent",
+            "properties": {k: _ID_TAG for k in ("valid", "invalid", "expired", "blocked", "parent")},
+        },
+        "limits": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "response_timeout": {**_POSITIVE, "description": "seconds; OCPP response timeout (lab default 35)"},
+                "authorize_response_time": {**_POSITIVE, "description": "seconds; Authorize response time (lab default 3)"},
+            },
+        },
+        "waits": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "heartbeat_max": {**_POSITIVE, "description": "seconds; cap on waiting the CSMS's heartbeat interval"},
+                "operator": {**_POSITIVE, "description": "seconds to wait for a CSMS request after an operator action"},
+                "case_deadline": {**_POSITIVE, "description": "seconds; hard limit for one case"},
+            },
+        },
+        "bundled_csms": {
+            "type": "object",
+            "additionalProperties": False,
+            "description": "settings for the reference CSMS the harness starts when no --csms is given",
+            "properties": {"heartbeat_interval": {"type": "integer", "minimum": 1}},
+        },
+    },
+}
+
+
+@dataclass(frozen=True)
+class SutInfo:
+    vendor: str = "Unknown vendor"
+    product: str = "CSMS under test"
+    software_version: str = "unknown"
+
+
+@dataclass(frozen=True)
+class ChargePointConfig:
+    id: str = "CP_1"
+    vendor: str = "PretestVendor"
+    model: str = "VirtualCP-16"
+    serial_number: str = "VCP-0001"
+    firmware_version: str = "1.0.0"
+    connectors: int = 2
+    connector_id: int = 1
+    meter_start_wh: int = 1000
+
+
+@dataclass(frozen=True)
+class IdTags:
+    valid: str = "TAG-VALID-0001"
+    invalid: str = "TAG-UNKNOWN-01"
+    expired: str = "TAG-EXPIRED-01"
+    blocked: str = "TAG-BLOCKED-01"
+    parent: str = "TAG-PARENT-001"
+
+
+@dataclass(frozen=True)
+class Limits:
+    response_timeout: float = 35.0
+    authorize_response_time: float = 3.0
+
+
+@dataclass(frozen=True)
+class Waits:
+    heartbeat_max: float = 60.0
+    operator: float = 60.0
+    case_deadline: float = 300.0
+
+
+@dataclass(frozen=True)
+class BundledCsms:
+    heartbeat_interval: int = 2
+
+
+@dataclass(frozen=True)
+class HarnessConfig:
+    sut: SutInfo = field(default_factory=SutInfo)
+    charge_point: ChargePointConfig = field(default_factory=ChargePointConfig)
+    id_tags: IdTags = field(default_factory=IdTags)
+    limits: Limits = field(default_factory=Limits)
+    waits: Waits = field(default_factory=Waits)
+    bundled_csms: BundledCsms = field(default_factory=BundledCsms)
+    source: str = "(defaults)"
+
+    def with_overrides(self, **sections: dict[str, Any]) -> HarnessConfig:
+        """A copy with some fields of some sections replaced, e.g. limits={"response_timeout": 5}."""
+        changes = {name: replace(getattr(self, name), **values) for name, values in sections.items()}
+        return replace(self, **changes)
+
+
+_SECTIONS: dict[str, type] = {
+    "sut": SutInfo,
+    "charge_point": ChargePointConfig,
+    "id_tags": IdTags,
+    "limits": Limits,
+    "waits": Waits,
+    "bundled_csms": BundledCsms,
+}
+
+
+def load_config(path: Path | None) -> HarnessConfig:
+    """Load a configuration file; ``None`` gives the defaults. Raises YamlSourceError."""
+    if path is None:
+        return HarnessConfig()
+    document = load_yaml_file(path)
+    data = document.data if document.data is not None else {}
+    errors = schema_errors(document, CONFIG_SCHEMA) if isinstance(data, dict) else []
+    if not isinstance(data, dict):
+        raise YamlSourceError(str(path), 1, "a configuration file must be a mapping of sections")
+    if errors:
+        raise errors[0]
+    sections = {name: cls(**data.get(name, {})) for name, cls in _SECTIONS.items()}
+    config = HarnessConfig(**sections, source=str(path))
+    cp = config.charge_point
+    if cp.connector_id > cp.connectors:
+        raise document.error(
+            ["charge_point", "connector_id"],
+            f"charge_point.connector_id {cp.connector_id} exceeds charge_point.connectors {cp.connectors}",
+        )
+    return config

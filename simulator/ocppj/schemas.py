@@ -1,0 +1,123 @@
+"""Validation against the official OCA OCPP 1.6 JSON schemas.
+
+The schemas are the unmodified files the ``ocpp`` package ships (``ocpp/v16/schemas``):
+``<Action>.json`` for a request, ``<Action>Response.json`` for its answer. Each is
+compiled once. Violations are returned as data, never raised.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from jsonschema import Draft4Validator, FormatChecker
+from jsonschema.exceptions import ValidationError
+
+from simulator.ocppj.errors import ErrorCode
+
+_SCHEMA_PACKAGE = "ocpp"
+_SCHEMA_DIR = ("v16", "schemas")
+
+# RFC 3339 date-time, as OCPP 1.6 §2.1 (dateTime) requires; timezone designator mandatory.
+_DATE_TIME = re.compile(
+    r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$"
+)
+
+# Which OCPP-J error code fits a failed JSON-schema keyword (OCPP-J 1.6 §4.2.3).
+_KEYWORD_ERROR_CODE: dict[str, ErrorCode] = {
+    "required": ErrorCode.OCCURENCE_CONSTRAINT_VIOLATION,
+    "type": ErrorCode.TYPE_CONSTRAINT_VIOLATION,
+    "additionalProperties": ErrorCode.FORMATION_VIOLATION,
+    "maxItems": ErrorCode.OCCURENCE_CONSTRAINT_VIOLATION,
+    "minItems": ErrorCode.OCCURENCE_CONSTRAINT_VIOLATION,
+}
+
+
+@dataclass(frozen=True)
+class SchemaViolation:
+    """One rule of an OCA schema that a payload breaks."""
+
+    schema: str  # e.g. "BootNotificationResponse"
+    path: str  # JSON path of the offending value, e.g. "idTagInfo.status"; "" = the payload
+    keyword: str  # the JSON-schema rule, e.g. "enum", "required", "maxLength"
+    message: str
+
+    @property
+    def error_code(self) -> ErrorCode:
+        return _KEYWORD_ERROR_CODE.get(self.keyword, ErrorCode.PROPERTY_CONSTRAINT_VIOLATION)
+
+    def describe(self) -> str:
+        where = self.path or "(payload)"
+        return f"{self.schema}: {where}: {self.message} [rule: {self.keyword}]"
+
+    def to_dict(self) -> dict[str, str]:
+        return {
+            "schema": self.schema,
+            "path": self.path,
+            "keyword": self.keyword,
+            "message": self.message,
+        }
+
+
+_format_checker = FormatChecker()
+
+
+@_format_checker.checks("date-time", raises=ValueError)
+def _is_date_time(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    if not _DATE_TIME.match(value):
+        return False
+    datetime.fromisoformat(value.replace("z", "Z"))  # raises ValueError on 2024-02-30 etc.
+    return True
+
+
+def _schema_dir() -> Any:
+    return resources.files(_SCHEMA_PACKAGE).joinpath(*_SCHEMA_DIR)
+
+
+@cache
+def known_actions() -> frozenset[str]:
+    """Every OCPP 1.6 action the OCA schema set defines (core, profiles and security)."""
+    names = {entry.name for entry in _schema_dir().iterdir() if entry.name.endswith(".json")}
+    return frozenset(
+        name.removesuffix(".json")
+        for name in names
+        if not name.endswith("Response.json") and f"{name[:-5]}Response.json" in names
+    )
+
+
+@cache
+def _validator(schema_name: str) -> Draft4Validator:
+    text = _schema_dir().joinpath(f"{schema_name}.json").read_text(encoding="utf-8")
+    schema = json.loads(text)
+    Draft4Validator.check_schema(schema)
+    return Draft4Validator(schema, format_checker=_format_checker)
+
+
+def schema_name(action: str, response: bool) -> str:
+    return f"{action}Response" if response else action
+
+
+def validate_payload(action: str, payload: Any, *, response: bool) -> list[SchemaViolation]:
+    """Validate a request (``response=False``) or a response payload of ``action``.
+
+    An action with no OCA schema is reported as a violation of its own.
+    """
+    name = schema_name(action, response)
+    if action not in known_actions():
+        return [SchemaViolation(name, "", "action", f"unknown OCPP 1.6 action {action!r}")]
+    errors = sorted(_validator(name).iter_errors(payload), key=lambda e: list(e.absolute_path))
+    return [_violation(name, error) for error in errors]
+
+
+def _violation(name: str, error: ValidationError) -> SchemaViolation:
+    path = ".".join(
+        f"[{part}]" if isinstance(part, int) else str(part) for part in error.absolute_path
+    ).replace(".[", "[")
+    return SchemaViolation(name, path, str(error.validator), error.message)
