@@ -14,7 +14,12 @@ from typing import Any
 from simulator.yamlsource import YamlSourceError, load_yaml_file, schema_errors
 
 _POSITIVE = {"type": "number", "exclusiveMinimum": 0}
-_ID_TAG = {"type": "string", "minLength": 1, "maxLength": 20, "description": "OCPP IdToken: 1-20 characters"}
+_ID_TAG = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": 20,
+    "description": "OCPP IdToken: 1-20 characters",
+}
 
 CONFIG_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -34,7 +39,11 @@ CONFIG_SCHEMA: dict[str, Any] = {
             "type": "object",
             "additionalProperties": False,
             "properties": {
-                "id": {"type": "string", "pattern": "^[^/?#\\s]+$", "description": "the last URL path segment"},
+                "id": {
+                    "type": "string",
+                    "pattern": "^[^/?#\\s]+$",
+                    "description": "the last URL path segment",
+                },
                 "vendor": {"type": "string", "minLength": 1, "maxLength": 20},
                 "model": {"type": "string", "minLength": 1, "maxLength": 20},
                 "serial_number": {"type": "string", "maxLength": 25},
@@ -48,22 +57,36 @@ CONFIG_SCHEMA: dict[str, Any] = {
             "type": "object",
             "additionalProperties": False,
             "description": "idTags the CSMS must know: valid, invalid (unknown), expired, blocked, parent",
-            "properties": {k: _ID_TAG for k in ("valid", "invalid", "expired", "blocked", "parent")},
+            "properties": {
+                k: _ID_TAG for k in ("valid", "invalid", "expired", "blocked", "parent")
+            },
         },
         "limits": {
             "type": "object",
             "additionalProperties": False,
             "properties": {
-                "response_timeout": {**_POSITIVE, "description": "seconds; OCPP response timeout (lab default 35)"},
-                "authorize_response_time": {**_POSITIVE, "description": "seconds; Authorize response time (lab default 3)"},
+                "response_timeout": {
+                    **_POSITIVE,
+                    "description": "seconds; OCPP response timeout (lab default 35)",
+                },
+                "authorize_response_time": {
+                    **_POSITIVE,
+                    "description": "seconds; Authorize response time (lab default 3)",
+                },
             },
         },
         "waits": {
             "type": "object",
             "additionalProperties": False,
             "properties": {
-                "heartbeat_max": {**_POSITIVE, "description": "seconds; cap on waiting the CSMS's heartbeat interval"},
-                "operator": {**_POSITIVE, "description": "seconds to wait for a CSMS request after an operator action"},
+                "heartbeat_max": {
+                    **_POSITIVE,
+                    "description": "seconds; cap on waiting the CSMS's heartbeat interval",
+                },
+                "operator": {
+                    **_POSITIVE,
+                    "description": "seconds to wait for a CSMS request after an operator action",
+                },
                 "case_deadline": {**_POSITIVE, "description": "seconds; hard limit for one case"},
             },
         },
@@ -135,7 +158,9 @@ class HarnessConfig:
 
     def with_overrides(self, **sections: dict[str, Any]) -> HarnessConfig:
         """A copy with some fields of some sections replaced, e.g. limits={"response_timeout": 5}."""
-        changes = {name: replace(getattr(self, name), **values) for name, values in sections.items()}
+        changes = {
+            name: replace(getattr(self, name), **values) for name, values in sections.items()
+        }
         return replace(self, **changes)
 
 

@@ -55,9 +55,11 @@ def _child(node: yaml.Node, part: str | int) -> yaml.Node | None:
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
             if isinstance(key, yaml.ScalarNode) and key.value == str(part):
-                return value
+                found: yaml.Node = value
+                return found
     if isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-        return node.value[part]
+        item: yaml.Node = node.value[part]
+        return item
     return None
 
 
@@ -92,13 +94,17 @@ def schema_errors(document: YamlDocument, schema: dict[str, Any]) -> list[YamlSo
     for error in Draft202012Validator(schema).iter_errors(document.data):
         path = list(error.absolute_path)
         if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-            known = set(error.schema.get("properties", {})) if isinstance(error.schema, dict) else set()
+            known = (
+                set(error.schema.get("properties", {})) if isinstance(error.schema, dict) else set()
+            )
             unexpected = sorted(str(k) for k in error.instance if k not in known)
             if unexpected:
                 path.append(unexpected[0])
                 allowed = ", ".join(sorted(known))
                 errors.append(
-                    document.error(path, f"unknown key {unexpected[0]!r}", f"allowed here: {allowed}")
+                    document.error(
+                        path, f"unknown key {unexpected[0]!r}", f"allowed here: {allowed}"
+                    )
                 )
                 continue
         dotted = ".".join(str(p) for p in path) or "(top level)"

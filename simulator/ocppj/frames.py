@@ -92,7 +92,9 @@ def parse_frame(text: str | bytes) -> Frame:
         try:
             text = text.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise FrameError(f"binary frame is not UTF-8: {exc}", ErrorCode.FORMATION_VIOLATION)
+            raise FrameError(
+                f"binary frame is not UTF-8: {exc}", ErrorCode.FORMATION_VIOLATION
+            ) from None
     try:
         value = json.loads(text)
     except (json.JSONDecodeError, RecursionError) as exc:

@@ -24,9 +24,7 @@ _SCHEMA_PACKAGE = "ocpp"
 _SCHEMA_DIR = ("v16", "schemas")
 
 # RFC 3339 date-time, as OCPP 1.6 §2.1 (dateTime) requires; timezone designator mandatory.
-_DATE_TIME = re.compile(
-    r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$"
-)
+_DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
 
 # Which OCPP-J error code fits a failed JSON-schema keyword (OCPP-J 1.6 §4.2.3).
 _KEYWORD_ERROR_CODE: dict[str, ErrorCode] = {

@@ -120,13 +120,18 @@ class Session:
             )
         call = Call(self._new_id(), action, payload)
         self._outstanding = call
-        return Outgoing(call, call.to_json(), action, validate_payload(action, payload, response=False))
+        return Outgoing(
+            call, call.to_json(), action, validate_payload(action, payload, response=False)
+        )
 
     def send_result(self, unique_id: str, payload: dict[str, Any]) -> Outgoing:
         call = self._take_unanswered(unique_id)
         result = CallResult(unique_id, payload)
         return Outgoing(
-            result, result.to_json(), call.action, validate_payload(call.action, payload, response=True)
+            result,
+            result.to_json(),
+            call.action,
+            validate_payload(call.action, payload, response=True),
         )
 
     def send_error(

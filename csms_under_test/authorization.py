@@ -1,0 +1,31 @@
+"""Authorization of idTags from the store (OCPP 1.6 §7.29 IdTagInfo, §7.2 AuthorizationStatus)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from csms_under_test.store import Store
+from csms_under_test.timestamps import parse_timestamp
+
+
+def id_tag_info(store: Store, id_tag: str, now: datetime) -> dict[str, Any]:
+    """The IdTagInfo the CSMS answers for ``id_tag`` at ``now``.
+
+    Unknown → Invalid; stored status Blocked → Blocked; expiry date passed → Expired;
+    otherwise the stored status. parentIdTag and expiryDate are included when stored.
+    """
+    record = store.id_tag(id_tag)
+    if record is None:
+        return {"status": "Invalid"}
+    status = record.status
+    if status != "Blocked" and record.expiry_date is not None:
+        expiry = parse_timestamp(record.expiry_date)
+        if expiry is not None and expiry <= now:
+            status = "Expired"
+    info: dict[str, Any] = {"status": status}
+    if record.expiry_date is not None:
+        info["expiryDate"] = record.expiry_date
+    if record.parent_id_tag is not None:
+        info["parentIdTag"] = record.parent_id_tag
+    return info

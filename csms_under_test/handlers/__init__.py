@@ -1,0 +1,14 @@
+"""Handlers of charge point requests, one module per OCPP 1.6 feature profile (§3)."""
+
+from __future__ import annotations
+
+from csms_under_test.handlers import core
+from csms_under_test.handlers.base import NO_REPLY, CallContext, Handler, NoReply
+
+
+def all_handlers() -> dict[str, Handler]:
+    """Action name → handler, for every action the reference CSMS answers."""
+    return {**core.HANDLERS}
+
+
+__all__ = ["NO_REPLY", "CallContext", "Handler", "NoReply", "all_handlers"]

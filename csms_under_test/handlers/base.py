@@ -1,0 +1,41 @@
+"""What a handler of a charge point's request gets and returns."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final
+
+from csms_under_test.faults import Faults
+from csms_under_test.store import Store
+from csms_under_test.timestamps import ocpp_timestamp
+
+
+@dataclass(frozen=True)
+class CallContext:
+    """One incoming request: who sent it, when, and the CSMS state to act on."""
+
+    charge_point_id: str
+    received_at: datetime
+    store: Store
+    faults: Faults
+    heartbeat_interval: int
+
+    @property
+    def timestamp(self) -> str:
+        return ocpp_timestamp(self.received_at)
+
+
+class NoReply:
+    """Returned by a handler that must leave the request unanswered (a fault)."""
+
+    def __repr__(self) -> str:
+        return "NO_REPLY"
+
+
+NO_REPLY: Final = NoReply()
+
+# Handlers run on the event loop thread and return the CALLRESULT payload. They may raise:
+# the server answers CALLERROR InternalError and keeps the connection.
+Handler = Callable[[CallContext, dict[str, Any]], dict[str, Any] | NoReply]

@@ -1,0 +1,149 @@
+"""Core profile: the requests a charge point sends (OCPP 1.6 §4).
+
+Payloads reaching these handlers have passed the OCA request schema, so required fields
+are present and typed.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from csms_under_test import faults
+from csms_under_test.authorization import id_tag_info
+from csms_under_test.handlers.base import NO_REPLY, CallContext, Handler, NoReply
+from csms_under_test.store import ConnectorStatusRecord
+
+logger = logging.getLogger(__name__)
+
+# Vendors whose DataTransfer messages this CSMS understands (OCPP 1.6 §4.3): none yet.
+KNOWN_VENDOR_IDS: frozenset[str] = frozenset()
+
+
+def boot_notification(ctx: CallContext, payload: dict[str, Any]) -> dict[str, Any]:
+    """OCPP 1.6 §4.2: accept the charge point; interval is the heartbeat interval."""
+    ctx.store.record_boot(
+        ctx.charge_point_id,
+        vendor=payload["chargePointVendor"],
+        model=payload["chargePointModel"],
+        serial_number=payload.get("chargePointSerialNumber", payload.get("chargeBoxSerialNumber")),
+        firmware_version=payload.get("firmwareVersion"),
+        at=ctx.timestamp,
+    )
+    status = "Rejected" if faults.REJECT_BOOT in ctx.faults else "Accepted"
+    return {"status": status, "currentTime": ctx.timestamp, "interval": ctx.heartbeat_interval}
+
+
+def heartbeat(ctx: CallContext, payload: dict[str, Any]) -> dict[str, Any] | NoReply:
+    """OCPP 1.6 §4.6: answer with the CSMS's current time."""
+    ctx.store.record_heartbeat(ctx.charge_point_id, ctx.timestamp)
+    if faults.HEARTBEAT_SILENT in ctx.faults:
+        return NO_REPLY
+    return {"currentTime": ctx.timestamp}
+
+
+def status_notification(ctx: CallContext, payload: dict[str, Any]) -> dict[str, Any]:
+    """OCPP 1.6 §4.9: keep the latest status per connector and the history."""
+    ctx.store.record_status(
+        ConnectorStatusRecord(
+            charge_point_id=ctx.charge_point_id,
+            connector_id=payload["connectorId"],
+            status=payload["status"],
+            error_code=payload["errorCode"],
+            info=payload.get("info"),
+            vendor_error_code=payload.get("vendorErrorCode"),
+            timestamp=payload.get("timestamp"),
+            received_at=ctx.timestamp,
+        )
+    )
+    return {}
+
+
+def authorize(ctx: CallContext, payload: dict[str, Any]) -> dict[str, Any]:
+    """OCPP 1.6 §4.1."""
+    if faults.AUTHORIZE_INVALID in ctx.faults:
+        return {"idTagInfo": {"status": "Invalid"}}
+    return {"idTagInfo": id_tag_info(ctx.store, payload["idTag"], ctx.received_at)}
+
+
+def start_transaction(ctx: CallContext, payload: dict[str, Any]) -> dict[str, Any]:
+    """OCPP 1.6 §4.8. A transactionId is returned even when the idTag is not Accepted:
+    the charge point has started the transaction already (OCPP 1.6 §6.46)."""
+    transaction_id = ctx.store.start_transaction(
+        ctx.charge_point_id,
+        connector_id=payload["connectorId"],
+        id_tag=payload["idTag"],
+        meter_start=payload["meterStart"],
+        timestamp=payload["timestamp"],
+        reservation_id=payload.get("reservationId"),
+    )
+    if faults.START_TRANSACTION_INVALID in ctx.faults:
+        info: dict[str, Any] = {"status": "Invalid"}
+    else:
+        info = id_tag_info(ctx.store, payload["idTag"], ctx.received_at)
+    return {"transactionId": transaction_id, "idTagInfo": info}
+
+
+def stop_transaction(ctx: CallContext, payload: dict[str, Any]) -> dict[str, Any]:
+    """OCPP 1.6 §4.10. An unknown or already stopped transaction is answered normally: the
+    charge point must be able to clear it from its queue."""
+    transaction_id: int = payload["transactionId"]
+    id_tag: str | None = payload.get("idTag")
+    stopped = ctx.store.stop_transaction(
+        transaction_id,
+        meter_stop=payload["meterStop"],
+        timestamp=payload["timestamp"],
+        reason=payload.get("reason"),
+        id_tag=id_tag,
+    )
+    transaction = ctx.store.transaction(transaction_id)
+    if not stopped:
+        logger.warning(
+            "%s: StopTransaction for %s transaction %s",
+            ctx.charge_point_id,
+            "an already stopped" if transaction else "an unknown",
+            transaction_id,
+        )
+    if payload.get("transactionData"):
+        ctx.store.add_meter_values(
+            ctx.charge_point_id,
+            connector_id=transaction.connector_id if transaction else None,
+            transaction_id=transaction_id,
+            meter_values=payload["transactionData"],
+            source="StopTransaction",
+        )
+    # idTagInfo is optional: a transaction may be stopped without an idTag (OCPP 1.6 §6.50).
+    if id_tag is None:
+        return {}
+    return {"idTagInfo": id_tag_info(ctx.store, id_tag, ctx.received_at)}
+
+
+def meter_values(ctx: CallContext, payload: dict[str, Any]) -> dict[str, Any]:
+    """OCPP 1.6 §4.7: store every sampled value."""
+    ctx.store.add_meter_values(
+        ctx.charge_point_id,
+        connector_id=payload["connectorId"],
+        transaction_id=payload.get("transactionId"),
+        meter_values=payload["meterValue"],
+        source="MeterValues",
+    )
+    return {}
+
+
+def data_transfer(ctx: CallContext, payload: dict[str, Any]) -> dict[str, Any]:
+    """OCPP 1.6 §4.3: UnknownVendorId for a vendorId the CSMS does not know."""
+    if payload["vendorId"] in KNOWN_VENDOR_IDS:
+        return {"status": "UnknownMessageId"}  # a known vendor, but no message of it is handled
+    return {"status": "UnknownVendorId"}
+
+
+HANDLERS: dict[str, Handler] = {
+    "Authorize": authorize,
+    "BootNotification": boot_notification,
+    "DataTransfer": data_transfer,
+    "Heartbeat": heartbeat,
+    "MeterValues": meter_values,
+    "StartTransaction": start_transaction,
+    "StatusNotification": status_notification,
+    "StopTransaction": stop_transaction,
+}

@@ -1,0 +1,162 @@
+"""The result model: what a run found, with no rendering in it.
+
+``results.json`` is this model serialized; its keys ``cases[].id, block, title, verdict,
+reasons, steps, messages`` are public API. HTML and JUnit are rendered from it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+
+class Verdict(StrEnum):
+    PASS = "PASS"
+    FAIL = "FAIL"  # the CSMS broke a rule
+    INCONCLUSIVE = "INCONCLUSIVE"  # the case could not decide (e.g. the operator never acted)
+    ERROR = "ERROR"  # the harness or the environment failed (connection refused, bad setup)
+    NOT_APPLICABLE = "NOT_APPLICABLE"  # the configuration excludes the feature
+
+    @property
+    def ok(self) -> bool:
+        return self in (Verdict.PASS, Verdict.NOT_APPLICABLE)
+
+
+# Worst first: a case's verdict is the worst of its findings.
+_SEVERITY = [
+    Verdict.ERROR,
+    Verdict.FAIL,
+    Verdict.INCONCLUSIVE,
+    Verdict.NOT_APPLICABLE,
+    Verdict.PASS,
+]
+
+
+def worst(verdicts: list[Verdict]) -> Verdict:
+    return min(verdicts, key=_SEVERITY.index, default=Verdict.PASS)
+
+
+@dataclass
+class Check:
+    """One rule applied at one step: what was expected and what was seen."""
+
+    case: str
+    step: str
+    rule: str  # e.g. "schema", "field", "answered", "response-timeout", "authorize-time"
+    passed: bool
+    expected: str
+    observed: str
+    reference: str = ""
+
+
+@dataclass
+class Reason:
+    """Why a case is not PASS: names the step, the rule and what was seen."""
+
+    case: str
+    step: str
+    rule: str
+    message: str
+    reference: str = ""
+    verdict: Verdict = Verdict.FAIL
+
+    def __str__(self) -> str:
+        ref = f" [{self.reference}]" if self.reference else ""
+        return f"step {self.step}: {self.message}{ref}"
+
+
+@dataclass
+class StepRecord:
+    label: str
+    kind: str  # send | expect_csms | operator | wait | teardown
+    action: str
+    title: str
+    status: str = "not run"  # passed | failed | error | inconclusive | not run
+    checks: list[Check] = field(default_factory=list)
+    started_at: float | None = None  # seconds since the case started (monotonic)
+    duration_s: float | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class MessageRecord:
+    direction: str  # "CP->CSMS" | "CSMS->CP"
+    message_type: str  # CALL | CALLRESULT | CALLERROR | INVALID
+    unique_id: str
+    action: str
+    payload: Any
+    wall_time: str
+    t: float  # seconds since the case started (monotonic)
+    latency_ms: float | None = None  # for an answer: from its request frame sent/received
+    violations: list[dict[str, str]] = field(default_factory=list)
+    note: str = ""
+
+
+@dataclass
+class CaseResult:
+    id: str
+    block: str
+    title: str
+    verdict: Verdict
+    reasons: list[Reason] = field(default_factory=list)
+    steps: list[StepRecord] = field(default_factory=list)
+    messages: list[MessageRecord] = field(default_factory=list)
+    reference: str = ""
+    file: str = ""
+    started: str = ""
+    duration_s: float = 0.0
+
+    @property
+    def checks(self) -> list[Check]:
+        return [check for step in self.steps for check in step.checks]
+
+
+@dataclass
+class RunResult:
+    harness: str
+    version: str
+    started: str
+    duration_s: float
+    csms_url: str
+    configuration: dict[str, Any]
+    cases: list[CaseResult]
+
+    @property
+    def ok(self) -> bool:
+        return all(Verdict(case.verdict).ok for case in self.cases)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def write_json(self, path: Path) -> None:
+        path.write_text(
+            json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RunResult:
+        cases = [
+            CaseResult(
+                **{
+                    **case,
+                    "verdict": Verdict(case["verdict"]),
+                    "reasons": [
+                        Reason(**{**r, "verdict": Verdict(r["verdict"])}) for r in case["reasons"]
+                    ],
+                    "steps": [
+                        StepRecord(**{**s, "checks": [Check(**c) for c in s["checks"]]})
+                        for s in case["steps"]
+                    ],
+                    "messages": [MessageRecord(**m) for m in case["messages"]],
+                }
+            )
+            for case in data["cases"]
+        ]
+        return cls(**{**data, "cases": cases})
+
+    @classmethod
+    def read_json(cls, path: Path) -> RunResult:
+        return cls.from_dict(json.loads(path.read_text(encoding="utf-8")))

@@ -1,0 +1,91 @@
+"""Load case files: YAML -> schema check -> typed steps -> variable check.
+
+A malformed file raises CaseLoadError with file, line and a hint; nothing runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from simulator.cases.model import Case
+from simulator.cases.schema import CASE_SCHEMA
+from simulator.cases.states import load_state_chain
+from simulator.cases.steps import build_steps, check_variables
+from simulator.yamlsource import YamlSourceError, load_yaml_file, schema_errors
+
+CaseLoadError = YamlSourceError
+
+__all__ = ["CaseLoadError", "discover_cases", "load_case", "load_cases"]
+
+
+def load_case(path: Path) -> Case:
+    document = load_yaml_file(path)
+    if not isinstance(document.data, dict):
+        raise document.error([], "a case file must be a mapping", "start with 'id: TC_xxx_CSMS'")
+    errors = schema_errors(document, CASE_SCHEMA)
+    if errors:
+        raise errors[0]
+    data: dict[str, Any] = document.data
+    states = load_state_chain(data.get("given", "none"))
+    steps = build_steps(document, data["steps"], label_prefix="")
+    check_variables(document, states, steps)
+    expected_name = f"{data['id']}.yaml"
+    if path.name != expected_name:
+        raise document.error(
+            ["id"], f"case {data['id']} is in {path.name}", f"name the file {expected_name}"
+        )
+    return Case(
+        id=data["id"],
+        title=data["title"],
+        block=data["block"],
+        reference=data["reference"],
+        given=data.get("given", "none"),
+        faults=tuple(data["faults"]),
+        steps=steps,
+        file=str(path),
+        description=data.get("description", ""),
+        states=states,
+    )
+
+
+def discover_cases(root: Path) -> list[Path]:
+    """Case files under ``root``: ``<block>/TC_*.yaml``, sorted."""
+    return sorted(root.glob("*/TC_*.yaml"))
+
+
+def load_cases(paths: Iterable[Path]) -> list[Case]:
+    """Load every file; all errors are collected and raised together (first one's message
+    leads), so a user fixes them in one go."""
+    cases: list[Case] = []
+    errors: list[YamlSourceError] = []
+    seen: dict[str, str] = {}
+    for path in paths:
+        try:
+            case = load_case(path)
+        except YamlSourceError as error:
+            errors.append(error)
+            continue
+        if case.id in seen:
+            errors.append(
+                YamlSourceError(
+                    case.file, 1, f"duplicate case id {case.id} (also in {seen[case.id]})"
+                )
+            )
+            continue
+        seen[case.id] = case.file
+        cases.append(case)
+    if errors:
+        raise CaseLoadErrors(errors)
+    return cases
+
+
+class CaseLoadErrors(YamlSourceError):
+    def __init__(self, errors: list[YamlSourceError]) -> None:
+        first = errors[0]
+        super().__init__(first.file, first.line, first.message, first.hint)
+        self.errors = errors
+
+    def __str__(self) -> str:
+        return "\n".join(ValueError.__str__(e) for e in self.errors)

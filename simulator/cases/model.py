@@ -1,0 +1,81 @@
+"""What a loaded case is: a case, its steps and the reusable states it starts from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class StepBase:
+    label: str  # "3" for a case step, "Booted 2" for a step of a reusable state
+    title: str
+    ref: str  # where the rule comes from: catalog case / OCPP 1.6 section
+    line: int  # where the step starts in its file
+
+
+@dataclass(frozen=True)
+class SendStep(StepBase):
+    """The charge point sends a request; the CSMS's answer is checked."""
+
+    action: str
+    fields: dict[str, Any]
+    expect: dict[str, Any] | None
+    save: dict[str, str]
+    each_connector: bool = False  # once per connector, connectorId 0 first (catalog §2.1 Booted)
+
+
+@dataclass(frozen=True)
+class ExpectCsmsStep(StepBase):
+    """The CSMS must send a request; it is checked, then answered."""
+
+    action: str
+    match: dict[str, Any] | None
+    reply: dict[str, Any] | None  # None: the charge point model's default answer
+    save: dict[str, str]
+
+
+@dataclass(frozen=True)
+class OperatorStep(StepBase):
+    """Make the CSMS act (catalog §2: CSMS-initiated steps need an operator)."""
+
+    action: str
+    request: dict[str, Any]
+    instruction: str
+
+
+@dataclass(frozen=True)
+class WaitStep(StepBase):
+    seconds: float | str  # a number or "$variable"
+    at_most: float | str | None = None
+
+
+Step = SendStep | ExpectCsmsStep | OperatorStep | WaitStep
+
+
+@dataclass(frozen=True)
+class State:
+    """A reusable state (OCTT 1.6 §3.22): Booted, Authorized, Charging."""
+
+    name: str
+    requires: str | None
+    reference: str
+    steps: tuple[Step, ...]
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    title: str
+    block: str
+    reference: str
+    given: str  # "none" or a reusable state name
+    faults: tuple[str, ...]
+    steps: tuple[Step, ...]
+    file: str
+    description: str = ""
+    states: tuple[State, ...] = field(default=())  # the chain the case starts from, outermost first
+
+    @property
+    def all_steps(self) -> tuple[Step, ...]:
+        return tuple(step for state in self.states for step in state.steps) + self.steps

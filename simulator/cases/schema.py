@@ -1,0 +1,138 @@
+"""JSON schema of a case file (and of a reusable-state file). Documented in docs/case-language.md."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from simulator.cases.blocks import BLOCKS
+from simulator.ocppj.actions import CHARGE_POINT_INITIATED, CSMS_INITIATED
+
+_FIELDS = {
+    "type": "object",
+    "description": "a payload fragment: OCPP camelCase keys, values may be $variables",
+}
+_SAVE = {
+    "type": "object",
+    "additionalProperties": {"type": "string"},
+    "description": "variable name -> dotted path into the payload, e.g. {transaction_id: transactionId}",
+}
+_SECONDS = {
+    "oneOf": [
+        {"type": "number", "minimum": 0},
+        {"type": "string", "pattern": "^\\$[a-z_][a-z0-9_]*$"},
+    ],
+    "description": "seconds, or a $variable",
+}
+_COMMON = {
+    "title": {"type": "string", "description": "what the step does, in the catalog's words"},
+    "ref": {
+        "type": "string",
+        "description": "where the rule comes from (catalog case, OCPP 1.6 section)",
+    },
+}
+
+
+def _step(keyword: str, properties: dict[str, Any], hint: str) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": [keyword],
+        "additionalProperties": False,
+        "properties": {**_COMMON, **properties},
+        "description": hint,
+    }
+
+
+STEP_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "a step has exactly one of: send, expect_csms, operator, wait",
+    "oneOf": [
+        _step(
+            "send",
+            {
+                "send": {
+                    "enum": sorted(CHARGE_POINT_INITIATED),
+                    "description": "a charge-point-initiated OCPP 1.6 action",
+                },
+                "with": _FIELDS,
+                "expect": {**_FIELDS, "description": "fields the CSMS's answer must have"},
+                "save": _SAVE,
+                "each_connector": {"type": "boolean"},
+            },
+            "send: ACTION, with: {fields}, expect: {fields}, save: {var: path}",
+        ),
+        _step(
+            "expect_csms",
+            {
+                "expect_csms": {
+                    "enum": sorted(CSMS_INITIATED),
+                    "description": "a CSMS-initiated OCPP 1.6 action",
+                },
+                "match": {**_FIELDS, "description": "fields the CSMS's request must have"},
+                "reply": {
+                    **_FIELDS,
+                    "description": "the charge point's answer (default: the model's)",
+                },
+                "save": _SAVE,
+            },
+            "expect_csms: ACTION, match: {fields}, reply: {payload}",
+        ),
+        _step(
+            "operator",
+            {
+                "operator": {
+                    "enum": sorted(CSMS_INITIATED),
+                    "description": "the request the CSMS must be made to send",
+                },
+                "request": {
+                    **_FIELDS,
+                    "description": "what to ask the CSMS for; it fills in the rest",
+                },
+                "instruction": {"type": "string", "description": "what a human operator should do"},
+            },
+            "operator: ACTION, request: {fields}, instruction: text",
+        ),
+        _step("wait", {"wait": _SECONDS, "at_most": _SECONDS}, "wait: SECONDS or $variable"),
+    ],
+}
+
+STATE_NAMES = ("booted", "authorized", "charging")
+
+CASE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["id", "title", "block", "reference", "steps", "faults"],
+    "properties": {
+        "id": {
+            "type": "string",
+            "pattern": "^TC_[0-9]{3}(_[0-9])?_CSMS$",
+            "description": "e.g. TC_003_CSMS",
+        },
+        "title": {"type": "string", "minLength": 1},
+        "block": {"enum": [b.name for b in BLOCKS]},
+        "reference": {"type": "string", "minLength": 1},
+        "description": {"type": "string"},
+        "given": {
+            "enum": ["none", *STATE_NAMES],
+            "description": "the reusable state the case starts from",
+        },
+        "faults": {
+            "type": "array",
+            "minItems": 1,
+            "items": {"type": "string"},
+            "description": "faults of the reference CSMS under which this case must FAIL",
+        },
+        "steps": {"type": "array", "minItems": 1, "items": STEP_SCHEMA},
+    },
+}
+
+STATE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["name", "reference", "steps"],
+    "properties": {
+        "name": {"type": "string"},
+        "requires": {"enum": [None, *STATE_NAMES]},
+        "reference": {"type": "string"},
+        "steps": {"type": "array", "minItems": 1, "items": STEP_SCHEMA},
+    },
+}

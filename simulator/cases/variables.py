@@ -1,0 +1,83 @@
+"""Case variables: ``$name`` is replaced by a value, ``${name}`` inside a longer string is
+interpolated, ``$$`` is a literal dollar sign."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from simulator.config import HarnessConfig
+
+_WHOLE = re.compile(r"^\$([a-z_][a-z0-9_]*)$")
+_INNER = re.compile(r"\$\{([a-z_][a-z0-9_]*)\}")
+
+
+class UnknownVariable(KeyError):
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+    def __str__(self) -> str:
+        return f"unknown variable ${self.name}"
+
+
+def config_variables(config: HarnessConfig) -> dict[str, Any]:
+    """The variables every case can use, taken from the configuration."""
+    cp, tags = config.charge_point, config.id_tags
+    return {
+        "charge_point_id": cp.id,
+        "vendor": cp.vendor,
+        "model": cp.model,
+        "connectors": cp.connectors,
+        "connector_id": cp.connector_id,
+        "unknown_connector_id": cp.connectors + 1,
+        "valid_id_tag": tags.valid,
+        "invalid_id_tag": tags.invalid,
+        "expired_id_tag": tags.expired,
+        "blocked_id_tag": tags.blocked,
+        "parent_id_tag": tags.parent,
+        "response_timeout": config.limits.response_timeout,
+        "authorize_response_time": config.limits.authorize_response_time,
+        "heartbeat_max": config.waits.heartbeat_max,
+        "operator_wait": config.waits.operator,
+    }
+
+
+CONFIG_VARIABLE_NAMES: frozenset[str] = frozenset(config_variables(HarnessConfig()))
+
+
+def substitute(value: Any, variables: dict[str, Any]) -> Any:
+    if isinstance(value, str):
+        whole = _WHOLE.match(value)
+        if whole:
+            return _lookup(whole.group(1), variables)
+        text = _INNER.sub(lambda m: str(_lookup(m.group(1), variables)), value)
+        return text.replace("$$", "$")
+    if isinstance(value, dict):
+        return {key: substitute(item, variables) for key, item in value.items()}
+    if isinstance(value, list):
+        return [substitute(item, variables) for item in value]
+    return value
+
+
+def references(value: Any) -> Iterator[str]:
+    """Every variable name used in a value."""
+    if isinstance(value, str):
+        whole = _WHOLE.match(value)
+        if whole:
+            yield whole.group(1)
+        else:
+            yield from _INNER.findall(value)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from references(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from references(item)
+
+
+def _lookup(name: str, variables: dict[str, Any]) -> Any:
+    if name not in variables:
+        raise UnknownVariable(name)
+    return variables[name]

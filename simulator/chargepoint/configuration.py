@@ -1,0 +1,63 @@
+"""Charge point configuration keys (OCPP 1.6 §9.1 Core Profile keys, §9.4 Local Auth List)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass
+class ConfigKey:
+    value: str
+    readonly: bool = False
+    validate: Callable[[str], bool] | None = None
+
+
+def _non_negative_int(value: str) -> bool:
+    return value.isdigit()
+
+
+def _boolean(value: str) -> bool:
+    return value.lower() in ("true", "false")
+
+
+def _csl(value: str) -> bool:
+    return all(part.strip() for part in value.split(",")) if value else True
+
+
+def core_keys(connectors: int, feature_profiles: str) -> dict[str, ConfigKey]:
+    """The Core profile keys TC_019_1_CSMS lists, with their accessibility."""
+
+    def rw_int(value: str) -> ConfigKey:
+        return ConfigKey(value, validate=_non_negative_int)
+
+    def rw_bool(value: str) -> ConfigKey:
+        return ConfigKey(value, validate=_boolean)
+
+    return {
+        "AuthorizeRemoteTxRequests": rw_bool("true"),
+        "ClockAlignedDataInterval": rw_int("0"),
+        "ConnectionTimeOut": rw_int("30"),
+        "ConnectorPhaseRotation": ConfigKey("Unknown", validate=_csl),
+        "GetConfigurationMaxKeys": ConfigKey("50", readonly=True),
+        "HeartbeatInterval": rw_int("300"),
+        "LocalAuthorizeOffline": rw_bool("true"),
+        "LocalPreAuthorize": rw_bool("false"),
+        "MeterValuesAlignedData": ConfigKey("Energy.Active.Import.Register", validate=_csl),
+        "MeterValuesSampledData": ConfigKey("Energy.Active.Import.Register", validate=_csl),
+        "MeterValueSampleInterval": rw_int("0"),
+        "NumberOfConnectors": ConfigKey(str(connectors), readonly=True),
+        "ResetRetries": rw_int("3"),
+        "StopTransactionOnEVSideDisconnect": rw_bool("true"),
+        "StopTransactionOnInvalidId": rw_bool("true"),
+        "StopTxnAlignedData": ConfigKey("", validate=_csl),
+        "StopTxnSampledData": ConfigKey("", validate=_csl),
+        "SupportedFeatureProfiles": ConfigKey(feature_profiles, readonly=True),
+        "TransactionMessageAttempts": rw_int("3"),
+        "TransactionMessageRetryInterval": rw_int("60"),
+        "UnlockConnectorOnEVSideDisconnect": rw_bool("true"),
+        # Local Auth List Management profile (§9.4)
+        "LocalAuthListEnabled": rw_bool("true"),
+        "LocalAuthListMaxLength": ConfigKey("100", readonly=True),
+        "SendLocalListMaxLength": ConfigKey("100", readonly=True),
+    }

@@ -1,0 +1,286 @@
+"""The virtual charge point's state and behaviour, free of I/O.
+
+The runner asks the model to *build* each request (defaults filled from state, fields a
+case gives override them), tells it what was sent and what the CSMS answered, and asks it
+for the *default answer* to every CSMS request (which a case may override). Payloads are
+the camelCase dicts of the wire.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from simulator.chargepoint.configuration import ConfigKey, core_keys
+from simulator.clock import Clock, ocpp_timestamp
+from simulator.config import ChargePointConfig
+from simulator.ocppj.errors import ErrorCode
+
+# Feature profiles this charge point implements (OCPP 1.6 §3 / SupportedFeatureProfiles).
+SUPPORTED_FEATURE_PROFILES = (
+    "Core,FirmwareManagement,LocalAuthListManagement,Reservation,SmartCharging,RemoteTrigger"
+)
+
+
+@dataclass
+class Connector:
+    id: int
+    status: str = "Available"
+    error_code: str = "NoError"
+    register_wh: float = 0.0  # energy meter register, Wh
+
+
+@dataclass
+class Transaction:
+    transaction_id: int
+    connector_id: int
+    id_tag: str
+    meter_start: int
+    started_at: float  # monotonic seconds
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The charge point's answer to a CSMS request: a CALLRESULT payload or a CALLERROR."""
+
+    payload: dict[str, Any] | None = None
+    error: ErrorCode | None = None
+    description: str = ""
+
+
+@dataclass
+class ChargePoint:
+    config: ChargePointConfig
+    clock: Clock
+    power_w: float = 7400.0  # what the simulated EV draws while charging
+    connectors: dict[int, Connector] = field(init=False)
+    transactions: dict[int, Transaction] = field(init=False, default_factory=dict)
+    configuration: dict[str, ConfigKey] = field(init=False)
+    auth_cache: dict[str, dict[str, Any]] = field(init=False, default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.connectors = {
+            i: Connector(i, register_wh=float(self.config.meter_start_wh))
+            for i in range(self.config.connectors + 1)
+        }
+        self.configuration = core_keys(self.config.connectors, SUPPORTED_FEATURE_PROFILES)
+
+    # -- state ------------------------------------------------------------------------
+    def meter_wh(self, connector_id: int) -> int:
+        """Energy register of a connector; it rises at power_w while a transaction runs."""
+        connector = self.connectors[connector_id]
+        transaction = self.transaction_on(connector_id)
+        if transaction is None:
+            return int(connector.register_wh)
+        hours = (self.clock.monotonic() - transaction.started_at) / 3600.0
+        return int(connector.register_wh + self.power_w * hours)
+
+    def transaction_on(self, connector_id: int) -> Transaction | None:
+        return next((t for t in self.transactions.values() if t.connector_id == connector_id), None)
+
+    def timestamp(self) -> str:
+        return ocpp_timestamp(self.clock.now())
+
+    # -- requests the charge point sends ---------------------------------------------
+    def build_request(self, action: str, fields: dict[str, Any]) -> dict[str, Any]:
+        """Default payload for ``action`` from the model's state, overridden by ``fields``.
+        A field given as None is left out of the payload."""
+        builder = self._builders().get(action)
+        defaults = builder(fields) if builder else {}
+        merged = {**defaults, **fields}
+        return {key: value for key, value in merged.items() if value is not None}
+
+    def _builders(self) -> dict[str, Callable[[dict[str, Any]], dict[str, Any]]]:
+        return {
+            "BootNotification": lambda f: {
+                "chargePointVendor": self.config.vendor,
+                "chargePointModel": self.config.model,
+                "chargePointSerialNumber": self.config.serial_number,
+                "firmwareVersion": self.config.firmware_version,
+            },
+            "StatusNotification": lambda f: {
+                "connectorId": self.config.connector_id,
+                "errorCode": "NoError",
+                "status": "Available",
+                "timestamp": self.timestamp(),
+            },
+            "StartTransaction": lambda f: {
+                "connectorId": self.config.connector_id,
+                "meterStart": self.meter_wh(int(f.get("connectorId", self.config.connector_id))),
+                "timestamp": self.timestamp(),
+            },
+            "StopTransaction": self._stop_defaults,
+            "MeterValues": self._meter_values_defaults,
+        }
+
+    def _stop_defaults(self, fields: dict[str, Any]) -> dict[str, Any]:
+        transaction = self.transactions.get(fields.get("transactionId", -1)) or next(
+            iter(self.transactions.values()), None
+        )
+        if transaction is None:
+            return {"timestamp": self.timestamp(), "meterStop": self.meter_wh(0)}
+        return {
+            "transactionId": transaction.transaction_id,
+            "idTag": transaction.id_tag,
+            "meterStop": self.meter_wh(transaction.connector_id),
+            "timestamp": self.timestamp(),
+        }
+
+    def _meter_values_defaults(self, fields: dict[str, Any]) -> dict[str, Any]:
+        connector_id = int(fields.get("connectorId", self.config.connector_id))
+        transaction = self.transaction_on(connector_id)
+        sample = {
+            "value": str(self.meter_wh(connector_id)),
+            "context": "Sample.Periodic",
+            "measurand": "Energy.Active.Import.Register",
+            "unit": "Wh",
+        }
+        payload: dict[str, Any] = {
+            "connectorId": connector_id,
+            "meterValue": [{"timestamp": self.timestamp(), "sampledValue": [sample]}],
+        }
+        if transaction:
+            payload["transactionId"] = transaction.transaction_id
+        return payload
+
+    def on_request_sent(self, action: str, payload: dict[str, Any]) -> None:
+        if action == "StatusNotification" and payload.get("connectorId") in self.connectors:
+            connector = self.connectors[payload["connectorId"]]
+            connector.status = str(payload.get("status", connector.status))
+            connector.error_code = str(payload.get("errorCode", connector.error_code))
+
+    def on_response(self, action: str, request: dict[str, Any], response: dict[str, Any]) -> None:
+        """Update state from the CSMS's answer to one of our requests."""
+        id_tag_info = response.get("idTagInfo")
+        if isinstance(id_tag_info, dict) and "idTag" in request:
+            # OCPP 1.6 §3.5.1: the cache keeps the latest IdTagInfo from Authorize,
+            # StartTransaction and StopTransaction answers.
+            self.auth_cache[str(request["idTag"])] = dict(id_tag_info)
+        if action == "StartTransaction" and isinstance(response.get("transactionId"), int):
+            connector_id = int(request["connectorId"])
+            self.connectors[connector_id].register_wh = float(request.get("meterStart", 0))
+            self.transactions[response["transactionId"]] = Transaction(
+                transaction_id=response["transactionId"],
+                connector_id=connector_id,
+                id_tag=str(request.get("idTag", "")),
+                meter_start=int(request.get("meterStart", 0)),
+                started_at=self.clock.monotonic(),
+            )
+        elif action == "StopTransaction":
+            self.end_transaction(request.get("transactionId"), request.get("meterStop"))
+
+    def end_transaction(self, transaction_id: Any, meter_stop: Any = None) -> None:
+        transaction = (
+            self.transactions.pop(transaction_id, None) if transaction_id is not None else None
+        )
+        if transaction is not None:
+            connector = self.connectors[transaction.connector_id]
+            stop = meter_stop if isinstance(meter_stop, int) else None
+            connector.register_wh = float(stop) if stop is not None else connector.register_wh
+
+    # -- answers to CSMS requests -----------------------------------------------------
+    def answer(self, action: str, payload: dict[str, Any]) -> Answer:
+        """The default answer to a CSMS request (a case may script another)."""
+        handler = getattr(self, f"_answer_{action}", None)
+        if handler is None:
+            return Answer(error=ErrorCode.NOT_SUPPORTED, description=f"{action} is not supported")
+        result: Answer = handler(payload)
+        return result
+
+    def _valid_connector(self, connector_id: Any, *, allow_zero: bool) -> bool:
+        return isinstance(connector_id, int) and (
+            (allow_zero and connector_id == 0) or 1 <= connector_id <= self.config.connectors
+        )
+
+    def _answer_RemoteStartTransaction(self, payload: dict[str, Any]) -> Answer:
+        connector_id = payload.get("connectorId", self.config.connector_id)
+        busy = not self._valid_connector(connector_id, allow_zero=False) or self.transaction_on(
+            connector_id
+        )
+        return Answer({"status": "Rejected" if busy else "Accepted"})
+
+    def _answer_RemoteStopTransaction(self, payload: dict[str, Any]) -> Answer:
+        known = payload.get("transactionId") in self.transactions
+        return Answer({"status": "Accepted" if known else "Rejected"})
+
+    def _answer_Reset(self, payload: dict[str, Any]) -> Answer:
+        return Answer({"status": "Accepted"})
+
+    def _answer_UnlockConnector(self, payload: dict[str, Any]) -> Answer:
+        ok = self._valid_connector(payload.get("connectorId"), allow_zero=False)
+        return Answer({"status": "Unlocked" if ok else "NotSupported"})
+
+    def _answer_ChangeAvailability(self, payload: dict[str, Any]) -> Answer:
+        connector_id = payload.get("connectorId")
+        if not self._valid_connector(connector_id, allow_zero=True):
+            return Answer({"status": "Rejected"})
+        busy = (connector_id == 0 and self.transactions) or self.transaction_on(
+            int(str(connector_id))
+        )
+        return Answer({"status": "Scheduled" if busy else "Accepted"})
+
+    def _answer_GetConfiguration(self, payload: dict[str, Any]) -> Answer:
+        wanted = payload.get("key") or list(self.configuration)
+        known = [k for k in wanted if k in self.configuration]
+        unknown = [k for k in wanted if k not in self.configuration]
+        result: dict[str, Any] = {
+            "configurationKey": [
+                {
+                    "key": k,
+                    "readonly": self.configuration[k].readonly,
+                    "value": self.configuration[k].value,
+                }
+                for k in known
+            ]
+        }
+        if unknown:
+            result["unknownKey"] = unknown
+        return Answer(result)
+
+    def _answer_ChangeConfiguration(self, payload: dict[str, Any]) -> Answer:
+        key = self.configuration.get(str(payload.get("key")))
+        value = str(payload.get("value"))
+        if key is None:
+            return Answer({"status": "NotSupported"})
+        if key.readonly or (key.validate is not None and not key.validate(value)):
+            return Answer({"status": "Rejected"})
+        key.value = value
+        return Answer({"status": "Accepted"})
+
+    def _answer_ClearCache(self, payload: dict[str, Any]) -> Answer:
+        self.auth_cache.clear()
+        return Answer({"status": "Accepted"})
+
+    def _answer_DataTransfer(self, payload: dict[str, Any]) -> Answer:
+        return Answer({"status": "UnknownVendorId"})
+
+    def _answer_GetLocalListVersion(self, payload: dict[str, Any]) -> Answer:
+        return Answer({"listVersion": 0})
+
+    def _answer_SendLocalList(self, payload: dict[str, Any]) -> Answer:
+        return Answer({"status": "NotSupported"})
+
+    def _answer_ReserveNow(self, payload: dict[str, Any]) -> Answer:
+        return Answer({"status": "Rejected"})
+
+    def _answer_CancelReservation(self, payload: dict[str, Any]) -> Answer:
+        return Answer({"status": "Rejected"})
+
+    def _answer_TriggerMessage(self, payload: dict[str, Any]) -> Answer:
+        return Answer({"status": "NotImplemented"})
+
+    def _answer_SetChargingProfile(self, payload: dict[str, Any]) -> Answer:
+        return Answer({"status": "NotSupported"})
+
+    def _answer_ClearChargingProfile(self, payload: dict[str, Any]) -> Answer:
+        return Answer({"status": "Unknown"})
+
+    def _answer_GetCompositeSchedule(self, payload: dict[str, Any]) -> Answer:
+        return Answer({"status": "Rejected"})
+
+    def _answer_UpdateFirmware(self, payload: dict[str, Any]) -> Answer:
+        return Answer({})
+
+    def _answer_GetDiagnostics(self, payload: dict[str, Any]) -> Answer:
+        return Answer({})

@@ -1,0 +1,177 @@
+"""``simulate``: run OCTT 1.6 Central System cases against a CSMS.
+
+Exit status: 0 when every selected case is PASS or NOT_APPLICABLE, 1 when any is not,
+2 on usage errors and malformed case or configuration files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
+from pathlib import Path
+
+from rich.console import Console
+
+import simulator
+from reports.console import case_line, summary
+from reports.html import write_html
+from reports.results import RunResult
+from simulator.bundled import bundled_csms, default_cases_dir
+from simulator.cases import BLOCKS, Case, discover_cases, load_cases
+from simulator.config import HarnessConfig, load_config
+from simulator.operator import HttpOperator, Operator
+from simulator.operator.unavailable import NoOperator
+from simulator.runner import RunSettings
+from simulator.runner.suite import run_suite
+from simulator.yamlsource import YamlSourceError
+
+EXIT_OK, EXIT_NOT_OK, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    pass
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="simulate",
+        description="Play an OCPP 1.6-J charge point and run OCTT Central System cases against a CSMS.",
+    )
+    select = parser.add_argument_group("what to run")
+    select.add_argument(
+        "--list", action="store_true", help="list the cases (id, block, title) and exit"
+    )
+    select.add_argument(
+        "--case", action="append", default=[], metavar="ID", help="run this case (repeatable)"
+    )
+    select.add_argument(
+        "--block",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="run every case of a block (repeatable): " + ", ".join(b.name for b in BLOCKS),
+    )
+    select.add_argument("--all", action="store_true", help="run every case")
+    select.add_argument(
+        "--cases", type=Path, metavar="DIR", help="case folder (default: ./testcases)"
+    )
+    target = parser.add_argument_group("the CSMS under test")
+    target.add_argument(
+        "--csms",
+        metavar="URL",
+        help="CSMS base URL, e.g. ws://host:9000/ocpp; the charge point id is appended (default: start the bundled reference CSMS)",
+    )
+    target.add_argument(
+        "--operator", metavar="URL", help="operator API base URL (default: the bundled CSMS's)"
+    )
+    target.add_argument(
+        "--cp-id", metavar="ID", help="charge point id (overrides the configuration)"
+    )
+    target.add_argument(
+        "--password", metavar="SECRET", help="HTTP Basic auth password (Security Profile 1)"
+    )
+    target.add_argument("--ca-file", metavar="PEM", help="CA certificate(s) to trust for wss://")
+    target.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="run the bundled CSMS with this fault (repeatable; see csms-under-test --list-faults)",
+    )
+    parser.add_argument(
+        "--config", type=Path, metavar="FILE", help="configuration file (docs/configuration.md)"
+    )
+    parser.add_argument(
+        "--out", type=Path, metavar="DIR", help="write results.json and report.html here"
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"{simulator.HARNESS_NAME} {simulator.__version__}"
+    )
+    return parser
+
+
+def select_cases(cases: list[Case], args: argparse.Namespace) -> list[Case]:
+    known_blocks = {b.name for b in BLOCKS}
+    for block in args.block:
+        if block not in known_blocks:
+            raise UsageError(f"unknown block {block!r}; blocks: {', '.join(sorted(known_blocks))}")
+    by_id = {case.id: case for case in cases}
+    for case_id in args.case:
+        if case_id not in by_id:
+            raise UsageError(f"unknown case {case_id!r}; see simulate --list")
+    if args.all:
+        return cases
+    if not args.case and not args.block:
+        raise UsageError("say what to run: --case ID, --block NAME or --all (or --list)")
+    wanted = set(args.case)
+    return [c for c in cases if c.id in wanted or c.block in args.block]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    console = Console(stderr=False, highlight=False, soft_wrap=True)
+    errors = Console(stderr=True, highlight=False, soft_wrap=True)
+    try:
+        config = load_config(args.config)
+        if args.cp_id:
+            config = config.with_overrides(charge_point={"id": args.cp_id})
+        cases_dir = args.cases or default_cases_dir()
+        if not cases_dir.is_dir():
+            raise UsageError(f"case folder {cases_dir} does not exist")
+        cases = load_cases(discover_cases(cases_dir))
+        if args.list:
+            for case in cases:
+                print(f"{case.id:<16} {case.block:<20} {case.title}")
+            return EXIT_OK
+        selected = select_cases(cases, args)
+        if args.csms and args.fault:
+            raise UsageError(
+                "--fault applies to the bundled CSMS only; it cannot be combined with --csms"
+            )
+    except YamlSourceError as exc:
+        errors.print(f"simulate: {exc}", markup=False)
+        return EXIT_USAGE
+    except UsageError as exc:
+        errors.print(f"simulate: {exc}", markup=False)
+        return EXIT_USAGE
+    run = run_selected(selected, config, args, console)
+    if args.out:
+        args.out.mkdir(parents=True, exist_ok=True)
+        run.write_json(args.out / "results.json")
+        write_html(run, args.out / "report.html")
+        console.print(
+            f"wrote {args.out / 'results.json'} and {args.out / 'report.html'}", markup=False
+        )
+    return EXIT_OK if run.ok else EXIT_NOT_OK
+
+
+def run_selected(
+    cases: list[Case], config: HarnessConfig, args: argparse.Namespace, console: Console
+) -> RunResult:
+    target: AbstractContextManager[tuple[str, str]]
+    if args.csms:
+        target = nullcontext((args.csms, args.operator or ""))
+    else:
+        target = bundled_csms(config, args.fault)
+    with target as (csms_url, api_url):
+        operator_url = args.operator or api_url
+        operator: Operator = HttpOperator(operator_url) if operator_url else NoOperator()
+        settings = RunSettings(
+            config=config,
+            csms_url=csms_url,
+            operator=operator,
+            basic_auth_password=args.password,
+            ca_file=args.ca_file,
+        )
+        console.print(f"Running {len(cases)} case(s) against {csms_url}", markup=False)
+        run = asyncio.run(run_suite(cases, settings, on_result=lambda r: case_line(console, r)))
+    summary(console, run)
+    return run
+
+
+if __name__ == "__main__":
+    sys.exit(main())

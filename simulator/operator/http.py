@@ -1,0 +1,51 @@
+"""The ``http`` operator adapter: the bundled CSMS's operator API (docs/operator-api.md).
+
+A vendor can put the same small API in front of their own CSMS and use this adapter.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import urllib.error
+import urllib.request
+from urllib.parse import quote
+
+from simulator.operator.base import OperatorOutcome, OperatorRequest
+
+
+class HttpOperator:
+    name = "http"
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url.rstrip("/")
+
+    def url_for(self, request: OperatorRequest) -> str:
+        cp = quote(request.charge_point_id, safe="")
+        return f"{self.base_url}/chargepoints/{cp}/requests/{request.action}?timeout={request.timeout:g}"
+
+    async def perform(self, request: OperatorRequest) -> OperatorOutcome:
+        return await asyncio.to_thread(self._post, request)
+
+    def _post(self, request: OperatorRequest) -> OperatorOutcome:
+        url = self.url_for(request)
+        body = json.dumps(request.request).encode()
+        http_request = urllib.request.Request(
+            url, data=body, method="POST", headers={"Content-Type": "application/json"}
+        )
+        try:
+            with urllib.request.urlopen(http_request, timeout=request.timeout + 5) as answer:
+                data = json.loads(answer.read() or b"{}")
+        except urllib.error.HTTPError as exc:
+            text = exc.read().decode("utf-8", "replace")[:500]
+            return OperatorOutcome(False, f"operator API {url} answered HTTP {exc.code}: {text}")
+        except (urllib.error.URLError, OSError, TimeoutError) as exc:
+            reason = getattr(exc, "reason", exc)
+            return OperatorOutcome(False, f"operator API {url} unreachable: {reason}")
+        except json.JSONDecodeError as exc:
+            return OperatorOutcome(False, f"operator API {url} answered non-JSON: {exc}")
+        if isinstance(data, dict) and "error" in data and "response" not in data:
+            return OperatorOutcome(
+                True, f"the charge point answered CALLERROR {data['error']}", data
+            )
+        return OperatorOutcome(True, "the CSMS sent the request", data)

@@ -1,0 +1,518 @@
+"""Execute one case on a live connection: steps, checks, timing, verdict.
+
+Outcomes are kept apart (design principle 4): FAIL when the CSMS broke a rule, ERROR when
+the harness or the environment failed, INCONCLUSIVE when the case could not decide (the
+operator never made the CSMS act). Every non-PASS carries reasons naming the step, the
+rule and what was seen against what was expected. Every case has a hard deadline.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from reports.results import CaseResult, Check, MessageRecord, Reason, StepRecord, Verdict, worst
+from simulator.cases.model import Case, ExpectCsmsStep, OperatorStep, SendStep, Step, WaitStep
+from simulator.cases.variables import UnknownVariable, config_variables, substitute
+from simulator.chargepoint.model import Answer, ChargePoint
+from simulator.clock import Clock, SystemClock, ocpp_timestamp
+from simulator.config import HarnessConfig
+from simulator.ocppj import Session
+from simulator.operator.base import Operator, OperatorOutcome, OperatorRequest
+from simulator.runner.link import CallOutcome, ConnectionLost, InboundRequest, Link
+from simulator.runner.matching import dig, match, show
+from simulator.transport import ConnectionSettings, TransportError, open_connection
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    config: HarnessConfig
+    csms_url: str
+    operator: Operator
+    clock: Clock = field(default_factory=SystemClock)
+    basic_auth_password: str | None = None
+    ca_file: str | None = None
+
+
+class StepFailed(Exception):
+    """Ends the case: the reasons say why."""
+
+
+class CaseRun:
+    def __init__(self, case: Case, settings: RunSettings) -> None:
+        self.case = case
+        self.settings = settings
+        self.config = settings.config
+        self.clock = settings.clock
+        self.model = ChargePoint(self.config.charge_point, self.clock)
+        self.variables: dict[str, Any] = config_variables(self.config)
+        self.messages: list[MessageRecord] = []
+        self.reasons: list[Reason] = []
+        self.records = [
+            StepRecord(step.label, _kind(step), _action(step), step.title or _describe(step))
+            for step in case.all_steps
+        ]
+        self.link: Link | None = None
+        self.operator_task: asyncio.Task[OperatorOutcome] | None = None
+        self.started_at = 0.0
+
+    # -- the case as a whole ----------------------------------------------------------
+    async def run(self) -> CaseResult:
+        self.started_at = self.clock.monotonic()
+        started_wall = ocpp_timestamp(self.clock.now())
+        deadline = self.config.waits.case_deadline
+        current = ["connect"]
+        try:
+            async with asyncio.timeout(deadline):
+                await self._run_steps(current)
+        except TimeoutError:
+            self._reason(
+                current[0],
+                "case-deadline",
+                f"the case did not finish within its {deadline:g} s deadline",
+                Verdict.ERROR,
+            )
+        except Exception as exc:  # the harness itself failed: say so, never crash the run
+            self._reason(
+                current[0], "harness", f"harness error: {type(exc).__name__}: {exc}", Verdict.ERROR
+            )
+        finally:
+            await self._shutdown()
+        verdict = worst([r.verdict for r in self.reasons]) if self.reasons else Verdict.PASS
+        return CaseResult(
+            id=self.case.id,
+            block=self.case.block,
+            title=self.case.title,
+            verdict=verdict,
+            reasons=self.reasons,
+            steps=self.records,
+            messages=self.messages,
+            reference=self.case.reference,
+            file=self.case.file,
+            started=started_wall,
+            duration_s=round(self.clock.monotonic() - self.started_at, 3),
+        )
+
+    async def _run_steps(self, current: list[str]) -> None:
+        settings = ConnectionSettings(
+            self.settings.csms_url,
+            self.config.charge_point.id,
+            self.settings.basic_auth_password,
+            self.settings.ca_file,
+            open_timeout=self.config.limits.response_timeout,
+        )
+        try:
+            websocket = await open_connection(settings)
+        except TransportError as exc:
+            verdict = Verdict.FAIL if exc.csms_fault else Verdict.ERROR
+            self._reason("connect", f"transport:{exc.kind}", str(exc), verdict, "OCPP-J 1.6 §3")
+            return
+        self.link = Link(
+            websocket, Session(), self.clock, self.model.answer, self.started_at, self.messages
+        )
+        self.link.held_actions = {
+            s.action for s in self.case.all_steps if isinstance(s, ExpectCsmsStep)
+        }
+        self.link.start()
+        for step, record in zip(self.case.all_steps, self.records, strict=True):
+            current[0] = step.label
+            record.started_at = round(self.clock.monotonic() - self.started_at, 6)
+            try:
+                await self._execute(step, record)
+                self._protocol_findings(step, record)
+            except StepFailed:
+                pass
+            except ConnectionLost as lost:
+                self._fail(step, record, "connection", f"{lost} during this step", "OCPP-J 1.6 §3")
+            except UnknownVariable as exc:
+                record.status = "error"
+                self._reason(
+                    step.label,
+                    "variable",
+                    f"{exc}: a previous step did not provide it",
+                    Verdict.ERROR,
+                    step.ref,
+                )
+            finally:
+                record.duration_s = round(
+                    self.clock.monotonic() - self.started_at - record.started_at, 6
+                )
+            if self.reasons:
+                return
+            if record.status == "not run":
+                record.status = "passed"
+        await self._teardown()
+
+    # -- steps ------------------------------------------------------------------------
+    async def _execute(self, step: Step, record: StepRecord) -> None:
+        match step:
+            case SendStep():
+                await self._send(step, record)
+            case ExpectCsmsStep():
+                await self._expect_csms(step, record)
+            case OperatorStep():
+                self._operator(step, record)
+            case WaitStep():
+                await self._wait(step, record)
+
+    async def _send(self, step: SendStep, record: StepRecord) -> None:
+        fields = substitute(step.fields, self.variables)
+        if step.each_connector:
+            # catalog §2.1 Booted: connectorId 0 and each connector
+            for connector_id in range(self.config.charge_point.connectors + 1):
+                await self._send_one(step, record, {**fields, "connectorId": connector_id})
+        else:
+            await self._send_one(step, record, fields)
+
+    async def _send_one(self, step: SendStep, record: StepRecord, fields: dict[str, Any]) -> None:
+        assert self.link is not None
+        limits = self.config.limits
+        payload = self.model.build_request(step.action, fields)
+        outcome = await self.link.call(step.action, payload, limits.response_timeout)
+        if outcome.violations_sent:
+            record.status = "error"
+            detail = "; ".join(v.describe() for v in outcome.violations_sent)
+            self._reason(
+                step.label,
+                "harness-schema",
+                f"the harness's own {step.action}.req breaks the OCA schema: {detail}",
+                Verdict.ERROR,
+                step.ref,
+            )
+            raise StepFailed
+        self.model.on_request_sent(step.action, payload)
+        conf = f"{step.action}.conf"
+        checks = self._answer_checks(step, outcome, conf)
+        self._apply(step, record, checks)
+        assert outcome.result is not None
+        self.model.on_response(step.action, payload, outcome.result.payload)
+        self._save(step, record, outcome.result.payload)
+
+    def _answer_checks(self, step: SendStep, outcome: CallOutcome, conf: str) -> list[Check]:
+        limits = self.config.limits
+        checks: list[Check] = []
+        latency = f"{outcome.latency_s:.3f} s" if outcome.latency_s is not None else "no answer"
+        # OCPP-J 1.6 §4.1.1 / lab limit: every request is answered within the response timeout.
+        checks.append(
+            self._check(
+                step,
+                "response-timeout",
+                not outcome.timed_out,
+                f"{conf} within {limits.response_timeout:g} s (response timeout)",
+                latency
+                if not outcome.timed_out
+                else f"no answer to {step.action} within {limits.response_timeout:g} s",
+            )
+        )
+        if outcome.timed_out:
+            return checks
+        if outcome.error is not None:
+            err = outcome.error
+            checks.append(
+                self._check(
+                    step,
+                    "callerror",
+                    False,
+                    conf,
+                    f"CALLERROR {err.error_code} {err.error_description!r}",
+                )
+            )
+            return checks
+        assert outcome.result is not None
+        checks.append(
+            self._check(
+                step,
+                "schema",
+                not outcome.violations,
+                f"{conf} valid against the OCA 1.6 schema",
+                "; ".join(v.describe() for v in outcome.violations) or "valid",
+                "OCPP-J 1.6 §4; OCA JSON schemas",
+            )
+        )
+        if step.action == "Authorize" and outcome.latency_s is not None:
+            limit = limits.authorize_response_time
+            checks.append(
+                self._check(
+                    step,
+                    "authorize-time",
+                    outcome.latency_s <= limit,
+                    f"Authorize.conf within {limit:g} s (Authorize response time)",
+                    f"{outcome.latency_s:.3f} s",
+                )
+            )
+        if step.expect is not None:
+            expected = substitute(step.expect, self.variables)
+            mismatches = match(expected, outcome.result.payload)
+            checks.append(
+                self._check(
+                    step,
+                    "field",
+                    not mismatches,
+                    f"{conf} {show(expected)}",
+                    "; ".join(f"{conf} {m.describe()}" for m in mismatches) or "as expected",
+                )
+            )
+        return checks
+
+    async def _expect_csms(self, step: ExpectCsmsStep, record: StepRecord) -> None:
+        assert self.link is not None
+        timeout = self._expect_timeout(step)
+        request = await self.link.next_request(step.action, timeout)
+        if request is None:
+            await self._no_request(step, record, timeout)
+            return
+        checks = [
+            self._check(
+                step,
+                "schema",
+                not request.violations,
+                f"{step.action}.req valid against the OCA 1.6 schema",
+                "; ".join(v.describe() for v in request.violations) or "valid",
+                "OCPP-J 1.6 §4; OCA JSON schemas",
+            )
+        ]
+        if step.match is not None:
+            expected = substitute(step.match, self.variables)
+            mismatches = match(expected, request.call.payload)
+            checks.append(
+                self._check(
+                    step,
+                    "field",
+                    not mismatches,
+                    f"{step.action}.req {show(expected)}",
+                    "; ".join(f"{step.action}.req {m.describe()}" for m in mismatches)
+                    or "as expected",
+                )
+            )
+        await self.link.reply(request.call, self._reply_for(step, request))
+        self._apply(step, record, checks)
+        self._save(step, record, request.call.payload)
+
+    def _reply_for(self, step: ExpectCsmsStep, request: InboundRequest) -> Answer:
+        if request.suggested_error is not None:
+            return Answer(
+                error=request.suggested_error, description="payload breaks the OCA schema"
+            )
+        if step.reply is not None:
+            return Answer(substitute(step.reply, self.variables))
+        return self.model.answer(step.action, request.call.payload)
+
+    def _expect_timeout(self, step: ExpectCsmsStep) -> float:
+        index = self.case.all_steps.index(step)
+        after_operator = any(isinstance(s, OperatorStep) for s in self.case.all_steps[:index])
+        return self.config.waits.operator if after_operator else self.config.limits.response_timeout
+
+    async def _no_request(self, step: ExpectCsmsStep, record: StepRecord, timeout: float) -> None:
+        outcome = await self._operator_outcome()
+        if outcome is not None and not outcome.ok:
+            record.status = "inconclusive"
+            self._reason(
+                step.label,
+                "operator",
+                f"the CSMS did not send {step.action} within {timeout:g} s, and the operator action failed: {outcome.detail}",
+                Verdict.INCONCLUSIVE,
+                step.ref,
+            )
+            raise StepFailed
+        self._apply(
+            step,
+            record,
+            [
+                self._check(
+                    step,
+                    "request-sent",
+                    False,
+                    f"the CSMS sends {step.action}.req",
+                    f"no {step.action} within {timeout:g} s",
+                )
+            ],
+        )
+
+    def _operator(self, step: OperatorStep, record: StepRecord) -> None:
+        request = OperatorRequest(
+            charge_point_id=self.config.charge_point.id,
+            action=step.action,
+            request=substitute(step.request, self.variables),
+            instruction=" ".join(str(substitute(step.instruction, self.variables)).split()),
+            timeout=self.config.waits.operator,
+        )
+        self.operator_task = asyncio.create_task(self.settings.operator.perform(request))
+        record.notes.append(
+            f"{self.settings.operator.name} operator asked for {step.action} {show(request.request)}"
+        )
+
+    async def _operator_outcome(self) -> OperatorOutcome | None:
+        task, self.operator_task = self.operator_task, None
+        if task is None:
+            return None
+        try:
+            return await asyncio.wait_for(task, timeout=2)
+        except TimeoutError:
+            return None
+        except Exception as exc:
+            return OperatorOutcome(False, f"{type(exc).__name__}: {exc}")
+
+    async def _wait(self, step: WaitStep, record: StepRecord) -> None:
+        seconds = substitute(step.seconds, self.variables)
+        cap = substitute(step.at_most, self.variables) if step.at_most is not None else None
+        if not isinstance(seconds, int | float) or isinstance(seconds, bool):
+            record.status = "error"
+            self._reason(
+                step.label,
+                "variable",
+                f"wait needs a number of seconds, got {show(seconds)}",
+                Verdict.ERROR,
+                step.ref,
+            )
+            raise StepFailed
+        duration = (
+            min(float(seconds), float(cap)) if isinstance(cap, int | float) else float(seconds)
+        )
+        record.notes.append(f"waited {duration:g} s")
+        await self.clock.sleep(max(duration, 0.0))
+
+    # -- checks, reasons, variables ---------------------------------------------------
+    def _check(
+        self, step: Step, rule: str, passed: bool, expected: str, observed: str, reference: str = ""
+    ) -> Check:
+        return Check(
+            self.case.id,
+            step.label,
+            rule,
+            passed,
+            expected,
+            observed,
+            reference or step.ref or self.case.reference,
+        )
+
+    def _apply(self, step: Step, record: StepRecord, checks: list[Check]) -> None:
+        record.checks.extend(checks)
+        failed = [c for c in checks if not c.passed]
+        for check in failed:
+            self.reasons.append(
+                Reason(
+                    self.case.id,
+                    step.label,
+                    check.rule,
+                    f"{_describe(step)}: {check.observed} (expected {check.expected})",
+                    check.reference,
+                )
+            )
+        if failed:
+            record.status = "failed"
+            raise StepFailed
+
+    def _fail(
+        self, step: Step, record: StepRecord, rule: str, message: str, reference: str = ""
+    ) -> None:
+        record.status = "failed"
+        self.reasons.append(
+            Reason(
+                self.case.id,
+                step.label,
+                rule,
+                f"{_describe(step)}: {message}",
+                reference or step.ref,
+            )
+        )
+
+    def _reason(
+        self, step: str, rule: str, message: str, verdict: Verdict, reference: str = ""
+    ) -> None:
+        self.reasons.append(
+            Reason(self.case.id, step, rule, message, reference or self.case.reference, verdict)
+        )
+
+    def _protocol_findings(self, step: Step, record: StepRecord) -> None:
+        assert self.link is not None
+        findings = self.link.take_findings()
+        if findings:
+            checks = [
+                self._check(
+                    step, "protocol", False, "well-formed OCPP-J traffic", f, "OCPP-J 1.6 §4"
+                )
+                for f in findings
+            ]
+            self._apply(step, record, checks)
+
+    def _save(
+        self, step: SendStep | ExpectCsmsStep, record: StepRecord, payload: dict[str, Any]
+    ) -> None:
+        for name, path in step.save.items():
+            value = dig(payload, path)
+            self.variables[name] = value
+            record.notes.append(f"${name} = {show(value)}")
+
+    # -- after the steps --------------------------------------------------------------
+    async def _teardown(self) -> None:
+        """Leave the CSMS as the next case expects (catalog §2 post-conditions: no
+        transaction running). Failures here are noted, never a verdict."""
+        assert self.link is not None
+        for transaction in list(self.model.transactions.values()):
+            record = StepRecord(
+                "teardown",
+                "teardown",
+                "StopTransaction",
+                "Stop the transaction the case left running",
+            )
+            self.records.append(record)
+            fields = {"transactionId": transaction.transaction_id, "reason": "Local"}
+            try:
+                payload = self.model.build_request("StopTransaction", fields)
+                outcome = await self.link.call(
+                    "StopTransaction", payload, self.config.limits.response_timeout
+                )
+                self.model.end_transaction(transaction.transaction_id, payload.get("meterStop"))
+                status = {
+                    "connectorId": transaction.connector_id,
+                    "status": "Available",
+                    "errorCode": "NoError",
+                }
+                await self.link.call(
+                    "StatusNotification",
+                    self.model.build_request("StatusNotification", status),
+                    self.config.limits.response_timeout,
+                )
+                record.status = "passed" if outcome.result is not None else "not answered"
+            except ConnectionLost as lost:
+                record.status = "error"
+                record.notes.append(str(lost))
+
+    async def _shutdown(self) -> None:
+        if self.operator_task is not None:
+            self.operator_task.cancel()
+            with contextlib.suppress(BaseException):
+                await self.operator_task
+        if self.link is not None:
+            await self.link.close()
+
+
+def _kind(step: Step) -> str:
+    return {
+        SendStep: "send",
+        ExpectCsmsStep: "expect_csms",
+        OperatorStep: "operator",
+        WaitStep: "wait",
+    }[type(step)]
+
+
+def _action(step: Step) -> str:
+    return "" if isinstance(step, WaitStep) else step.action
+
+
+def _describe(step: Step) -> str:
+    match step:
+        case SendStep():
+            return f"{step.action}.req sent"
+        case ExpectCsmsStep():
+            return f"waiting for {step.action}.req"
+        case OperatorStep():
+            return f"operator action {step.action}"
+        case WaitStep():
+            return "wait"
+
+
+async def run_case(case: Case, settings: RunSettings) -> CaseResult:
+    return await CaseRun(case, settings).run()

@@ -1,0 +1,302 @@
+"""One OCPP-J connection during a case: sends, receives, pairs and records every frame.
+
+A reader task feeds received frames to the sans-I/O session. Answers go to the waiting
+call; CSMS requests a later step of the case will take are held in an inbox; any other
+CSMS request is answered at once by the charge point model and recorded (issue: not
+failed). Protocol breaches that belong to no step (a non-JSON frame, an answer with an
+unknown uniqueId) are collected as findings for the runner to turn into verdicts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from websockets.asyncio.client import ClientConnection
+from websockets.exceptions import ConnectionClosed
+
+from reports.results import MessageRecord
+from simulator.chargepoint.model import Answer
+from simulator.clock import Clock, ocpp_timestamp
+from simulator.ocppj import (
+    Call,
+    CallError,
+    CallResult,
+    IncomingCall,
+    IncomingCallError,
+    IncomingCallResult,
+    InvalidFrame,
+    SchemaViolation,
+    Session,
+    UnmatchedReply,
+)
+from simulator.ocppj.errors import ErrorCode
+from simulator.ocppj.session import Outgoing
+
+CP_TO_CSMS = "CP->CSMS"
+CSMS_TO_CP = "CSMS->CP"
+
+
+class ConnectionLost(Exception):
+    def __init__(self, code: int | None, reason: str) -> None:
+        self.code = code
+        self.reason = reason
+        super().__init__(
+            f"the CSMS closed the connection (code {code}{', ' + reason if reason else ''})"
+        )
+
+
+@dataclass
+class CallOutcome:
+    call: Call
+    violations_sent: list[SchemaViolation]
+    result: CallResult | None = None
+    error: CallError | None = None
+    violations: list[SchemaViolation] = field(default_factory=list)
+    latency_s: float | None = None
+
+    @property
+    def timed_out(self) -> bool:
+        return self.result is None and self.error is None
+
+
+@dataclass
+class InboundRequest:
+    call: Call
+    violations: list[SchemaViolation]
+    suggested_error: ErrorCode | None
+
+
+Answerer = Callable[[str, dict[str, Any]], Answer]
+
+
+class Link:
+    def __init__(
+        self,
+        websocket: ClientConnection,
+        session: Session,
+        clock: Clock,
+        answerer: Answerer,
+        started_at: float,
+        messages: list[MessageRecord],
+    ) -> None:
+        self._ws = websocket
+        self._session = session
+        self._clock = clock
+        self._answerer = answerer
+        self._started_at = started_at
+        self.messages = messages
+        self.held_actions: set[str] = set()
+        self.findings: list[str] = []
+        self.closed: ConnectionLost | None = None
+        self._pending: tuple[Call, float, asyncio.Future[CallOutcome], CallOutcome] | None = None
+        self._inbox: list[InboundRequest] = []
+        self._inbox_changed = asyncio.Event()
+        self._reader: asyncio.Task[None] | None = None
+
+    # -- lifecycle --------------------------------------------------------------------
+    def start(self) -> None:
+        self._reader = asyncio.create_task(self._read(), name="ocpp-reader")
+
+    async def close(self) -> None:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self._ws.close(), timeout=2)
+        if self._reader is not None:
+            self._reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._reader
+
+    def take_findings(self) -> list[str]:
+        findings, self.findings = self.findings, []
+        return findings
+
+    # -- our requests -----------------------------------------------------------------
+    async def call(self, action: str, payload: dict[str, Any], timeout: float) -> CallOutcome:
+        """Send a request and wait up to ``timeout`` s for its answer (latency measured
+        with the monotonic clock from frame sent to answer received)."""
+        self._raise_if_closed()
+        outgoing = self._session.send_call(action, payload)
+        assert isinstance(outgoing.frame, Call)
+        outcome = CallOutcome(outgoing.frame, outgoing.violations)
+        future: asyncio.Future[CallOutcome] = asyncio.get_running_loop().create_future()
+        # Pending before the frame leaves, so that an instant answer finds its request.
+        self._pending = (outgoing.frame, self._clock.monotonic(), future, outcome)
+        try:
+            sent_at = await self._send(outgoing, CP_TO_CSMS)
+            self._pending = (outgoing.frame, sent_at, future, outcome)
+            return await asyncio.wait_for(asyncio.shield(future), timeout)
+        except TimeoutError:
+            self._session.abandon_call()
+            return outcome
+        finally:
+            self._pending = None
+
+    # -- the CSMS's requests ----------------------------------------------------------
+    async def next_request(self, action: str, timeout: float) -> InboundRequest | None:
+        """The next held CSMS request for ``action``, waiting up to ``timeout`` s."""
+        deadline = self._clock.monotonic() + timeout
+        while True:
+            for request in self._inbox:
+                if request.call.action == action:
+                    self._inbox.remove(request)
+                    return request
+            self._raise_if_closed()
+            remaining = deadline - self._clock.monotonic()
+            if remaining <= 0:
+                return None
+            self._inbox_changed.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._inbox_changed.wait(), remaining)
+
+    async def reply(self, call: Call, answer: Answer) -> None:
+        if answer.error is not None:
+            outgoing = self._session.send_error(call.unique_id, answer.error, answer.description)
+        else:
+            outgoing = self._session.send_result(call.unique_id, answer.payload or {})
+        await self._send(outgoing, CP_TO_CSMS)
+
+    # -- internals --------------------------------------------------------------------
+    def _raise_if_closed(self) -> None:
+        if self.closed is not None:
+            raise self.closed
+
+    def _record(
+        self, direction: str, frame: Any, action: str, at: float, **extra: Any
+    ) -> MessageRecord:
+        kind = {Call: "CALL", CallResult: "CALLRESULT", CallError: "CALLERROR"}.get(
+            type(frame), "INVALID"
+        )
+        payload: Any
+        if isinstance(frame, CallError):
+            payload = {
+                "errorCode": frame.error_code,
+                "errorDescription": frame.error_description,
+                "errorDetails": frame.error_details,
+            }
+        elif isinstance(frame, Call | CallResult):
+            payload = frame.payload
+        else:
+            payload = frame
+        record = MessageRecord(
+            direction=direction,
+            message_type=kind,
+            unique_id=getattr(frame, "unique_id", ""),
+            action=action,
+            payload=payload,
+            wall_time=ocpp_timestamp(self._clock.now()),
+            t=round(at - self._started_at, 6),
+            **extra,
+        )
+        self.messages.append(record)
+        return record
+
+    async def _send(self, outgoing: Outgoing, direction: str) -> float:
+        """Put a frame on the wire; returns the monotonic time it was handed to the socket."""
+        at = self._clock.monotonic()
+        self._record(
+            direction,
+            outgoing.frame,
+            outgoing.action,
+            at,
+            violations=[v.to_dict() for v in outgoing.violations],
+        )
+        try:
+            await self._ws.send(outgoing.text)
+        except ConnectionClosed as exc:
+            self._mark_closed(exc)
+            assert self.closed is not None
+            raise self.closed from None
+        return at
+
+    def _mark_closed(self, exc: ConnectionClosed) -> None:
+        if self.closed is None:
+            close = exc.rcvd or exc.sent
+            self.closed = ConnectionLost(
+                close.code if close else None, close.reason if close else ""
+            )
+
+    async def _read(self) -> None:
+        try:
+            async for raw in self._ws:
+                await self._handle(raw, self._clock.monotonic())
+        except ConnectionClosed as exc:
+            self._mark_closed(exc)
+        finally:
+            if self.closed is None:
+                self.closed = ConnectionLost(None, "connection ended")
+            if self._pending is not None and not self._pending[2].done():
+                self._pending[2].set_exception(self.closed)
+            self._inbox_changed.set()
+
+    async def _handle(self, raw: str | bytes, at: float) -> None:
+        event = self._session.receive(raw)
+        if isinstance(event, IncomingCallResult | IncomingCallError):
+            await self._handle_answer(event, at)
+        elif isinstance(event, IncomingCall):
+            await self._handle_request(event, at)
+        elif isinstance(event, InvalidFrame):
+            self._record(CSMS_TO_CP, event.text, "", at, note=str(event.error))
+            self.findings.append(
+                f"the CSMS sent a frame that is not OCPP-J: {event.error} (OCPP-J 1.6 §4)"
+            )
+            if event.reply is not None:
+                await self._send(event.reply, CP_TO_CSMS)
+        elif isinstance(event, UnmatchedReply):
+            self._record(CSMS_TO_CP, event.frame, "", at, note="uniqueId matches no request")
+            self.findings.append(
+                f"the CSMS sent an answer with uniqueId {event.frame.unique_id!r}, which matches "
+                "no request of the charge point (OCPP-J 1.6 §4.1.3)"
+            )
+
+    async def _handle_answer(
+        self, event: IncomingCallResult | IncomingCallError, at: float
+    ) -> None:
+        frame = event.result if isinstance(event, IncomingCallResult) else event.error
+        violations = event.violations if isinstance(event, IncomingCallResult) else []
+        pending = self._pending
+        latency = None
+        if pending is not None and pending[0].unique_id == event.call.unique_id:
+            latency = at - pending[1]
+        self._record(
+            CSMS_TO_CP,
+            frame,
+            event.call.action,
+            at,
+            violations=[v.to_dict() for v in violations],
+            latency_ms=round(latency * 1000, 3) if latency is not None else None,
+            note="late: after the response timeout" if event.late else "",
+        )
+        if event.late or pending is None or latency is None:
+            return
+        outcome = pending[3]
+        outcome.latency_s = latency
+        outcome.violations = violations
+        if isinstance(frame, CallResult):
+            outcome.result = frame
+        else:
+            outcome.error = frame
+        if not pending[2].done():
+            pending[2].set_result(outcome)
+
+    async def _handle_request(self, event: IncomingCall, at: float) -> None:
+        call = event.call
+        self._record(
+            CSMS_TO_CP, call, call.action, at, violations=[v.to_dict() for v in event.violations]
+        )
+        if event.overlapping:
+            self.findings.append(
+                f"the CSMS sent {call.action} while an earlier request of its own was unanswered "
+                "(OCPP-J 1.6 §4.1.1: one outstanding CALL per direction)"
+            )
+        suggested = event.suggested_error
+        if call.action in self.held_actions:
+            self._inbox.append(InboundRequest(call, event.violations, suggested))
+            self._inbox_changed.set()
+            return
+        # Not scripted by the case: the charge point model answers it (catalog §2: the
+        # CSMS may send other requests; they are recorded, not failed).
+        answer = Answer(error=suggested, description="schema violation") if suggested else None
+        await self.reply(call, answer or self._answerer(call.action, call.payload))

@@ -1,0 +1,87 @@
+"""Compare a payload against the fields a case expects.
+
+An expected mapping is a subset: keys it does not name are not checked. A value may be a
+literal (equality; ints and floats compare by value) or an operator mapping:
+``{$ne: v}``, ``{$in: [a, b]}``, ``{$present: true}``, ``{$absent: true}``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+_MISSING = object()
+OPERATORS = frozenset({"$ne", "$in", "$present", "$absent"})
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    path: str
+    expected: str
+    observed: str
+
+    def describe(self) -> str:
+        return f"{self.path}: expected {self.expected}, got {self.observed}"
+
+
+def show(value: Any) -> str:
+    if value is _MISSING:
+        return "(absent)"
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _is_operator(expected: Any) -> bool:
+    return isinstance(expected, dict) and len(expected) == 1 and next(iter(expected)) in OPERATORS
+
+
+def _equal(expected: Any, actual: Any) -> bool:
+    if isinstance(expected, bool) or isinstance(actual, bool):
+        return expected is actual
+    return bool(expected == actual)
+
+
+def match(expected: Any, actual: Any, path: str = "") -> list[Mismatch]:
+    where = path or "(payload)"
+    if _is_operator(expected):
+        op, operand = next(iter(expected.items()))
+        ok = {
+            "$ne": lambda: actual is not _MISSING and not _equal(operand, actual),
+            "$in": lambda: any(_equal(o, actual) for o in operand),
+            "$present": lambda: (actual is not _MISSING) == bool(operand),
+            "$absent": lambda: (actual is _MISSING) == bool(operand),
+        }[op]()
+        if ok:
+            return []
+        description = {
+            "$ne": f"anything but {show(operand)}",
+            "$in": f"one of {show(operand)}",
+            "$present": "present" if operand else "absent",
+            "$absent": "absent" if operand else "present",
+        }[op]
+        return [Mismatch(where, description, show(actual))]
+    if isinstance(expected, dict):
+        if not isinstance(actual, dict):
+            return [Mismatch(where, "an object", show(actual))]
+        mismatches: list[Mismatch] = []
+        for key, value in expected.items():
+            mismatches += match(value, actual.get(key, _MISSING), f"{path}.{key}" if path else key)
+        return mismatches
+    if isinstance(expected, list):
+        if not isinstance(actual, list) or len(actual) != len(expected):
+            return [Mismatch(where, show(expected), show(actual))]
+        mismatches = []
+        for index, (item, got) in enumerate(zip(expected, actual, strict=True)):
+            mismatches += match(item, got, f"{path}[{index}]")
+        return mismatches
+    return [] if _equal(expected, actual) else [Mismatch(where, show(expected), show(actual))]
+
+
+def dig(payload: Any, dotted: str) -> Any:
+    """The value at a dotted path (``idTagInfo.status``), or None."""
+    value = payload
+    for part in dotted.split("."):
+        if not isinstance(value, dict) or part not in value:
+            return None
+        value = value[part]
+    return value

@@ -1,0 +1,25 @@
+from simulator.runner.matching import dig, match
+
+
+def test_subset_match_and_mismatch_paths() -> None:
+    actual = {"idTagInfo": {"status": "Invalid", "parentIdTag": "P"}, "transactionId": 3}
+    assert match({"idTagInfo": {"status": "Invalid"}}, actual) == []
+    [mismatch] = match({"idTagInfo": {"status": "Accepted"}}, actual)
+    assert mismatch.describe() == 'idTagInfo.status: expected "Accepted", got "Invalid"'
+
+
+def test_operators() -> None:
+    actual = {"a": 1, "b": "x"}
+    assert match({"a": {"$ne": 2}, "b": {"$in": ["x", "y"]}, "c": {"$absent": True}}, actual) == []
+    assert match({"c": {"$present": True}}, actual)[0].observed == "(absent)"
+    assert match({"a": {"$ne": 1}}, actual)[0].expected == "anything but 1"
+
+
+def test_numbers_compare_by_value_but_not_with_booleans() -> None:
+    assert match({"limit": 6}, {"limit": 6.0}) == []
+    assert match({"flag": 1}, {"flag": True})
+
+
+def test_dig() -> None:
+    assert dig({"a": {"b": 2}}, "a.b") == 2
+    assert dig({"a": {}}, "a.b") is None

@@ -1,0 +1,61 @@
+import json
+
+import pytest
+
+from simulator.ocppj import Call, CallError, CallResult, ErrorCode, FrameError, parse_frame
+
+
+def test_call_round_trip() -> None:
+    call = Call("42", "Heartbeat", {})
+    assert parse_frame(call.to_json()) == call
+    assert json.loads(call.to_json()) == [2, "42", "Heartbeat", {}]
+
+
+def test_callresult_and_callerror_round_trip() -> None:
+    result = CallResult("1", {"currentTime": "2024-01-01T00:00:00Z"})
+    error = CallError("2", "NotImplemented", "no", {"a": 1})
+    assert parse_frame(result.to_json()) == result
+    assert parse_frame(error.to_json()) == error
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "fragment"),
+    [
+        ("not json", ErrorCode.FORMATION_VIOLATION, "not JSON"),
+        ("{}", ErrorCode.FORMATION_VIOLATION, "not a JSON array"),
+        ("[]", ErrorCode.FORMATION_VIOLATION, "not a JSON array"),
+        ('[7, "1", {}]', ErrorCode.PROTOCOL_ERROR, "unknown message type id 7"),
+        ('[true, "1", {}]', ErrorCode.PROTOCOL_ERROR, "unknown message type id"),
+        ('[2, 5, "Heartbeat", {}]', ErrorCode.FORMATION_VIOLATION, "uniqueId"),
+        ('[2, "1", "Heartbeat"]', ErrorCode.FORMATION_VIOLATION, "CALL must be"),
+        ('[2, "1", "Heartbeat", []]', ErrorCode.FORMATION_VIOLATION, "CALL must be"),
+        ('[3, "1"]', ErrorCode.FORMATION_VIOLATION, "CALLRESULT must be"),
+        ('[4, "1", "NotImplemented", "x"]', ErrorCode.FORMATION_VIOLATION, "CALLERROR must be"),
+        (
+            '[4, "1", "Oops", "x", {}]',
+            ErrorCode.PROPERTY_CONSTRAINT_VIOLATION,
+            "not an OCPP 1.6 error code",
+        ),
+        (json.dumps([2, "x" * 37, "Heartbeat", {}]), ErrorCode.FORMATION_VIOLATION, "36"),
+    ],
+)
+def test_malformed_frames_name_the_problem(text: str, code: ErrorCode, fragment: str) -> None:
+    with pytest.raises(FrameError) as info:
+        parse_frame(text)
+    assert info.value.error_code == code
+    assert fragment in str(info.value)
+
+
+def test_unique_id_kept_when_readable_so_an_error_can_be_sent() -> None:
+    with pytest.raises(FrameError) as info:
+        parse_frame('[2, "abc", "Heartbeat"]')
+    assert info.value.unique_id == "abc"
+
+
+def test_error_codes_use_the_1_6_spelling() -> None:
+    assert ErrorCode.OCCURENCE_CONSTRAINT_VIOLATION.value == "OccurenceConstraintViolation"
+    assert ErrorCode.FORMATION_VIOLATION.value == "FormationViolation"
+
+
+def test_binary_utf8_frames_are_decoded() -> None:
+    assert parse_frame(b'[2,"1","Heartbeat",{}]') == Call("1", "Heartbeat", {})

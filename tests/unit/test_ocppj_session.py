@@ -1,0 +1,122 @@
+import pytest
+
+from simulator.ocppj import (
+    ErrorCode,
+    IncomingCall,
+    IncomingCallError,
+    IncomingCallResult,
+    InvalidFrame,
+    OutstandingCallError,
+    Session,
+    UnmatchedReply,
+    known_actions,
+    validate_payload,
+)
+from simulator.ocppj.session import counter_ids
+
+BOOT = {"chargePointVendor": "V", "chargePointModel": "M"}
+BOOT_CONF = '{"status":"Accepted","currentTime":"2024-01-01T00:00:00.000Z","interval":10}'
+
+
+def test_result_is_paired_with_its_call() -> None:
+    session = Session(counter_ids("cp-"))
+    outgoing = session.send_call("BootNotification", BOOT)
+    assert (
+        outgoing.text
+        == '[2,"cp-1","BootNotification",{"chargePointVendor":"V","chargePointModel":"M"}]'
+    )
+    event = session.receive(f'[3,"cp-1",{BOOT_CONF}]')
+    assert isinstance(event, IncomingCallResult)
+    assert event.call.action == "BootNotification"
+    assert event.violations == []
+    assert session.outstanding is None
+
+
+def test_one_outstanding_call_per_direction() -> None:
+    session = Session()
+    session.send_call("Heartbeat", {})
+    with pytest.raises(OutstandingCallError, match="still unanswered"):
+        session.send_call("Heartbeat", {})
+
+
+def test_answer_with_unknown_unique_id_is_unmatched() -> None:
+    session = Session(counter_ids())
+    session.send_call("Heartbeat", {})
+    event = session.receive('[3,"999",{"currentTime":"2024-01-01T00:00:00Z"}]')
+    assert isinstance(event, UnmatchedReply)
+    assert session.outstanding is not None
+
+
+def test_callerror_is_paired() -> None:
+    session = Session(counter_ids())
+    session.send_call("Heartbeat", {})
+    event = session.receive('[4,"1","InternalError","boom",{}]')
+    assert isinstance(event, IncomingCallError)
+    assert event.error.error_code == "InternalError"
+
+
+def test_schema_violations_of_a_result_are_data() -> None:
+    session = Session(counter_ids())
+    session.send_call("Authorize", {"idTag": "A"})
+    event = session.receive('[3,"1",{"idTagInfo":{"status":"Maybe"}}]')
+    assert isinstance(event, IncomingCallResult)
+    [violation] = event.violations
+    assert violation.path == "idTagInfo.status"
+    assert violation.keyword == "enum"
+    assert "AuthorizeResponse" in violation.describe()
+
+
+def test_incoming_call_violations_suggest_an_error_code() -> None:
+    session = Session()
+    event = session.receive('[2,"a","Reset",{}]')
+    assert isinstance(event, IncomingCall)
+    assert event.suggested_error == ErrorCode.OCCURENCE_CONSTRAINT_VIOLATION
+    event = session.receive('[2,"b","NoSuchAction",{}]')
+    assert isinstance(event, IncomingCall)
+    assert event.suggested_error == ErrorCode.NOT_IMPLEMENTED
+    assert event.overlapping  # "a" is still unanswered
+
+
+def test_answering_an_incoming_call_validates_our_payload() -> None:
+    session = Session()
+    session.receive('[2,"a","Reset",{"type":"Hard"}]')
+    outgoing = session.send_result("a", {"status": "Maybe"})
+    assert outgoing.action == "Reset"
+    assert outgoing.violations and outgoing.violations[0].keyword == "enum"
+    assert session.unanswered == []
+
+
+def test_invalid_frame_with_readable_id_gets_a_callerror_reply() -> None:
+    event = Session().receive('[2,"x","Heartbeat"]')
+    assert isinstance(event, InvalidFrame)
+    assert event.reply is not None
+    assert event.reply.text.startswith('[4,"x","FormationViolation"')
+    assert isinstance(Session().receive("garbage"), InvalidFrame)
+
+
+def test_a_late_answer_after_abandoning_is_marked_late() -> None:
+    session = Session(counter_ids())
+    session.send_call("Heartbeat", {})
+    session.abandon_call()
+    session.send_call("Heartbeat", {})  # allowed again after giving up
+    event = session.receive('[3,"1",{"currentTime":"2024-01-01T00:00:00Z"}]')
+    assert isinstance(event, IncomingCallResult) and event.late
+
+
+def test_date_time_format_is_checked() -> None:
+    bad = {"currentTime": "yesterday"}
+    assert validate_payload("Heartbeat", bad, response=True)[0].keyword == "format"
+    assert validate_payload("Heartbeat", {"currentTime": "2024-02-30T00:00:00Z"}, response=True)
+    assert not validate_payload(
+        "Heartbeat", {"currentTime": "2024-02-28T10:00:00.123+01:00"}, response=True
+    )
+
+
+def test_all_core_actions_have_schemas() -> None:
+    for action in (
+        "BootNotification",
+        "StartTransaction",
+        "RemoteStopTransaction",
+        "GetConfiguration",
+    ):
+        assert action in known_actions()
