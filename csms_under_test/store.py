@@ -341,17 +341,19 @@ class Store:
         self,
         transaction_id: int,
         *,
+        charge_point_id: str,
         meter_stop: int,
         timestamp: str,
         reason: str | None,
         id_tag: str | None,
     ) -> bool:
-        """Close a running transaction; False if it is unknown or already stopped."""
+        """Close a running transaction of ``charge_point_id``; False if there is no such
+        transaction (unknown, another charge point's, or already stopped)."""
         with self._db:
             cursor = self._db.execute(
                 "UPDATE transactions SET meter_stop = ?, stop_timestamp = ?, stop_reason = ?, "
-                "stop_id_tag = ? WHERE id = ? AND stop_timestamp IS NULL",
-                (meter_stop, timestamp, reason, id_tag, transaction_id),
+                "stop_id_tag = ? WHERE id = ? AND charge_point_id = ? AND stop_timestamp IS NULL",
+                (meter_stop, timestamp, reason, id_tag, transaction_id, charge_point_id),
             )
         return cursor.rowcount == 1
 

@@ -91,12 +91,15 @@ def stop_transaction(ctx: CallContext, payload: dict[str, Any]) -> dict[str, Any
     id_tag: str | None = payload.get("idTag")
     stopped = ctx.store.stop_transaction(
         transaction_id,
+        charge_point_id=ctx.charge_point_id,
         meter_stop=payload["meterStop"],
         timestamp=payload["timestamp"],
         reason=payload.get("reason"),
         id_tag=id_tag,
     )
     transaction = ctx.store.transaction(transaction_id)
+    if transaction is not None and transaction.charge_point_id != ctx.charge_point_id:
+        transaction = None  # another charge point's: unknown to this one
     if not stopped:
         logger.warning(
             "%s: StopTransaction for %s transaction %s",

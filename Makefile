@@ -1,0 +1,42 @@
+# Quick start: `make demo` then `make test`. Everything runs from the .venv this creates.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+OUT    ?= out
+
+.PHONY: install demo test lint format mutation clean
+
+install: $(STAMP)
+
+# Debian's python3 ships venv separately: install python3-venv with apt when it is missing.
+$(BIN)/python:
+	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
+	  echo "python -m venv failed; installing python3-venv with apt-get"; rm -rf $(VENV); \
+	  $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q python3-venv && \
+	  $(PYTHON) -m venv $(VENV); }
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	@touch $(STAMP)
+
+# Every case against the bundled reference CSMS; the report lands in $(OUT)/demo.
+demo: $(STAMP)
+	$(BIN)/simulate --all --out $(OUT)/demo
+
+test: $(STAMP)
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) $(OUT) build *.egg-info

@@ -1,0 +1,12 @@
+"""The reference CSMS bundled with the harness: a small but real OCPP 1.6-J Central System.
+
+It answers the Core profile from a SQLite store, exposes an operator HTTP API to make it
+send CSMS-initiated requests, and can be started with deliberate faults so that each test
+case can be shown to catch the defect it exists for.
+"""
+
+from csms_under_test.app import ReferenceCsms
+from csms_under_test.background import BackgroundCsms, BackgroundCsmsError
+from csms_under_test.faults import FAULTS, Faults
+
+__all__ = ["FAULTS", "BackgroundCsms", "BackgroundCsmsError", "Faults", "ReferenceCsms"]

@@ -1,0 +1,3 @@
+from csms_under_test.cli import main
+
+raise SystemExit(main())

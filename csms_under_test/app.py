@@ -1,0 +1,141 @@
+"""The reference CSMS: OCPP-J server, operator API and store, wired together."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from csms_under_test.connections import ConnectionRegistry
+from csms_under_test.faults import Faults
+from csms_under_test.handlers import all_handlers
+from csms_under_test.network import url_host
+from csms_under_test.operator_api import OperatorApi
+from csms_under_test.operator_service import ApiReply, OperatorService
+from csms_under_test.server import OCPP_PATH, OcppServer
+from csms_under_test.store import Store
+from simulator.config import HarnessConfig
+
+logger = logging.getLogger(__name__)
+
+
+class ReferenceCsms:
+    """A real (small) CSMS: every request is answered from and recorded in a SQLite store.
+
+    ``start`` and ``stop`` run on the event loop that then serves the CSMS; the store is
+    only touched from that loop.
+    """
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        api_port: int = 0,
+        db_path: Path,
+        config: HarnessConfig,
+        faults: Iterable[str] = (),
+        heartbeat_interval: int = 10,
+        call_timeout: float = 30.0,
+    ) -> None:
+        if heartbeat_interval < 1:
+            raise ValueError(f"heartbeat_interval must be at least 1 s, not {heartbeat_interval}")
+        if call_timeout <= 0:
+            raise ValueError(f"call_timeout must be positive, not {call_timeout}")
+        self.host = host
+        self.db_path = Path(db_path)
+        self.config = config
+        self.faults = Faults(faults)
+        self.heartbeat_interval = heartbeat_interval
+        self.call_timeout = call_timeout
+        self._port = port
+        self._api_port = api_port
+        self.registry = ConnectionRegistry()
+        self._store: Store | None = None
+        self._ocpp: OcppServer | None = None
+        self._api: OperatorApi | None = None
+        self._operator: OperatorService | None = None
+
+    # -- lifecycle --------------------------------------------------------------------
+    async def start(self) -> None:
+        """Open the store and start listening; on failure nothing is left running."""
+        if self._store is not None:
+            raise RuntimeError("the CSMS is already started")
+        self._store = Store(self.db_path)
+        try:
+            self._store.seed_id_tags(self.config.id_tags)
+            self._ocpp = OcppServer(
+                store=self._store,
+                faults=self.faults,
+                registry=self.registry,
+                handlers=all_handlers(),
+                heartbeat_interval=self.heartbeat_interval,
+            )
+            await self._ocpp.start(self.host, self._port)
+            self._operator = OperatorService(
+                store=self._store,
+                registry=self.registry,
+                faults=self.faults,
+                call_timeout=self.call_timeout,
+            )
+            self._api = OperatorApi(
+                self._operator, asyncio.get_running_loop(), host=self.host, port=self._api_port
+            )
+            self._api.start()
+        except BaseException:
+            await self.stop()
+            raise
+        logger.info(
+            "reference CSMS listening: %s, operator API %s, faults: %s",
+            self.ocpp_url,
+            self.api_url,
+            ", ".join(self.faults) or "none",
+        )
+
+    async def stop(self) -> None:
+        """Stop both servers, close every connection and the store. Idempotent."""
+        if self._api is not None:
+            self._api.refuse_new_requests()
+        if self._ocpp is not None:
+            await self._ocpp.stop()  # fails requests still waiting for a charge point
+            self._ocpp = None
+        if self._api is not None:
+            await asyncio.to_thread(self._api.close)
+            self._api = None
+        self._operator = None
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    # -- addresses --------------------------------------------------------------------
+    @property
+    def ocpp_url(self) -> str:
+        """``ws://HOST:PORT/ocpp``; a charge point appends ``/<chargePointId>``."""
+        port = self._ocpp.port if self._ocpp is not None else self._port
+        return f"ws://{url_host(self.host)}:{port}{OCPP_PATH}"
+
+    @property
+    def api_url(self) -> str:
+        port = self._api.port if self._api is not None else self._api_port
+        return f"http://{url_host(self.host)}:{port}/api"
+
+    # -- for in-process use (on the CSMS loop) ----------------------------------------
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            raise RuntimeError("the CSMS is not started")
+        return self._store
+
+    async def send_request(
+        self,
+        charge_point_id: str,
+        action: str,
+        payload: dict[str, Any],
+        timeout: float | None = None,
+    ) -> ApiReply:
+        """What ``POST /api/chargepoints/{id}/requests/{action}`` does, without HTTP."""
+        if self._operator is None:
+            raise RuntimeError("the CSMS is not started")
+        return await self._operator.send_request(charge_point_id, action, payload, timeout)

@@ -1,0 +1,146 @@
+"""``csms-under-test``: run the reference CSMS until SIGINT or SIGTERM."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sqlite3
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from csms_under_test.app import ReferenceCsms
+from csms_under_test.faults import FAULTS, Faults
+from simulator.config import HarnessConfig, load_config
+from simulator.yamlsource import YamlSourceError
+
+PROG = "csms-under-test"
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        # One line, no usage dump: the message says what is wrong.
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+class UsageError(Exception):
+    pass
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog=PROG,
+        description="The reference OCPP 1.6-J CSMS bundled with the pre-test harness.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default %(default)s)")
+    parser.add_argument("--port", type=int, default=9000, help="OCPP-J port (default %(default)s)")
+    parser.add_argument(
+        "--api-port", type=int, default=None, help="operator API port (default: --port + 1)"
+    )
+    parser.add_argument(
+        "--db", type=Path, default=Path("csms.sqlite3"), help="SQLite file (default %(default)s)"
+    )
+    parser.add_argument("--config", type=Path, help="harness configuration file (YAML)")
+    parser.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="switch on a fault (repeatable)",
+    )
+    parser.add_argument("--list-faults", action="store_true", help="list the faults and exit")
+    parser.add_argument(
+        "--heartbeat-interval",
+        type=int,
+        default=10,
+        metavar="SECONDS",
+        help="interval given in BootNotification.conf (default %(default)s)",
+    )
+    parser.add_argument(
+        "--log-level",
+        type=str.upper,
+        default="INFO",
+        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        help="default %(default)s",
+    )
+    return parser
+
+
+def _check_port(name: str, port: int) -> int:
+    if not 0 <= port <= 65535:
+        raise UsageError(f"{name} must be between 0 and 65535, not {port}")
+    return port
+
+
+def _load_config(path: Path | None) -> HarnessConfig:
+    try:
+        return load_config(path)
+    except YamlSourceError as error:
+        raise UsageError(" ".join(str(error).split("\n"))) from None
+
+
+def _build(args: argparse.Namespace) -> ReferenceCsms:
+    port = _check_port("--port", args.port)
+    api_default = port + 1 if port else 0
+    api_port = _check_port("--api-port", api_default if args.api_port is None else args.api_port)
+    if args.heartbeat_interval < 1:
+        raise UsageError(f"--heartbeat-interval must be at least 1, not {args.heartbeat_interval}")
+    try:
+        Faults(args.fault)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    return ReferenceCsms(
+        host=args.host,
+        port=port,
+        api_port=api_port,
+        db_path=args.db,
+        config=_load_config(args.config),
+        faults=args.fault,
+        heartbeat_interval=args.heartbeat_interval,
+    )
+
+
+async def _serve(csms: ReferenceCsms) -> int:
+    try:
+        await csms.start()
+    except (OSError, sqlite3.Error) as error:
+        print(f"{PROG}: error: cannot start: {error}", file=sys.stderr, flush=True)
+        return EXIT_USAGE
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        print(f"ocpp: {csms.ocpp_url}", flush=True)
+        print(f"operator: {csms.api_url}", flush=True)
+        await stop.wait()
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
+        await csms.stop()
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.list_faults:
+        width = max(map(len, FAULTS))
+        for name, description in FAULTS.items():
+            print(f"{name:<{width}}  {description}")
+        return 0
+    logging.basicConfig(
+        level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    if args.log_level != "DEBUG":
+        # One line per connection from websockets itself is noise next to the CSMS's own log.
+        logging.getLogger("websockets").setLevel(logging.WARNING)
+    try:
+        csms = _build(args)
+    except UsageError as error:
+        print(f"{PROG}: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    return asyncio.run(_serve(csms))

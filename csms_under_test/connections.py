@@ -1,0 +1,115 @@
+"""Connected charge points and the requests the CSMS sends them.
+
+One :class:`ChargePointConnection` per WebSocket: it owns the connection's
+:class:`~simulator.ocppj.Session` and serializes CSMS→CP requests, so there is at most one
+outstanding CALL per direction (OCPP-J 1.6 §4.1.1).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from websockets.asyncio.server import ServerConnection
+from websockets.exceptions import ConnectionClosed
+
+from simulator.ocppj import IncomingCallError, IncomingCallResult, Session
+
+logger = logging.getLogger(__name__)
+
+CallOutcome = IncomingCallResult | IncomingCallError
+
+
+class CallTimeout(Exception):
+    """The charge point did not answer a CSMS request in time."""
+
+
+class ChargePointDisconnected(Exception):
+    """The charge point's connection closed before it answered."""
+
+
+class ChargePointConnection:
+    def __init__(self, charge_point_id: str, websocket: ServerConnection) -> None:
+        self.charge_point_id = charge_point_id
+        self.websocket = websocket
+        self.session = Session()
+        self._call_lock = asyncio.Lock()
+        self._pending: asyncio.Future[CallOutcome] | None = None
+        self._lost = False
+
+    async def send_text(self, text: str) -> None:
+        logger.debug("%s <- %s", self.charge_point_id, text)
+        await self.websocket.send(text)
+
+    async def call(self, action: str, payload: dict[str, Any], timeout: float) -> CallOutcome:
+        """Send a CALL and wait for the CALLRESULT or CALLERROR.
+
+        ``timeout`` covers waiting for an earlier request of the CSMS to finish as well.
+        Raises CallTimeout or ChargePointDisconnected.
+        """
+        try:
+            async with asyncio.timeout(timeout), self._call_lock:
+                return await self._call_locked(action, payload)
+        except TimeoutError:
+            raise CallTimeout(
+                f"{self.charge_point_id} did not answer {action} within {timeout:g} s"
+            ) from None
+        except ConnectionClosed:
+            raise ChargePointDisconnected(
+                f"{self.charge_point_id} disconnected before answering {action}"
+            ) from None
+
+    async def _call_locked(self, action: str, payload: dict[str, Any]) -> CallOutcome:
+        if self._lost:
+            raise ChargePointDisconnected(f"{self.charge_point_id} is not connected")
+        outgoing = self.session.send_call(action, payload)
+        pending: asyncio.Future[CallOutcome] = asyncio.get_running_loop().create_future()
+        self._pending = pending
+        try:
+            await self.send_text(outgoing.text)
+            return await pending
+        finally:
+            self._pending = None
+            if self.session.outstanding is outgoing.frame:
+                # Timed out or disconnected: a late answer is reported as late, not matched.
+                self.session.abandon_call()
+
+    def answer_received(self, outcome: CallOutcome) -> None:
+        """The receive loop got the answer to the outstanding CSMS request."""
+        if self._pending is not None and not self._pending.done():
+            self._pending.set_result(outcome)
+
+    def connection_lost(self) -> None:
+        self._lost = True
+        if self._pending is not None and not self._pending.done():
+            self._pending.set_exception(
+                ChargePointDisconnected(f"{self.charge_point_id} disconnected before answering")
+            )
+
+    async def close(self, reason: str) -> None:
+        await self.websocket.close(reason=reason)
+
+
+class ConnectionRegistry:
+    """The current connection of each charge point id."""
+
+    def __init__(self) -> None:
+        self._by_id: dict[str, ChargePointConnection] = {}
+
+    def add(self, connection: ChargePointConnection) -> ChargePointConnection | None:
+        """Register ``connection``; returns the connection it replaces, if any."""
+        previous = self._by_id.get(connection.charge_point_id)
+        self._by_id[connection.charge_point_id] = connection
+        return previous
+
+    def remove(self, connection: ChargePointConnection) -> None:
+        """Forget ``connection`` unless a newer one has replaced it already."""
+        if self._by_id.get(connection.charge_point_id) is connection:
+            del self._by_id[connection.charge_point_id]
+
+    def get(self, charge_point_id: str) -> ChargePointConnection | None:
+        return self._by_id.get(charge_point_id)
+
+    def connected_ids(self) -> frozenset[str]:
+        return frozenset(self._by_id)

@@ -1,0 +1,300 @@
+"""The operator HTTP API (contract: docs/operator-api.md).
+
+A stdlib ThreadingHTTPServer in its own thread; each request is parsed here and handed to
+:class:`~csms_under_test.operator_service.OperatorService` on the CSMS event loop with
+``asyncio.run_coroutine_threadsafe``. JSON in, JSON out; no traceback ever leaves the server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import json
+import logging
+import math
+import socket
+import threading
+from collections.abc import Callable, Coroutine
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from csms_under_test.network import bound_port, listen_socket
+from csms_under_test.operator_service import ApiReply, OperatorService, error_reply
+
+logger = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 1 << 20
+# Extra seconds the HTTP thread waits beyond the OCPP call timeout before giving up itself.
+BRIDGE_GRACE = 5.0
+# Seconds a client may take to send its request (slow or stalled clients).
+CLIENT_TIMEOUT = 10.0
+QUERY_TIMEOUT = 10.0
+
+ReplyCoroutine = Coroutine[Any, Any, ApiReply]
+
+
+class _BadRequest(Exception):
+    def __init__(self, status: HTTPStatus, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class OperatorApi:
+    def __init__(
+        self, service: OperatorService, loop: asyncio.AbstractEventLoop, *, host: str, port: int
+    ) -> None:
+        self._service = service
+        self._loop = loop
+        self._host = host
+        self._requested_port = port
+        self._server: _ApiHttpServer | None = None
+        self._thread: threading.Thread | None = None
+        self._accepting = False
+        self._in_flight: set[concurrent.futures.Future[ApiReply]] = set()
+        self._in_flight_lock = threading.Lock()
+
+    @property
+    def port(self) -> int:
+        return self._server.port if self._server is not None else 0
+
+    def start(self) -> None:
+        sock = listen_socket(self._host, self._requested_port)
+        try:
+            self._server = _ApiHttpServer(sock, self)
+        except BaseException:
+            sock.close()
+            raise
+        self._accepting = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.1},
+            name="csms-operator-api",
+            daemon=True,
+        )
+        self._thread.start()
+
+    def refuse_new_requests(self) -> None:
+        """Answer 503 from now on and cancel what is waiting on the event loop."""
+        self._accepting = False
+        with self._in_flight_lock:
+            in_flight = list(self._in_flight)
+        for future in in_flight:
+            future.cancel()
+
+    def close(self) -> None:
+        """Stop serving and join every thread of the API. Blocking: call it off the loop."""
+        self.refuse_new_requests()
+        if self._server is not None:
+            if self._thread is not None:
+                self._server.shutdown()
+                self._thread.join()
+            self._server.server_close()  # joins the request threads (block_on_close)
+            self._server = None
+            self._thread = None
+
+    # -- requests (called on HTTP request threads) ------------------------------------
+    def handle(self, method: str, target: str, read_body: Callable[[], bytes]) -> ApiReply:
+        url = urlsplit(target)
+        segments = [unquote(part) for part in url.path.split("/")[1:]]
+        if len(segments) > 1 and segments[-1] == "":
+            segments.pop()  # tolerate one trailing slash
+        query = parse_qs(url.query)
+        route = self._route(segments, query, read_body)
+        if route is None:
+            return error_reply(HTTPStatus.NOT_FOUND, f"no such endpoint: {url.path}")
+        allowed, action = route
+        if method != allowed:
+            return ApiReply(
+                HTTPStatus.METHOD_NOT_ALLOWED,
+                {"error": f"{method} is not allowed on {url.path}; use {allowed}"},
+                {"Allow": allowed},
+            )
+        try:
+            return action()
+        except _BadRequest as error:
+            return error_reply(error.status, str(error))
+
+    def _route(
+        self,
+        segments: list[str],
+        query: dict[str, list[str]],
+        read_body: Callable[[], bytes],
+    ) -> tuple[str, Callable[[], ApiReply]] | None:
+        service = self._service
+        match segments:
+            case ["api", "health"]:
+                return "GET", lambda: self._bridge(service.health(), QUERY_TIMEOUT)
+            case ["api", "chargepoints"]:
+                return "GET", lambda: self._bridge(service.charge_points(), QUERY_TIMEOUT)
+            case ["api", "transactions"]:
+                return "GET", lambda: self._bridge(
+                    service.transactions(_single(query, "chargePointId")), QUERY_TIMEOUT
+                )
+            case ["api", "chargepoints", cp_id, "requests", action] if cp_id and action:
+                return "POST", lambda: self._send_request(cp_id, action, query, read_body)
+        return None
+
+    def _send_request(
+        self,
+        charge_point_id: str,
+        action: str,
+        query: dict[str, list[str]],
+        read_body: Callable[[], bytes],
+    ) -> ApiReply:
+        timeout = _timeout_parameter(query, self._service.call_timeout)
+        payload = _json_object(read_body())
+        coroutine = self._service.send_request(charge_point_id, action, payload, timeout)
+        return self._bridge(coroutine, timeout + BRIDGE_GRACE)
+
+    def _bridge(self, coroutine: ReplyCoroutine, wait: float) -> ApiReply:
+        """Run ``coroutine`` on the CSMS loop and wait at most ``wait`` seconds for it."""
+        if not self._accepting:
+            coroutine.close()
+            return error_reply(HTTPStatus.SERVICE_UNAVAILABLE, "the CSMS is shutting down")
+        try:
+            future = asyncio.run_coroutine_threadsafe(coroutine, self._loop)
+        except RuntimeError:  # the loop is closed
+            coroutine.close()
+            return error_reply(HTTPStatus.SERVICE_UNAVAILABLE, "the CSMS is shutting down")
+        with self._in_flight_lock:
+            self._in_flight.add(future)
+        try:
+            return future.result(timeout=wait)
+        except concurrent.futures.CancelledError:
+            return error_reply(HTTPStatus.SERVICE_UNAVAILABLE, "the CSMS is shutting down")
+        except TimeoutError:
+            future.cancel()
+            return error_reply(HTTPStatus.GATEWAY_TIMEOUT, "the CSMS did not answer in time")
+        finally:
+            with self._in_flight_lock:
+                self._in_flight.discard(future)
+
+
+def _single(query: dict[str, list[str]], name: str) -> str | None:
+    values = query.get(name)
+    if not values:
+        return None
+    if len(values) > 1:
+        raise _BadRequest(HTTPStatus.BAD_REQUEST, f"query parameter {name} given more than once")
+    return values[0]
+
+
+def _timeout_parameter(query: dict[str, list[str]], default: float) -> float:
+    text = _single(query, "timeout")
+    if text is None:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value <= 0:
+        raise _BadRequest(
+            HTTPStatus.BAD_REQUEST, f"timeout must be a positive number of seconds, not {text!r}"
+        )
+    return value
+
+
+def _json_object(body: bytes) -> dict[str, Any]:
+    try:
+        value = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
+        raise _BadRequest(HTTPStatus.BAD_REQUEST, f"the body is not valid JSON: {error}") from None
+    if not isinstance(value, dict):
+        raise _BadRequest(
+            HTTPStatus.BAD_REQUEST, "the body must be a JSON object (the request payload)"
+        )
+    return value
+
+
+class _ApiHttpServer(ThreadingHTTPServer):
+    daemon_threads = False
+    block_on_close = True  # server_close() joins the request threads
+
+    def __init__(self, sock: socket.socket, api: OperatorApi) -> None:
+        # Bind nothing here: the socket is already listening (see network.listen_socket).
+        super().__init__(sock.getsockname()[:2], _ApiRequestHandler, bind_and_activate=False)
+        self.socket.close()
+        self.socket = sock
+        self.server_address = sock.getsockname()
+        self.port = bound_port(sock)
+        self.api = api
+
+
+class _ApiRequestHandler(BaseHTTPRequestHandler):
+    server: _ApiHttpServer
+    protocol_version = "HTTP/1.0"
+    timeout = CLIENT_TIMEOUT
+
+    def do_GET(self) -> None:
+        self._dispatch("GET")
+
+    def do_POST(self) -> None:
+        self._dispatch("POST")
+
+    def do_PUT(self) -> None:
+        self._dispatch("PUT")
+
+    def do_PATCH(self) -> None:
+        self._dispatch("PATCH")
+
+    def do_DELETE(self) -> None:
+        self._dispatch("DELETE")
+
+    def do_HEAD(self) -> None:
+        self._dispatch("HEAD")
+
+    def do_OPTIONS(self) -> None:
+        self._dispatch("OPTIONS")
+
+    def _dispatch(self, method: str) -> None:
+        try:
+            reply = self.server.api.handle(method, self.path, self._read_body)
+        except _BadRequest as error:
+            reply = error_reply(error.status, str(error))
+        except Exception:
+            logger.exception("operator API: %s %s failed", method, self.path)
+            reply = error_reply(HTTPStatus.INTERNAL_SERVER_ERROR, "internal error in the CSMS")
+        self._send(reply, with_body=method != "HEAD")
+
+    def _read_body(self) -> bytes:
+        header = self.headers.get("Content-Length")
+        if header is None:
+            return b""
+        try:
+            length = int(header)
+        except ValueError:
+            raise _BadRequest(HTTPStatus.BAD_REQUEST, "invalid Content-Length") from None
+        if length < 0:
+            raise _BadRequest(HTTPStatus.BAD_REQUEST, "invalid Content-Length")
+        if length > MAX_BODY_BYTES:
+            raise _BadRequest(
+                HTTPStatus.REQUEST_ENTITY_TOO_LARGE, f"the body exceeds {MAX_BODY_BYTES} bytes"
+            )
+        return self.rfile.read(length)
+
+    def _send(self, reply: ApiReply, *, with_body: bool) -> None:
+        data = json.dumps(reply.body, ensure_ascii=False).encode("utf-8")
+        try:
+            self.send_response(reply.status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            for name, value in reply.headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            if with_body:
+                self.wfile.write(data)
+        except OSError as error:
+            logger.debug("operator API: client went away: %s", error)
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """Errors http.server raises itself (bad request line, unsupported method): JSON too."""
+        self.close_connection = True
+        text = message or HTTPStatus(code).phrase
+        self._send(
+            error_reply(HTTPStatus(code), text), with_body=getattr(self, "command", None) != "HEAD"
+        )
+
+    def log_message(self, format: str, *args: Any) -> None:
+        logger.debug("operator API %s: " + format, self.client_address[0], *args)

@@ -1,0 +1,142 @@
+"""The operator's view of the CSMS, on the event loop: queries and CSMS→CP requests.
+
+Every method returns an :class:`ApiReply` (HTTP status and JSON body); the HTTP layer in
+:mod:`csms_under_test.operator_api` only parses requests and bridges threads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from typing import Any
+
+from csms_under_test.connections import (
+    CallTimeout,
+    ChargePointDisconnected,
+    ConnectionRegistry,
+)
+from csms_under_test.faults import Faults
+from csms_under_test.operator_requests import IncompleteRequest, complete_request
+from csms_under_test.store import Store, TransactionRecord
+from simulator.ocppj import IncomingCallResult, known_actions, validate_payload
+from simulator.ocppj.actions import CHARGE_POINT_INITIATED, CSMS_INITIATED
+
+
+@dataclass(frozen=True)
+class ApiReply:
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def error_reply(status: HTTPStatus, message: str, **extra: Any) -> ApiReply:
+    return ApiReply(status, {"error": message, **extra})
+
+
+def transaction_json(record: TransactionRecord) -> dict[str, Any]:
+    return {
+        "transactionId": record.id,
+        "chargePointId": record.charge_point_id,
+        "connectorId": record.connector_id,
+        "idTag": record.id_tag,
+        "meterStart": record.meter_start,
+        "startTimestamp": record.start_timestamp,
+        "meterStop": record.meter_stop,
+        "stopTimestamp": record.stop_timestamp,
+        "stopReason": record.stop_reason,
+        "reservationId": record.reservation_id,
+    }
+
+
+class OperatorService:
+    def __init__(
+        self, *, store: Store, registry: ConnectionRegistry, faults: Faults, call_timeout: float
+    ) -> None:
+        self._store = store
+        self._registry = registry
+        self._faults = faults
+        self.call_timeout = call_timeout
+
+    async def health(self) -> ApiReply:
+        return ApiReply(HTTPStatus.OK, {"status": "ok"})
+
+    async def charge_points(self) -> ApiReply:
+        connected = self._registry.connected_ids()
+        rows = [
+            {
+                "id": record.id,
+                "connected": record.id in connected,
+                "vendor": record.vendor,
+                "model": record.model,
+                "serialNumber": record.serial_number,
+                "firmwareVersion": record.firmware_version,
+                "lastBoot": record.last_boot,
+                "lastHeartbeat": record.last_heartbeat,
+            }
+            for record in self._store.charge_points()
+        ]
+        return ApiReply(HTTPStatus.OK, {"chargePoints": rows})
+
+    async def transactions(self, charge_point_id: str | None) -> ApiReply:
+        records = self._store.transactions(charge_point_id)
+        return ApiReply(HTTPStatus.OK, {"transactions": [transaction_json(r) for r in records]})
+
+    async def send_request(
+        self,
+        charge_point_id: str,
+        action: str,
+        payload: dict[str, Any],
+        timeout: float | None = None,
+    ) -> ApiReply:
+        """Complete, validate and send a CSMS-initiated request; wait for the answer."""
+        if action not in CSMS_INITIATED:
+            if action in CHARGE_POINT_INITIATED or action in known_actions():
+                return error_reply(
+                    HTTPStatus.BAD_REQUEST,
+                    f"{action} is sent by a charge point, not by the CSMS",
+                )
+            return error_reply(HTTPStatus.BAD_REQUEST, f"unknown OCPP 1.6 action {action!r}")
+        connection = self._registry.get(charge_point_id)
+        if connection is None:
+            known = self._store.charge_point(charge_point_id) is not None
+            what = "is not connected" if known else "is unknown"
+            return error_reply(HTTPStatus.NOT_FOUND, f"charge point {charge_point_id!r} {what}")
+        try:
+            request = complete_request(
+                action,
+                payload,
+                charge_point_id=charge_point_id,
+                store=self._store,
+                faults=self._faults,
+            )
+        except IncompleteRequest as error:
+            return error_reply(HTTPStatus.BAD_REQUEST, str(error))
+        violations = validate_payload(action, request, response=False)
+        if violations:
+            return error_reply(
+                HTTPStatus.BAD_REQUEST,
+                f"the {action} request breaks the OCPP 1.6 schema",
+                request=request,
+                violations=[violation.to_dict() for violation in violations],
+            )
+        wait = self.call_timeout if timeout is None else timeout
+        try:
+            outcome = await connection.call(action, request, wait)
+        except CallTimeout as error:
+            return error_reply(
+                HTTPStatus.GATEWAY_TIMEOUT, str(error), action=action, request=request
+            )
+        except ChargePointDisconnected as error:
+            return error_reply(HTTPStatus.BAD_GATEWAY, str(error), action=action, request=request)
+        body: dict[str, Any] = {"action": action, "request": request}
+        if isinstance(outcome, IncomingCallResult):
+            body["response"] = outcome.result.payload
+            if outcome.violations:
+                body["responseViolations"] = [v.to_dict() for v in outcome.violations]
+        else:
+            body["error"] = {
+                "errorCode": outcome.error.error_code,
+                "errorDescription": outcome.error.error_description,
+                "errorDetails": outcome.error.error_details,
+            }
+        return ApiReply(HTTPStatus.OK, body)

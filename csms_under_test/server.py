@@ -1,0 +1,213 @@
+"""The OCPP-J 1.6 WebSocket endpoint: ``ws://HOST:PORT/ocpp/<chargePointId>``.
+
+Every frame goes through the connection's :class:`~simulator.ocppj.Session`; nothing a
+charge point sends can crash the server or close the connection: bad input is answered
+with a CALLERROR where OCPP-J allows one and logged otherwise.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from http import HTTPStatus
+from urllib.parse import unquote, urlsplit
+
+from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.exceptions import ConnectionClosed, NegotiationError
+from websockets.http11 import Request, Response
+from websockets.typing import Subprotocol
+
+from csms_under_test.connections import ChargePointConnection, ConnectionRegistry
+from csms_under_test.faults import Faults
+from csms_under_test.handlers import NoReply
+from csms_under_test.handlers.base import CallContext, Handler
+from csms_under_test.network import bound_port, listen_socket
+from csms_under_test.store import Store
+from csms_under_test.timestamps import utc_now
+from simulator.ocppj import (
+    ErrorCode,
+    IncomingCall,
+    IncomingCallError,
+    IncomingCallResult,
+    InvalidFrame,
+    UnmatchedReply,
+)
+
+logger = logging.getLogger(__name__)
+
+OCPP_PATH = "/ocpp"
+OCPP_SUBPROTOCOL = Subprotocol("ocpp1.6")
+# Seconds to wait for a charge point to complete the WebSocket closing handshake.
+CLOSE_TIMEOUT = 5.0
+
+
+def charge_point_id_from_path(path: str) -> str | None:
+    """The charge point id of a request path ``/ocpp/<id>`` (OCPP-J 1.6 §3.1.1), or None.
+
+    The id is the URL-decoded last path segment and must not be empty.
+    """
+    prefix = OCPP_PATH + "/"
+    path = urlsplit(path).path
+    if not path.startswith(prefix):
+        return None
+    segment = path[len(prefix) :]
+    if not segment or "/" in segment:
+        return None
+    return unquote(segment) or None
+
+
+class OcppServer:
+    def __init__(
+        self,
+        *,
+        store: Store,
+        faults: Faults,
+        registry: ConnectionRegistry,
+        handlers: dict[str, Handler],
+        heartbeat_interval: int,
+    ) -> None:
+        self._store = store
+        self._faults = faults
+        self._registry = registry
+        self._handlers = handlers
+        self._heartbeat_interval = heartbeat_interval
+        self._server: Server | None = None
+        self._port = 0
+        self._replaced: set[asyncio.Task[None]] = set()
+
+    @property
+    def port(self) -> int:
+        return self._port
+
+    async def start(self, host: str, port: int) -> None:
+        sock = listen_socket(host, port)
+        try:
+            self._server = await serve(
+                self._serve_connection,
+                sock=sock,
+                process_request=self._process_request,
+                select_subprotocol=self._select_subprotocol,
+                close_timeout=CLOSE_TIMEOUT,
+            )
+        except BaseException:
+            sock.close()
+            raise
+        self._port = bound_port(sock)
+
+    async def stop(self) -> None:
+        """Close every connection (1001 going away) and wait for their handlers to end."""
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+            self._server = None
+        if self._replaced:
+            await asyncio.gather(*self._replaced, return_exceptions=True)
+
+    # -- handshake --------------------------------------------------------------------
+    def _process_request(self, websocket: ServerConnection, request: Request) -> Response | None:
+        if charge_point_id_from_path(request.path) is None:
+            return websocket.respond(
+                HTTPStatus.NOT_FOUND, f"Charge points connect to {OCPP_PATH}/<chargePointId>\n"
+            )
+        return None
+
+    @staticmethod
+    def _select_subprotocol(
+        websocket: ServerConnection, offered: Sequence[Subprotocol]
+    ) -> Subprotocol | None:
+        # OCPP-J 1.6 §3.1.2: the client offers "ocpp1.6" and the server must select it.
+        if OCPP_SUBPROTOCOL in offered:
+            return OCPP_SUBPROTOCOL
+        raise NegotiationError(
+            f"the client must offer the WebSocket subprotocol {OCPP_SUBPROTOCOL}"
+        )
+
+    # -- connection -------------------------------------------------------------------
+    async def _serve_connection(self, websocket: ServerConnection) -> None:
+        assert websocket.request is not None  # set once the handshake succeeded
+        charge_point_id = charge_point_id_from_path(websocket.request.path)
+        assert charge_point_id is not None  # _process_request refused other paths
+        connection = ChargePointConnection(charge_point_id, websocket)
+        previous = self._registry.add(connection)
+        if previous is not None:
+            logger.info("%s: new connection replaces the previous one", charge_point_id)
+            self._close_replaced(previous)
+        logger.info("%s: connected from %s", charge_point_id, websocket.remote_address)
+        try:
+            self._store.ensure_charge_point(charge_point_id)
+            async for message in websocket:
+                await self._on_message(connection, message)
+        except ConnectionClosed:
+            pass
+        finally:
+            self._registry.remove(connection)
+            connection.connection_lost()
+            logger.info("%s: disconnected", charge_point_id)
+
+    def _close_replaced(self, previous: ChargePointConnection) -> None:
+        task = asyncio.create_task(previous.close("replaced by a new connection"))
+        self._replaced.add(task)
+        task.add_done_callback(self._replaced.discard)
+
+    async def _on_message(self, connection: ChargePointConnection, message: str | bytes) -> None:
+        cp = connection.charge_point_id
+        logger.debug("%s -> %s", cp, message)
+        event = connection.session.receive(message)
+        if isinstance(event, IncomingCall):
+            await self._answer(connection, event)
+        elif isinstance(event, IncomingCallResult | IncomingCallError):
+            if event.late:
+                logger.warning("%s: late answer to %s ignored", cp, event.call.action)
+            else:
+                connection.answer_received(event)
+        elif isinstance(event, UnmatchedReply):
+            logger.warning("%s: reply to no request of ours: %s", cp, event.frame)
+        elif isinstance(event, InvalidFrame):
+            logger.warning("%s: invalid frame (%s): %.200s", cp, event.error, event.text)
+            if event.reply is not None:
+                await connection.send_text(event.reply.text)
+
+    async def _answer(self, connection: ChargePointConnection, event: IncomingCall) -> None:
+        call = event.call
+        session = connection.session
+        handler = self._handlers.get(call.action)
+        if handler is None:
+            # OCPP-J 1.6 §4.2.3: NotImplemented, the requested action is not known here.
+            reply = session.send_error(
+                call.unique_id,
+                ErrorCode.NOT_IMPLEMENTED,
+                f"{call.action} is not implemented by this CSMS",
+            )
+        elif event.suggested_error is not None:
+            reply = session.send_error(
+                call.unique_id,
+                event.suggested_error,
+                event.violations[0].describe(),
+                {"violations": [violation.to_dict() for violation in event.violations]},
+            )
+        else:
+            context = CallContext(
+                charge_point_id=connection.charge_point_id,
+                received_at=utc_now(),
+                store=self._store,
+                faults=self._faults,
+                heartbeat_interval=self._heartbeat_interval,
+            )
+            try:
+                result = handler(context, call.payload)
+            except Exception:
+                logger.exception("%s: %s handler failed", connection.charge_point_id, call.action)
+                reply = session.send_error(
+                    call.unique_id,
+                    ErrorCode.INTERNAL_ERROR,
+                    f"the CSMS failed to process {call.action}",
+                )
+            else:
+                if isinstance(result, NoReply):
+                    logger.info("%s: %s left unanswered", connection.charge_point_id, call.action)
+                    return
+                reply = session.send_result(call.unique_id, result)
+                for violation in reply.violations:
+                    logger.error("CSMS answer breaks the schema: %s", violation.describe())
+        await connection.send_text(reply.text)

@@ -1,0 +1,137 @@
+"""The csms-under-test command line."""
+
+from __future__ import annotations
+
+import asyncio
+import queue
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from csms_under_test.cli import main
+
+from .helpers import FakeChargePoint, http
+
+START_TIMEOUT = 4.0
+
+
+def _command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "csms_under_test", *args]
+
+
+@pytest.fixture
+def running(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], dict[str, str]]]:
+    """The CLI on free ports with a custom config; yields the process and its printed URLs."""
+    config = tmp_path / "harness.yaml"
+    config.write_text("id_tags:\n  valid: CLI-TAG\n", encoding="utf-8")
+    process = subprocess.Popen(
+        _command("--port", "0", "--db", str(tmp_path / "cli.sqlite3"), "--config", str(config)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    assert process.stdout is not None
+    stdout = process.stdout
+
+    def read_lines() -> None:
+        for line in stdout:
+            lines.put(line)
+
+    reader = threading.Thread(target=read_lines, daemon=True)
+    reader.start()
+    urls: dict[str, str] = {}
+    try:
+        while len(urls) < 2:
+            line = lines.get(timeout=START_TIMEOUT)
+            name, _, url = line.strip().partition(": ")
+            if name in ("ocpp", "operator"):
+                urls[name] = url
+        yield process, urls
+    finally:
+        if process.poll() is None:
+            process.terminate()
+        try:
+            process.wait(timeout=5)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+            reader.join(timeout=2)
+            stdout.close()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["TERM", "INT"])
+def test_prints_both_urls_serves_and_stops_cleanly_on_a_signal(
+    running: tuple[subprocess.Popen[str], dict[str, str]], signum: signal.Signals
+) -> None:
+    process, urls = running
+    assert urls["ocpp"].startswith("ws://127.0.0.1:") and urls["ocpp"].endswith("/ocpp")
+    assert urls["operator"].startswith("http://127.0.0.1:") and urls["operator"].endswith("/api")
+    assert http("GET", urls["operator"] + "/health").body == {"status": "ok"}
+
+    async def authorize() -> dict[str, object]:
+        cp = await FakeChargePoint.connect(urls["ocpp"])
+        try:
+            return await cp.request("Authorize", {"idTag": "CLI-TAG"})
+        finally:
+            await cp.close()
+
+    info = asyncio.run(authorize())["idTagInfo"]
+    assert info == {"status": "Accepted", "parentIdTag": "TAG-PARENT-001"}
+    process.send_signal(signum)
+    assert process.wait(timeout=5) == 0
+
+
+def test_list_faults(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--list-faults"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines] == [
+        "reject-boot",
+        "heartbeat-silent",
+        "authorize-invalid",
+        "start-transaction-invalid",
+        "remote-stop-wrong-transaction",
+    ]
+    assert all("  " in line for line in lines)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--fault", "nope"], "unknown fault 'nope'"),
+        (["--port", "70000"], "--port must be between 0 and 65535"),
+        (["--port", "65535"], "--api-port must be between 0 and 65535"),
+        (["--heartbeat-interval", "0"], "--heartbeat-interval"),
+        (["--config", "/nonexistent/harness.yaml"], "cannot read"),
+        (["--no-such-option"], "unrecognized arguments"),
+    ],
+)
+def test_bad_arguments_exit_2_with_one_line(
+    capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        raise SystemExit(main(args))
+    assert exited.value.code == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and error.startswith("csms-under-test: error: ")
+    assert message in error
+
+
+def test_port_in_use_exits_2(tmp_path: Path) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = str(taken.getsockname()[1])
+        finished = subprocess.run(
+            _command("--port", port, "--api-port", "0", "--db", str(tmp_path / "x.sqlite3")),
+            capture_output=True,
+            text=True,
+            timeout=START_TIMEOUT,
+        )
+    assert finished.returncode == 2
+    assert "cannot start" in finished.stderr

@@ -1,0 +1,101 @@
+"""Every case PASSes against the reference CSMS and FAILs under each fault it names."""
+
+import asyncio
+
+import pytest
+
+from reports.results import RunResult, Verdict
+from simulator.bundled import bundled_csms
+from simulator.cases import Case
+from simulator.config import HarnessConfig
+from simulator.operator import HttpOperator
+from simulator.runner import RunSettings, run_case
+from simulator.runner.suite import run_suite
+
+
+def run(config: HarnessConfig, cases: list[Case], faults: tuple[str, ...] = ()) -> RunResult:
+    with bundled_csms(config, faults) as (ocpp_url, api_url):
+        settings = RunSettings(config, ocpp_url, HttpOperator(api_url))
+        return asyncio.run(run_suite(cases, settings))
+
+
+def test_every_case_passes_against_the_reference_csms(
+    fast_config: HarnessConfig, all_cases: list[Case]
+) -> None:
+    result = run(fast_config, all_cases)
+    verdicts = {case.id: (case.verdict, [str(r) for r in case.reasons]) for case in result.cases}
+    assert all(v == Verdict.PASS for v, _ in verdicts.values()), verdicts
+    for case in result.cases:
+        assert case.messages, case.id
+        answers = [
+            m for m in case.messages if m.direction == "CSMS->CP" and m.message_type == "CALLRESULT"
+        ]
+        assert all(m.latency_ms is not None and m.latency_ms >= 0 for m in answers)
+
+
+def _fault_params() -> list[tuple[str, str]]:
+    from simulator.bundled import default_cases_dir
+    from simulator.cases import discover_cases, load_cases
+
+    cases = load_cases(discover_cases(default_cases_dir()))
+    return [(case.id, fault) for case in cases for fault in case.faults]
+
+
+@pytest.mark.parametrize(("case_id", "fault"), _fault_params())
+def test_each_case_fails_under_its_faults(
+    fast_config: HarnessConfig, cases_by_id: dict[str, Case], case_id: str, fault: str
+) -> None:
+    [result] = run(fast_config, [cases_by_id[case_id]], (fault,)).cases
+    assert result.verdict == Verdict.FAIL, (fault, [str(r) for r in result.reasons])
+    assert result.reasons and all(r.step and r.rule and r.message for r in result.reasons)
+
+
+def test_rejected_boot_fails_with_a_reason_that_says_so(
+    fast_config: HarnessConfig, cases_by_id: dict[str, Case]
+) -> None:
+    [result] = run(fast_config, [cases_by_id["TC_001_CSMS"]], ("reject-boot",)).cases
+    [reason] = result.reasons
+    assert reason.step == "1" and reason.rule == "field"
+    assert 'BootNotification.conf status: expected "Accepted", got "Rejected"' in reason.message
+    assert "TC_001_CSMS" in reason.reference
+
+
+def test_invalid_authorize_fails_the_case_that_depends_on_it(
+    fast_config: HarnessConfig, cases_by_id: dict[str, Case]
+) -> None:
+    [result] = run(fast_config, [cases_by_id["TC_003_CSMS"]], ("authorize-invalid",)).cases
+    [reason] = result.reasons
+    assert reason.step == "2"
+    assert 'idTagInfo.status: expected "Accepted", got "Invalid"' in reason.message
+    # the steps after the failed one did not run
+    assert [s.status for s in result.steps][-2:] == ["not run", "not run"]
+
+
+def test_silent_heartbeat_fails_on_the_response_timeout(
+    fast_config: HarnessConfig, cases_by_id: dict[str, Case]
+) -> None:
+    [result] = run(fast_config, [cases_by_id["TC_001_CSMS"]], ("heartbeat-silent",)).cases
+    [reason] = result.reasons
+    assert reason.rule == "response-timeout"
+    assert "no answer to Heartbeat within 2 s" in reason.message
+
+
+def test_remote_stop_for_the_wrong_transaction_is_caught(
+    fast_config: HarnessConfig, cases_by_id: dict[str, Case]
+) -> None:
+    [result] = run(
+        fast_config, [cases_by_id["TC_012_CSMS"]], ("remote-stop-wrong-transaction",)
+    ).cases
+    [reason] = result.reasons
+    assert reason.step == "2" and "RemoteStopTransaction.req transactionId" in reason.message
+
+
+def test_connection_refused_is_an_error_not_a_fail(
+    fast_config: HarnessConfig, cases_by_id: dict[str, Case]
+) -> None:
+    settings = RunSettings(
+        fast_config, "ws://127.0.0.1:9/ocpp", HttpOperator("http://127.0.0.1:9/api")
+    )
+    result = asyncio.run(run_case(cases_by_id["TC_003_CSMS"], settings))
+    assert result.verdict == Verdict.ERROR
+    assert result.reasons[0].rule == "transport:refused"

@@ -1,0 +1,123 @@
+"""The simulate command, end to end, against the bundled and a separately started CSMS."""
+
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from simulator.cli import main
+
+FAST = str(Path(__file__).resolve().parent.parent / "data" / "fast.yaml")
+FIVE = ["TC_001_CSMS", "TC_003_CSMS", "TC_004_1_CSMS", "TC_007_CSMS", "TC_012_CSMS"]
+
+
+def test_list_names_every_case(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert set(FIVE) <= {line.split()[0] for line in lines}
+    assert all(len(line.split()) >= 3 for line in lines)  # id, block, title
+
+
+def test_run_writes_results_and_report(tmp_path: Path) -> None:
+    assert main(["--case", "TC_003_CSMS", "--config", FAST, "--out", str(tmp_path)]) == 0
+    data = json.loads((tmp_path / "results.json").read_text())
+    [case] = data["cases"]
+    assert {"id", "block", "title", "verdict", "reasons", "steps", "messages"} <= set(case)
+    assert case["verdict"] == "PASS"
+    assert "TC_003_CSMS" in (tmp_path / "report.html").read_text()
+
+
+def test_a_failing_case_exits_1(tmp_path: Path) -> None:
+    args = [
+        "--case",
+        "TC_003_CSMS",
+        "--fault",
+        "authorize-invalid",
+        "--config",
+        FAST,
+        "--out",
+        str(tmp_path),
+    ]
+    assert main(args) == 1
+    [case] = json.loads((tmp_path / "results.json").read_text())["cases"]
+    assert case["verdict"] == "FAIL" and "Invalid" in case["reasons"][0]["message"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--case", "TC_999_CSMS"],
+        ["--block", "nonsense"],
+        [],
+        ["--all", "--csms", "ws://127.0.0.1:9/ocpp", "--fault", "reject-boot"],
+        ["--all", "--config", "/nonexistent/config.yaml"],
+    ],
+)
+def test_usage_errors_exit_2(args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(args) == 2
+    assert "simulate:" in capsys.readouterr().err
+
+
+def test_malformed_case_file_stops_everything(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "core"
+    folder.mkdir()
+    (folder / "TC_900_CSMS.yaml").write_text("id: TC_900_CSMS\ntitle: x\nblock: core\n")
+    assert main(["--all", "--cases", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "TC_900_CSMS.yaml:1" in err and "required" in err
+
+
+@pytest.fixture
+def separate_csms(tmp_path: Path) -> Iterator[tuple[str, str]]:
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "csms_under_test",
+            "--port",
+            "0",
+            "--db",
+            str(tmp_path / "csms.sqlite3"),
+            "--heartbeat-interval",
+            "1",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    urls: dict[str, str] = {}
+    deadline = time.monotonic() + 15
+    assert process.stdout is not None
+    try:
+        while len(urls) < 2 and time.monotonic() < deadline:
+            line = process.stdout.readline()
+            if not line:
+                break
+            key, _, value = line.strip().partition(": ")
+            if key in ("ocpp", "operator"):
+                urls[key] = value
+        assert len(urls) == 2, f"csms-under-test did not print its URLs: {urls}"
+        yield urls["ocpp"], urls["operator"]
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_five_cases_pass_against_a_separately_started_csms(
+    separate_csms: tuple[str, str], tmp_path: Path
+) -> None:
+    ocpp, operator = separate_csms
+    args = ["--config", FAST, "--csms", ocpp, "--operator", operator, "--out", str(tmp_path)]
+    for case_id in FIVE:
+        args += ["--case", case_id]
+    assert main(args) == 0
+    verdicts = {
+        c["id"]: c["verdict"] for c in json.loads((tmp_path / "results.json").read_text())["cases"]
+    }
+    assert verdicts == dict.fromkeys(FIVE, "PASS")

@@ -1,0 +1,52 @@
+from pathlib import Path
+
+import pytest
+
+from simulator.config import HarnessConfig, load_config
+from simulator.yamlsource import YamlSourceError
+
+
+def test_defaults_are_the_lab_limits() -> None:
+    config = load_config(None)
+    assert config.limits.response_timeout == 35.0
+    assert config.limits.authorize_response_time == 3.0
+
+
+def test_a_partial_file_keeps_the_other_defaults(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text("charge_point:\n  id: CP_9\nlimits:\n  response_timeout: 5\n")
+    config = load_config(path)
+    assert config.charge_point.id == "CP_9"
+    assert config.charge_point.connectors == HarnessConfig().charge_point.connectors
+    assert config.limits.response_timeout == 5
+    assert config.limits.authorize_response_time == 3.0
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "fragment"),
+    [
+        ("charge_point:\n  conectors: 2\n", 2, "unknown key 'conectors'"),
+        ("limits:\n  response_timeout: -1\n", 2, "limits.response_timeout"),
+        ("id_tags:\n  valid: ''\n", 2, "id_tags.valid"),
+        ("charge_point:\n  connectors: 1\n  connector_id: 2\n", 3, "exceeds"),
+        ("- a\n- b\n", 1, "mapping"),
+        ("limits: [\n", 2, "not valid YAML"),
+    ],
+)
+def test_bad_files_name_line_and_key(tmp_path: Path, text: str, line: int, fragment: str) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text(text)
+    with pytest.raises(YamlSourceError) as info:
+        load_config(path)
+    assert info.value.line == line, str(info.value)
+    assert fragment in str(info.value)
+
+
+def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(YamlSourceError, match="cannot read"):
+        load_config(tmp_path / "nope.yaml")
+
+
+def test_overrides() -> None:
+    config = HarnessConfig().with_overrides(charge_point={"id": "X"})
+    assert config.charge_point.id == "X"
