@@ -50,6 +50,7 @@ class Check:
     expected: str
     observed: str
     reference: str = ""
+    message: str = ""  # when failed: what went wrong, naming the message and field
 
 
 @dataclass

@@ -21,8 +21,9 @@ from simulator.clock import Clock, SystemClock, ocpp_timestamp
 from simulator.config import HarnessConfig
 from simulator.ocppj import Session
 from simulator.operator.base import Operator, OperatorOutcome, OperatorRequest
-from simulator.runner.link import CallOutcome, ConnectionLost, InboundRequest, Link
-from simulator.runner.matching import dig, match, show
+from simulator.runner.checks import CheckContext, answer_checks, field_check, schema_check
+from simulator.runner.link import ConnectionLost, InboundRequest, Link
+from simulator.runner.matching import dig, show
 from simulator.transport import ConnectionSettings, TransportError, open_connection
 
 
@@ -183,78 +184,12 @@ class CaseRun:
             )
             raise StepFailed
         self.model.on_request_sent(step.action, payload)
-        conf = f"{step.action}.conf"
-        checks = self._answer_checks(step, outcome, conf)
+        expected = substitute(step.expect, self.variables) if step.expect is not None else None
+        checks = answer_checks(self._ctx(step), step.action, outcome, self.config.limits, expected)
         self._apply(step, record, checks)
         assert outcome.result is not None
         self.model.on_response(step.action, payload, outcome.result.payload)
         self._save(step, record, outcome.result.payload)
-
-    def _answer_checks(self, step: SendStep, outcome: CallOutcome, conf: str) -> list[Check]:
-        limits = self.config.limits
-        checks: list[Check] = []
-        latency = f"{outcome.latency_s:.3f} s" if outcome.latency_s is not None else "no answer"
-        # OCPP-J 1.6 §4.1.1 / lab limit: every request is answered within the response timeout.
-        checks.append(
-            self._check(
-                step,
-                "response-timeout",
-                not outcome.timed_out,
-                f"{conf} within {limits.response_timeout:g} s (response timeout)",
-                latency
-                if not outcome.timed_out
-                else f"no answer to {step.action} within {limits.response_timeout:g} s",
-            )
-        )
-        if outcome.timed_out:
-            return checks
-        if outcome.error is not None:
-            err = outcome.error
-            checks.append(
-                self._check(
-                    step,
-                    "callerror",
-                    False,
-                    conf,
-                    f"CALLERROR {err.error_code} {err.error_description!r}",
-                )
-            )
-            return checks
-        assert outcome.result is not None
-        checks.append(
-            self._check(
-                step,
-                "schema",
-                not outcome.violations,
-                f"{conf} valid against the OCA 1.6 schema",
-                "; ".join(v.describe() for v in outcome.violations) or "valid",
-                "OCPP-J 1.6 §4; OCA JSON schemas",
-            )
-        )
-        if step.action == "Authorize" and outcome.latency_s is not None:
-            limit = limits.authorize_response_time
-            checks.append(
-                self._check(
-                    step,
-                    "authorize-time",
-                    outcome.latency_s <= limit,
-                    f"Authorize.conf within {limit:g} s (Authorize response time)",
-                    f"{outcome.latency_s:.3f} s",
-                )
-            )
-        if step.expect is not None:
-            expected = substitute(step.expect, self.variables)
-            mismatches = match(expected, outcome.result.payload)
-            checks.append(
-                self._check(
-                    step,
-                    "field",
-                    not mismatches,
-                    f"{conf} {show(expected)}",
-                    "; ".join(f"{conf} {m.describe()}" for m in mismatches) or "as expected",
-                )
-            )
-        return checks
 
     async def _expect_csms(self, step: ExpectCsmsStep, record: StepRecord) -> None:
         assert self.link is not None
@@ -263,29 +198,11 @@ class CaseRun:
         if request is None:
             await self._no_request(step, record, timeout)
             return
-        checks = [
-            self._check(
-                step,
-                "schema",
-                not request.violations,
-                f"{step.action}.req valid against the OCA 1.6 schema",
-                "; ".join(v.describe() for v in request.violations) or "valid",
-                "OCPP-J 1.6 §4; OCA JSON schemas",
-            )
-        ]
+        ctx = self._ctx(step)
+        checks = [schema_check(ctx, f"{step.action}.req", request.violations)]
         if step.match is not None:
             expected = substitute(step.match, self.variables)
-            mismatches = match(expected, request.call.payload)
-            checks.append(
-                self._check(
-                    step,
-                    "field",
-                    not mismatches,
-                    f"{step.action}.req {show(expected)}",
-                    "; ".join(f"{step.action}.req {m.describe()}" for m in mismatches)
-                    or "as expected",
-                )
-            )
+            checks.append(field_check(ctx, f"{step.action}.req", expected, request.call.payload))
         await self.link.reply(request.call, self._reply_for(step, request))
         self._apply(step, record, checks)
         self._save(step, record, request.call.payload)
@@ -316,19 +233,14 @@ class CaseRun:
                 step.ref,
             )
             raise StepFailed
-        self._apply(
-            step,
-            record,
-            [
-                self._check(
-                    step,
-                    "request-sent",
-                    False,
-                    f"the CSMS sends {step.action}.req",
-                    f"no {step.action} within {timeout:g} s",
-                )
-            ],
+        missing = self._ctx(step).check(
+            "request-sent",
+            False,
+            f"the CSMS sends {step.action}.req",
+            "nothing",
+            f"the CSMS did not send {step.action}.req within {timeout:g} s",
         )
+        self._apply(step, record, [missing])
 
     def _operator(self, step: OperatorStep, record: StepRecord) -> None:
         request = OperatorRequest(
@@ -374,31 +286,15 @@ class CaseRun:
         await self.clock.sleep(max(duration, 0.0))
 
     # -- checks, reasons, variables ---------------------------------------------------
-    def _check(
-        self, step: Step, rule: str, passed: bool, expected: str, observed: str, reference: str = ""
-    ) -> Check:
-        return Check(
-            self.case.id,
-            step.label,
-            rule,
-            passed,
-            expected,
-            observed,
-            reference or step.ref or self.case.reference,
-        )
+    def _ctx(self, step: Step) -> CheckContext:
+        return CheckContext(self.case.id, step.label, step.ref or self.case.reference)
 
     def _apply(self, step: Step, record: StepRecord, checks: list[Check]) -> None:
         record.checks.extend(checks)
         failed = [c for c in checks if not c.passed]
         for check in failed:
             self.reasons.append(
-                Reason(
-                    self.case.id,
-                    step.label,
-                    check.rule,
-                    f"{_describe(step)}: {check.observed} (expected {check.expected})",
-                    check.reference,
-                )
+                Reason(self.case.id, step.label, check.rule, check.message, check.reference)
             )
         if failed:
             record.status = "failed"
@@ -429,10 +325,9 @@ class CaseRun:
         assert self.link is not None
         findings = self.link.take_findings()
         if findings:
+            ctx = self._ctx(step)
             checks = [
-                self._check(
-                    step, "protocol", False, "well-formed OCPP-J traffic", f, "OCPP-J 1.6 §4"
-                )
+                ctx.check("protocol", False, "well-formed OCPP-J traffic", f, f, "OCPP-J 1.6 §4")
                 for f in findings
             ]
             self._apply(step, record, checks)
