@@ -77,7 +77,7 @@ def test_silent_heartbeat_fails_on_the_response_timeout(
     [result] = run(fast_config, [cases_by_id["TC_001_CSMS"]], ("heartbeat-silent",)).cases
     [reason] = result.reasons
     assert reason.rule == "response-timeout"
-    assert "no answer to Heartbeat within 2 s" in reason.message
+    assert "no answer to Heartbeat.req within 2 s (OCPP response timeout)" in reason.message
 
 
 def test_remote_stop_for_the_wrong_transaction_is_caught(
