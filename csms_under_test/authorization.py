@@ -1,4 +1,4 @@
-"""Authorization of idTags from the store (OCPP 1.6 §7.29 IdTagInfo, §7.2 AuthorizationStatus)."""
+"""Authorization of idTags from the store (OCPP 1.6 §7 types IdTagInfo and AuthorizationStatus)."""
 
 from __future__ import annotations
 
