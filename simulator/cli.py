@@ -22,8 +22,7 @@ from reports.results import RunResult
 from simulator.bundled import bundled_csms, default_cases_dir
 from simulator.cases import BLOCKS, Case, discover_cases, load_cases
 from simulator.config import HarnessConfig, load_config
-from simulator.operator import HttpOperator, Operator
-from simulator.operator.unavailable import NoOperator
+from simulator.operator import choose_operator
 from simulator.runner import RunSettings
 from simulator.runner.suite import run_suite
 from simulator.yamlsource import YamlSourceError
@@ -65,7 +64,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="CSMS base URL, e.g. ws://host:9000/ocpp; the charge point id is appended (default: start the bundled reference CSMS)",
     )
     target.add_argument(
-        "--operator", metavar="URL", help="operator API base URL (default: the bundled CSMS's)"
+        "--operator",
+        metavar="URL|manual|python:MOD:FUNC",
+        help="how to make the CSMS act for CSMS-initiated steps: an operator API base URL "
+        "(default: the bundled CSMS's), 'manual' (prompt a person) or a Python hook",
     )
     target.add_argument(
         "--cp-id", metavar="ID", help="charge point id (overrides the configuration)"
@@ -82,7 +84,24 @@ def build_parser() -> argparse.ArgumentParser:
         help="run the bundled CSMS with this fault (repeatable; see csms-under-test --list-faults)",
     )
     parser.add_argument(
-        "--config", type=Path, metavar="FILE", help="configuration file (docs/configuration.md)"
+        "--config",
+        "--pics",
+        type=Path,
+        metavar="FILE",
+        help="PICS / configuration file (docs/pics.md)",
+    )
+    limits = parser.add_argument_group("limits (override the PICS)")
+    limits.add_argument(
+        "--response-timeout",
+        type=_seconds,
+        metavar="SECONDS",
+        help="OCPP response timeout (default 35)",
+    )
+    limits.add_argument(
+        "--authorize-timeout",
+        type=_seconds,
+        metavar="SECONDS",
+        help="Authorize response time limit (default 3)",
     )
     parser.add_argument(
         "--out", type=Path, metavar="DIR", help="write results.json and report.html here"
@@ -91,6 +110,27 @@ def build_parser() -> argparse.ArgumentParser:
         "--version", action="version", version=f"{simulator.HARNESS_NAME} {simulator.__version__}"
     )
     return parser
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: must be more than 0 seconds")
+    return value
+
+
+def apply_overrides(config: HarnessConfig, args: argparse.Namespace) -> HarnessConfig:
+    if args.cp_id:
+        config = config.with_overrides(charge_point={"id": args.cp_id})
+    limits: dict[str, float] = {}
+    if args.response_timeout is not None:
+        limits["response_timeout"] = args.response_timeout
+    if args.authorize_timeout is not None:
+        limits["authorize_response_time"] = args.authorize_timeout
+    return config.with_overrides(limits=limits) if limits else config
 
 
 def select_cases(cases: list[Case], args: argparse.Namespace) -> list[Case]:
@@ -116,9 +156,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     console = Console(stderr=False, highlight=False, soft_wrap=True)
     errors = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
-        config = load_config(args.config)
-        if args.cp_id:
-            config = config.with_overrides(charge_point={"id": args.cp_id})
+        config = apply_overrides(load_config(args.config), args)
+        # Resolve the operator adapter now, so a bad --operator is a usage error.
+        choose_operator(args.operator, config.operator, "http://127.0.0.1/api")
         cases_dir = args.cases or default_cases_dir()
         if not cases_dir.is_dir():
             raise UsageError(f"case folder {cases_dir} does not exist")
@@ -135,7 +175,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except YamlSourceError as exc:
         errors.print(f"simulate: {exc}", markup=False)
         return EXIT_USAGE
-    except UsageError as exc:
+    except (UsageError, ValueError) as exc:
         errors.print(f"simulate: {exc}", markup=False)
         return EXIT_USAGE
     run = run_selected(selected, config, args, console)
@@ -152,14 +192,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 def run_selected(
     cases: list[Case], config: HarnessConfig, args: argparse.Namespace, console: Console
 ) -> RunResult:
-    target: AbstractContextManager[tuple[str, str]]
-    if args.csms:
-        target = nullcontext((args.csms, args.operator or ""))
-    else:
-        target = bundled_csms(config, args.fault)
+    target: AbstractContextManager[tuple[str, str]] = (
+        nullcontext((args.csms, "")) if args.csms else bundled_csms(config, args.fault)
+    )
     with target as (csms_url, api_url):
-        operator_url = args.operator or api_url
-        operator: Operator = HttpOperator(operator_url) if operator_url else NoOperator()
+        operator = choose_operator(args.operator, config.operator, api_url or None)
         settings = RunSettings(
             config=config,
             csms_url=csms_url,

@@ -26,8 +26,9 @@ class SystemClock:
         await asyncio.sleep(seconds)
 
 
-def ocpp_timestamp(moment: datetime) -> str:
-    """RFC 3339 UTC with milliseconds, e.g. 2026-11-24T10:00:00.123Z."""
-    return (
-        moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-    )
+def ocpp_timestamp(moment: datetime, milliseconds: bool = True) -> str:
+    """RFC 3339 UTC, e.g. 2026-11-24T10:00:00.123Z (or ...T10:00:00Z without milliseconds)."""
+    utc = moment.astimezone(UTC)
+    if not milliseconds:
+        return utc.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"

@@ -13,6 +13,16 @@ from typing import Any
 
 from simulator.yamlsource import YamlSourceError, load_yaml_file, schema_errors
 
+# OCPP 1.6 §3 feature profiles, spelled as SupportedFeatureProfiles spells them.
+FEATURE_PROFILES = (
+    "Core",
+    "FirmwareManagement",
+    "LocalAuthListManagement",
+    "Reservation",
+    "SmartCharging",
+    "RemoteTrigger",
+)
+
 _POSITIVE = {"type": "number", "exclusiveMinimum": 0}
 _ID_TAG = {
     "type": "string",
@@ -33,6 +43,14 @@ CONFIG_SCHEMA: dict[str, Any] = {
                 "vendor": {"type": "string"},
                 "product": {"type": "string"},
                 "software_version": {"type": "string"},
+                "feature_profiles": {
+                    "type": "array",
+                    "uniqueItems": True,
+                    "items": {"enum": list(FEATURE_PROFILES)},
+                    "contains": {"const": "Core"},
+                    "description": "the OCPP 1.6 feature profiles the CSMS supports; Core is mandatory. "
+                    "Allowed: " + ", ".join(FEATURE_PROFILES),
+                },
             },
         },
         "charge_point": {
@@ -51,6 +69,10 @@ CONFIG_SCHEMA: dict[str, Any] = {
                 "connectors": {"type": "integer", "minimum": 1, "maximum": 32},
                 "connector_id": {"type": "integer", "minimum": 1},
                 "meter_start_wh": {"type": "integer", "minimum": 0},
+                "timestamp_milliseconds": {
+                    "type": "boolean",
+                    "description": "whether the charge point's timestamps carry milliseconds",
+                },
             },
         },
         "id_tags": {
@@ -88,6 +110,28 @@ CONFIG_SCHEMA: dict[str, Any] = {
                     "description": "seconds to wait for a CSMS request after an operator action",
                 },
                 "case_deadline": {**_POSITIVE, "description": "seconds; hard limit for one case"},
+                "connection_timeout": {
+                    **_POSITIVE,
+                    "description": "seconds; the charge point's ConnectionTimeOut (TC_004_2, TC_011_2)",
+                },
+                "reservation_expiry_offset": {
+                    **_POSITIVE,
+                    "description": "seconds; ReserveNow.expiryDate = now + this (TC_047)",
+                },
+            },
+        },
+        "operator": {
+            "type": "object",
+            "additionalProperties": False,
+            "description": "how CSMS-initiated steps are triggered (docs/operator-api.md)",
+            "properties": {
+                "adapter": {"enum": ["http", "manual", "python"]},
+                "url": {"type": "string", "description": "http: the operator API base URL"},
+                "function": {
+                    "type": "string",
+                    "pattern": "^[A-Za-z_][\\w.]*:[A-Za-z_]\\w*$",
+                    "description": "python: module:function",
+                },
             },
         },
         "bundled_csms": {
@@ -105,6 +149,7 @@ class SutInfo:
     vendor: str = "Unknown vendor"
     product: str = "CSMS under test"
     software_version: str = "unknown"
+    feature_profiles: tuple[str, ...] = FEATURE_PROFILES
 
 
 @dataclass(frozen=True)
@@ -117,6 +162,7 @@ class ChargePointConfig:
     connectors: int = 2
     connector_id: int = 1
     meter_start_wh: int = 1000
+    timestamp_milliseconds: bool = True
 
 
 @dataclass(frozen=True)
@@ -139,6 +185,15 @@ class Waits:
     heartbeat_max: float = 60.0
     operator: float = 60.0
     case_deadline: float = 300.0
+    connection_timeout: float = 30.0
+    reservation_expiry_offset: float = 300.0
+
+
+@dataclass(frozen=True)
+class OperatorChoice:
+    adapter: str = "http"  # http | manual | python
+    url: str = ""  # http: empty means the bundled CSMS's API
+    function: str = ""  # python: module:function
 
 
 @dataclass(frozen=True)
@@ -153,6 +208,7 @@ class HarnessConfig:
     id_tags: IdTags = field(default_factory=IdTags)
     limits: Limits = field(default_factory=Limits)
     waits: Waits = field(default_factory=Waits)
+    operator: OperatorChoice = field(default_factory=OperatorChoice)
     bundled_csms: BundledCsms = field(default_factory=BundledCsms)
     source: str = "(defaults)"
 
@@ -170,6 +226,7 @@ _SECTIONS: dict[str, type] = {
     "id_tags": IdTags,
     "limits": Limits,
     "waits": Waits,
+    "operator": OperatorChoice,
     "bundled_csms": BundledCsms,
 }
 
@@ -186,11 +243,19 @@ def load_config(path: Path | None) -> HarnessConfig:
     if errors:
         raise errors[0]
     sections = {name: cls(**data.get(name, {})) for name, cls in _SECTIONS.items()}
+    if "feature_profiles" in data.get("sut", {}):
+        sections["sut"] = replace(
+            sections["sut"], feature_profiles=tuple(data["sut"]["feature_profiles"])
+        )
     config = HarnessConfig(**sections, source=str(path))
     cp = config.charge_point
     if cp.connector_id > cp.connectors:
         raise document.error(
             ["charge_point", "connector_id"],
             f"charge_point.connector_id {cp.connector_id} exceeds charge_point.connectors {cp.connectors}",
+        )
+    if config.operator.adapter == "python" and not config.operator.function:
+        raise document.error(
+            ["operator"], "operator.adapter python needs operator.function (module:function)"
         )
     return config

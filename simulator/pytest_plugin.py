@@ -21,8 +21,7 @@ from reports.results import CaseResult, RunResult, Verdict
 from simulator.bundled import bundled_csms
 from simulator.cases import BLOCKS, Case, load_case
 from simulator.config import load_config
-from simulator.operator import HttpOperator, Operator
-from simulator.operator.unavailable import NoOperator
+from simulator.operator import choose_operator
 from simulator.runner import RunSettings, run_case
 from simulator.runner.suite import describe_configuration
 from simulator.yamlsource import YamlSourceError
@@ -33,7 +32,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--ocpp-csms", metavar="URL", help="CSMS base URL (default: the bundled reference CSMS)"
     )
-    group.addoption("--ocpp-operator", metavar="URL", help="operator API base URL")
+    group.addoption(
+        "--ocpp-operator",
+        metavar="URL|manual|python:MOD:FUNC",
+        help="operator adapter (as simulate --operator)",
+    )
     group.addoption("--ocpp-config", metavar="FILE", help="harness configuration file")
     group.addoption(
         "--ocpp-fault",
@@ -62,12 +65,12 @@ class _Harness:
             option = self.pytest_config.getoption
             path = option("--ocpp-config")
             harness_config = load_config(Path(path) if path else None)
-            csms_url, api_url = option("--ocpp-csms"), option("--ocpp-operator")
+            csms_url, api_url = option("--ocpp-csms"), None
             if not csms_url:
                 csms_url, api_url = self._stack.enter_context(
                     bundled_csms(harness_config, option("--ocpp-fault"))
                 )
-            operator: Operator = HttpOperator(api_url) if api_url else NoOperator()
+            operator = choose_operator(option("--ocpp-operator"), harness_config.operator, api_url)
             self._settings = RunSettings(harness_config, csms_url, operator)
         return self._settings
 

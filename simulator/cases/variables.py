@@ -41,6 +41,8 @@ def config_variables(config: HarnessConfig) -> dict[str, Any]:
         "authorize_response_time": config.limits.authorize_response_time,
         "heartbeat_max": config.waits.heartbeat_max,
         "operator_wait": config.waits.operator,
+        "connection_timeout": config.waits.connection_timeout,
+        "reservation_expiry_offset": config.waits.reservation_expiry_offset,
     }
 
 

@@ -80,7 +80,7 @@ class ChargePoint:
         return next((t for t in self.transactions.values() if t.connector_id == connector_id), None)
 
     def timestamp(self) -> str:
-        return ocpp_timestamp(self.clock.now())
+        return ocpp_timestamp(self.clock.now(), self.config.timestamp_milliseconds)
 
     # -- requests the charge point sends ---------------------------------------------
     def build_request(self, action: str, fields: dict[str, Any]) -> dict[str, Any]:

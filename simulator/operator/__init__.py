@@ -2,5 +2,18 @@
 
 from simulator.operator.base import Operator, OperatorOutcome, OperatorRequest
 from simulator.operator.http import HttpOperator
+from simulator.operator.manual import ManualOperator
+from simulator.operator.python_hook import OperatorHookError, PythonOperator
+from simulator.operator.select import choose_operator, operator_from_spec
 
-__all__ = ["HttpOperator", "Operator", "OperatorOutcome", "OperatorRequest"]
+__all__ = [
+    "HttpOperator",
+    "ManualOperator",
+    "Operator",
+    "OperatorHookError",
+    "OperatorOutcome",
+    "OperatorRequest",
+    "PythonOperator",
+    "choose_operator",
+    "operator_from_spec",
+]

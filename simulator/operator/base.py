@@ -17,9 +17,12 @@ class OperatorRequest:
 
 @dataclass(frozen=True)
 class OperatorOutcome:
-    ok: bool  # the adapter got the CSMS to act (whatever the charge point answered)
+    ok: bool  # the adapter did its part without error
     detail: str
     response: Any = None
+    # The adapter knows the CSMS acted (an API said so). A manual prompt cannot know: when
+    # the request then never comes, the case is INCONCLUSIVE rather than FAIL.
+    confirmed: bool = True
 
 
 class Operator(Protocol):

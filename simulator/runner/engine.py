@@ -14,15 +14,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reports.results import CaseResult, Check, MessageRecord, Reason, StepRecord, Verdict, worst
+from simulator.cases.blocks import block_by_name
 from simulator.cases.model import Case, ExpectCsmsStep, OperatorStep, SendStep, Step, WaitStep
 from simulator.cases.variables import UnknownVariable, config_variables, substitute
-from simulator.chargepoint.model import Answer, ChargePoint
+from simulator.chargepoint.model import Answer, ChargePoint, Transaction
 from simulator.clock import Clock, SystemClock, ocpp_timestamp
 from simulator.config import HarnessConfig
 from simulator.ocppj import Session
 from simulator.operator.base import Operator, OperatorOutcome, OperatorRequest
 from simulator.runner.checks import CheckContext, answer_checks, field_check, schema_check
-from simulator.runner.link import ConnectionLost, InboundRequest, Link
+from simulator.runner.link import ConnectionLost, InboundRequest, Link, ProtocolBreach
 from simulator.runner.matching import dig, show
 from simulator.transport import ConnectionSettings, TransportError, open_connection
 
@@ -41,8 +42,16 @@ class StepFailed(Exception):
     """Ends the case: the reasons say why."""
 
 
+@dataclass
+class CarryOver:
+    """State one case leaves for the next: transactions it could not stop."""
+
+    transactions: list[Transaction] = field(default_factory=list)
+
+
 class CaseRun:
-    def __init__(self, case: Case, settings: RunSettings) -> None:
+    def __init__(self, case: Case, settings: RunSettings, carry: CarryOver | None = None) -> None:
+        self.carry = carry
         self.case = case
         self.settings = settings
         self.config = settings.config
@@ -65,9 +74,20 @@ class CaseRun:
         started_wall = ocpp_timestamp(self.clock.now())
         deadline = self.config.waits.case_deadline
         current = ["connect"]
+        block = block_by_name(self.case.block)
+        profile = block.feature_profile if block else self.case.block
+        if profile not in self.config.sut.feature_profiles:
+            self._reason(
+                "-",
+                "pics",
+                f"the PICS does not declare feature profile {profile} (sut.feature_profiles)",
+                Verdict.NOT_APPLICABLE,
+            )
+            return self._result(started_wall)
         try:
             async with asyncio.timeout(deadline):
-                await self._run_steps(current)
+                if await self._restore_preconditions():
+                    await self._run_steps(current)
         except TimeoutError:
             self._reason(
                 current[0],
@@ -81,6 +101,9 @@ class CaseRun:
             )
         finally:
             await self._shutdown()
+        return self._result(started_wall)
+
+    def _result(self, started_wall: str) -> CaseResult:
         verdict = worst([r.verdict for r in self.reasons]) if self.reasons else Verdict.PASS
         return CaseResult(
             id=self.case.id,
@@ -96,7 +119,8 @@ class CaseRun:
             duration_s=round(self.clock.monotonic() - self.started_at, 3),
         )
 
-    async def _run_steps(self, current: list[str]) -> None:
+    async def _connect(self, step_label: str) -> Link | None:
+        """A fresh connection (catalog §2: every case starts on a stable new connection)."""
         settings = ConnectionSettings(
             self.settings.csms_url,
             self.config.charge_point.id,
@@ -108,16 +132,86 @@ class CaseRun:
             websocket = await open_connection(settings)
         except TransportError as exc:
             verdict = Verdict.FAIL if exc.csms_fault else Verdict.ERROR
-            self._reason("connect", f"transport:{exc.kind}", str(exc), verdict, "OCPP-J 1.6 §3")
-            return
-        self.link = Link(
+            self._reason(step_label, f"transport:{exc.kind}", str(exc), verdict, "OCPP-J 1.6 §3")
+            return None
+        link = Link(
             websocket, Session(), self.clock, self.model.answer, self.started_at, self.messages
         )
+        link.start()
+        return link
+
+    async def _restore_preconditions(self) -> bool:
+        """Deliver what an earlier case could not (a transaction still running when its
+        connection was lost), as a charge point delivers queued messages after a reconnect,
+        so this case starts from the catalog's default pre-conditions (§2). Failing to get
+        there makes the case INCONCLUSIVE, never FAIL."""
+        if self.carry is None or not self.carry.transactions:
+            return True
+        record = StepRecord(
+            "pre",
+            "precondition",
+            "StopTransaction",
+            "Stop the transaction an earlier case left running",
+        )
+        self.records.insert(0, record)
+        link = await self._connect("pre")
+        if link is None:
+            self.reasons[-1].verdict = (
+                Verdict.INCONCLUSIVE
+                if self.reasons[-1].verdict == Verdict.FAIL
+                else self.reasons[-1].verdict
+            )
+            return False
+        timeout = self.config.limits.response_timeout
+        try:
+            boot = await link.call(
+                "BootNotification", self.model.build_request("BootNotification", {}), timeout
+            )
+            leftovers, self.carry.transactions = self.carry.transactions, []
+            for transaction in leftovers:
+                self.model.transactions[transaction.transaction_id] = transaction
+                stop = self.model.build_request(
+                    "StopTransaction",
+                    {"transactionId": transaction.transaction_id, "reason": "Other"},
+                )
+                outcome = await link.call("StopTransaction", stop, timeout)
+                self.model.end_transaction(transaction.transaction_id, stop.get("meterStop"))
+                status = self.model.build_request(
+                    "StatusNotification",
+                    {"connectorId": transaction.connector_id, "status": "Available"},
+                )
+                await link.call("StatusNotification", status, timeout)
+                if boot.result is None or outcome.result is None:
+                    raise ConnectionLost(None, "no answer while restoring the pre-conditions")
+        except (ConnectionLost, ProtocolBreach) as exc:
+            record.status = "inconclusive"
+            self._reason(
+                "pre",
+                "precondition",
+                f"could not reach the default pre-conditions (catalog §2): {exc}",
+                Verdict.INCONCLUSIVE,
+            )
+            return False
+        finally:
+            await link.close()
+        record.status = "passed"
+        return True
+
+    async def _run_steps(self, current: list[str]) -> None:
+        self.link = await self._connect("connect")
+        if self.link is None:
+            return
         self.link.held_actions = {
             s.action for s in self.case.all_steps if isinstance(s, ExpectCsmsStep)
         }
-        self.link.start()
-        for step, record in zip(self.case.all_steps, self.records, strict=True):
+        steps = list(
+            zip(
+                self.case.all_steps,
+                [r for r in self.records if r.kind != "precondition"],
+                strict=True,
+            )
+        )
+        for step, record in steps:
             current[0] = step.label
             record.started_at = round(self.clock.monotonic() - self.started_at, 6)
             try:
@@ -125,6 +219,9 @@ class CaseRun:
                 self._protocol_findings(step, record)
             except StepFailed:
                 pass
+            except ProtocolBreach:
+                with contextlib.suppress(StepFailed):
+                    self._protocol_findings(step, record)
             except ConnectionLost as lost:
                 self._fail(step, record, "connection", f"{lost} during this step", "OCPP-J 1.6 §3")
             except UnknownVariable as exc:
@@ -141,7 +238,7 @@ class CaseRun:
                     self.clock.monotonic() - self.started_at - record.started_at, 6
                 )
             if self.reasons:
-                return
+                break
             if record.status == "not run":
                 record.status = "passed"
         await self._teardown()
@@ -223,12 +320,18 @@ class CaseRun:
 
     async def _no_request(self, step: ExpectCsmsStep, record: StepRecord, timeout: float) -> None:
         outcome = await self._operator_outcome()
-        if outcome is not None and not outcome.ok:
+        if outcome is not None and (not outcome.ok or not outcome.confirmed):
+            # The operator never (knowingly) made the CSMS act: the case cannot decide.
             record.status = "inconclusive"
+            why = (
+                "the operator action failed"
+                if not outcome.ok
+                else "the operator action was not confirmed"
+            )
             self._reason(
                 step.label,
                 "operator",
-                f"the CSMS did not send {step.action} within {timeout:g} s, and the operator action failed: {outcome.detail}",
+                f"the CSMS did not send {step.action}.req within {timeout:g} s, and {why}: {outcome.detail}",
                 Verdict.INCONCLUSIVE,
                 step.ref,
             )
@@ -345,6 +448,8 @@ class CaseRun:
         """Leave the CSMS as the next case expects (catalog §2 post-conditions: no
         transaction running). Failures here are noted, never a verdict."""
         assert self.link is not None
+        if self.link.closed is not None:
+            return
         for transaction in list(self.model.transactions.values()):
             record = StepRecord(
                 "teardown",
@@ -371,11 +476,15 @@ class CaseRun:
                     self.config.limits.response_timeout,
                 )
                 record.status = "passed" if outcome.result is not None else "not answered"
-            except ConnectionLost as lost:
+            except (ConnectionLost, ProtocolBreach) as exc:
                 record.status = "error"
-                record.notes.append(str(lost))
+                record.notes.append(str(exc))
+                return
 
     async def _shutdown(self) -> None:
+        if self.carry is not None:
+            # What teardown could not stop is delivered at the start of the next case.
+            self.carry.transactions = list(self.model.transactions.values())
         if self.operator_task is not None:
             self.operator_task.cancel()
             with contextlib.suppress(BaseException):
@@ -409,5 +518,5 @@ def _describe(step: Step) -> str:
             return "wait"
 
 
-async def run_case(case: Case, settings: RunSettings) -> CaseResult:
-    return await CaseRun(case, settings).run()
+async def run_case(case: Case, settings: RunSettings, carry: CarryOver | None = None) -> CaseResult:
+    return await CaseRun(case, settings, carry).run()

@@ -49,6 +49,11 @@ class ConnectionLost(Exception):
         )
 
 
+class ProtocolBreach(Exception):
+    """The CSMS sent something that is not OCPP-J while a step was waiting: the step ends
+    at once instead of waiting out its timeout. The details are in Link.findings."""
+
+
 @dataclass
 class CallOutcome:
     call: Call
@@ -109,6 +114,12 @@ class Link:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._reader
 
+    def _finding(self, message: str) -> None:
+        self.findings.append(message)
+        if self._pending is not None and not self._pending[2].done():
+            self._pending[2].set_exception(ProtocolBreach(message))
+        self._inbox_changed.set()
+
     def take_findings(self) -> list[str]:
         findings, self.findings = self.findings, []
         return findings
@@ -144,6 +155,8 @@ class Link:
                     self._inbox.remove(request)
                     return request
             self._raise_if_closed()
+            if self.findings:
+                raise ProtocolBreach(self.findings[0])
             remaining = deadline - self._clock.monotonic()
             if remaining <= 0:
                 return None
@@ -239,14 +252,14 @@ class Link:
             await self._handle_request(event, at)
         elif isinstance(event, InvalidFrame):
             self._record(CSMS_TO_CP, event.text, "", at, note=str(event.error))
-            self.findings.append(
+            self._finding(
                 f"the CSMS sent a frame that is not OCPP-J: {event.error} (OCPP-J 1.6 §4)"
             )
             if event.reply is not None:
                 await self._send(event.reply, CP_TO_CSMS)
         elif isinstance(event, UnmatchedReply):
             self._record(CSMS_TO_CP, event.frame, "", at, note="uniqueId matches no request")
-            self.findings.append(
+            self._finding(
                 f"the CSMS sent an answer with uniqueId {event.frame.unique_id!r}, which matches "
                 "no request of the charge point (OCPP-J 1.6 §4.1.3)"
             )
@@ -287,7 +300,7 @@ class Link:
             CSMS_TO_CP, call, call.action, at, violations=[v.to_dict() for v in event.violations]
         )
         if event.overlapping:
-            self.findings.append(
+            self._finding(
                 f"the CSMS sent {call.action} while an earlier request of its own was unanswered "
                 "(OCPP-J 1.6 §4.1.1: one outstanding CALL per direction)"
             )

@@ -9,7 +9,7 @@ import simulator
 from reports.results import CaseResult, RunResult
 from simulator.cases.model import Case
 from simulator.clock import ocpp_timestamp
-from simulator.runner.engine import RunSettings, run_case
+from simulator.runner.engine import CarryOver, RunSettings, run_case
 
 CaseCallback = Callable[[Case], None]
 ResultCallback = Callable[[CaseResult], None]
@@ -40,10 +40,11 @@ async def run_suite(
     started = clock.monotonic()
     started_wall = ocpp_timestamp(clock.now())
     results = []
+    carry = CarryOver()
     for case in cases:
         if on_start:
             on_start(case)
-        result = await run_case(case, settings)
+        result = await run_case(case, settings, carry)
         results.append(result)
         if on_result:
             on_result(result)
