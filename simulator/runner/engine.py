@@ -354,9 +354,15 @@ class CaseRun:
             timeout=self.config.waits.operator,
         )
         self.operator_task = asyncio.create_task(self.settings.operator.perform(request))
+        self.operator_task.add_done_callback(self._operator_done)
         record.notes.append(
             f"{self.settings.operator.name} operator asked for {step.action} {show(request.request)}"
         )
+
+    def _operator_done(self, task: asyncio.Task[OperatorOutcome]) -> None:
+        failed = task.cancelled() or task.exception() is not None or not task.result().ok
+        if failed and self.link is not None:
+            self.link.interrupt()  # the CSMS was never made to act: no point waiting
 
     async def _operator_outcome(self) -> OperatorOutcome | None:
         task, self.operator_task = self.operator_task, None

@@ -100,6 +100,7 @@ class Link:
         self._pending: tuple[Call, float, asyncio.Future[CallOutcome], CallOutcome] | None = None
         self._inbox: list[InboundRequest] = []
         self._inbox_changed = asyncio.Event()
+        self._interrupted = False
         self._reader: asyncio.Task[None] | None = None
 
     # -- lifecycle --------------------------------------------------------------------
@@ -118,6 +119,11 @@ class Link:
         self.findings.append(message)
         if self._pending is not None and not self._pending[2].done():
             self._pending[2].set_exception(ProtocolBreach(message))
+        self._inbox_changed.set()
+
+    def interrupt(self) -> None:
+        """Stop a next_request wait now (its caller knows the request cannot come)."""
+        self._interrupted = True
         self._inbox_changed.set()
 
     def take_findings(self) -> list[str]:
@@ -157,6 +163,9 @@ class Link:
             self._raise_if_closed()
             if self.findings:
                 raise ProtocolBreach(self.findings[0])
+            if self._interrupted:
+                self._interrupted = False
+                return None
             remaining = deadline - self._clock.monotonic()
             if remaining <= 0:
                 return None
