@@ -34,6 +34,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
+# Every case must PASS against the healthy bundled CSMS and FAIL under each fault it names.
+mutation: $(STAMP)
+	$(BIN)/simulate mutation --config tests/data/fast.yaml
+
 format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .

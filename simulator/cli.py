@@ -1,5 +1,7 @@
 """``simulate``: run OCTT 1.6 Central System cases against a CSMS.
 
+``simulate mutation`` runs every case against the faults it names (simulator.mutation).
+
 Exit status: 0 when every selected case is PASS or NOT_APPLICABLE, 1 when any is not,
 2 on usage errors and malformed case or configuration files.
 """
@@ -151,8 +153,13 @@ def select_cases(cases: list[Case], args: argparse.Namespace) -> list[Case]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["mutation"]:
+        from simulator.mutation import main as mutation_main
+
+        return mutation_main(arguments[1:])
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(arguments)
     console = Console(stderr=False, highlight=False, soft_wrap=True)
     errors = Console(stderr=True, highlight=False, soft_wrap=True)
     try:

@@ -114,6 +114,11 @@ CONFIG_SCHEMA: dict[str, Any] = {
                     **_POSITIVE,
                     "description": "seconds; the charge point's ConnectionTimeOut (TC_004_2, TC_011_2)",
                 },
+                "late_answer_grace": {
+                    "type": "number",
+                    "minimum": 0,
+                    "description": "seconds to keep listening after a response timeout, to tell a late answer from none",
+                },
                 "reservation_expiry_offset": {
                     **_POSITIVE,
                     "description": "seconds; ReserveNow.expiryDate = now + this (TC_047)",
@@ -187,6 +192,7 @@ class Waits:
     case_deadline: float = 300.0
     connection_timeout: float = 30.0
     reservation_expiry_offset: float = 300.0
+    late_answer_grace: float = 5.0
 
 
 @dataclass(frozen=True)

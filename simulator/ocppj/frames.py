@@ -105,32 +105,35 @@ def parse_frame(text: str | bytes) -> Frame:
             ErrorCode.FORMATION_VIOLATION,
         )
     type_id = value[0]
-    unique_id = value[1] if len(value) > 1 and isinstance(value[1], str) else None
+    raw_id = value[1] if len(value) > 1 and isinstance(value[1], str) else None
+    # Errors carry a uniqueId (so that a CALLERROR can answer) only where an answer is due:
+    # a CALL, or a frame of unknown type (OCPP 1.6 is silent there; OCPP 2.0.1 answers it with
+    # MessageTypeNotSupported, for which ProtocolError is the nearest 1.6 code). Never a
+    # malformed result or error, and never with an id that breaks the 36-character rule.
     if isinstance(type_id, bool) or type_id not in (2, 3, 4):
+        answerable = raw_id if raw_id is not None and len(raw_id) <= MAX_UNIQUE_ID_LENGTH else None
         raise FrameError(
             f"unknown message type id {type_id!r} (expected 2, 3 or 4)",
             ErrorCode.PROTOCOL_ERROR,
-            unique_id,
+            answerable,
         )
-    if unique_id is None:
+    if raw_id is None:
         raise FrameError("uniqueId missing or not a string", ErrorCode.FORMATION_VIOLATION)
-    if len(unique_id) > MAX_UNIQUE_ID_LENGTH:
+    if len(raw_id) > MAX_UNIQUE_ID_LENGTH:
         raise FrameError(
             f"uniqueId longer than {MAX_UNIQUE_ID_LENGTH} characters",
             ErrorCode.FORMATION_VIOLATION,
-            unique_id,
         )
     if type_id == MessageType.CALL:
-        return _parse_call(value, unique_id)
+        return _parse_call(value, raw_id)
     if type_id == MessageType.CALLRESULT:
         if len(value) != 3 or not isinstance(value[2], dict):
             raise FrameError(
                 "CALLRESULT must be [3, uniqueId, {payload}]",
                 ErrorCode.FORMATION_VIOLATION,
-                unique_id,
             )
-        return CallResult(unique_id, value[2])
-    return _parse_call_error(value, unique_id)
+        return CallResult(raw_id, value[2])
+    return _parse_call_error(value, raw_id)
 
 
 def _parse_call(value: list[Any], unique_id: str) -> Call:
@@ -153,13 +156,11 @@ def _parse_call_error(value: list[Any], unique_id: str) -> CallError:
         raise FrameError(
             "CALLERROR must be [4, uniqueId, errorCode, errorDescription, {errorDetails}]",
             ErrorCode.FORMATION_VIOLATION,
-            unique_id,
         )
     if value[2] not in ERROR_CODES:
         raise FrameError(
             f"CALLERROR errorCode {value[2]!r} is not an OCPP 1.6 error code",
             ErrorCode.PROPERTY_CONSTRAINT_VIOLATION,
-            unique_id,
         )
     return CallError(unique_id, value[2], value[3], value[4])
 

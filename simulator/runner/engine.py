@@ -66,6 +66,7 @@ class CaseRun:
         ]
         self.link: Link | None = None
         self.operator_task: asyncio.Task[OperatorOutcome] | None = None
+        self.timed_out = False  # a request of ours went unanswered within the response timeout
         self.started_at = 0.0
 
     # -- the case as a whole ----------------------------------------------------------
@@ -281,6 +282,7 @@ class CaseRun:
             )
             raise StepFailed
         self.model.on_request_sent(step.action, payload)
+        self.timed_out = self.timed_out or outcome.timed_out
         expected = substitute(step.expect, self.variables) if step.expect is not None else None
         checks = answer_checks(self._ctx(step), step.action, outcome, self.config.limits, expected)
         self._apply(step, record, checks)
@@ -487,7 +489,28 @@ class CaseRun:
                 record.notes.append(str(exc))
                 return
 
+    async def _listen_for_late_answer(self) -> None:
+        """After a response timeout, listen a little longer so the reason can tell a slow
+        CSMS (a late answer) from one that never answers."""
+        link = self.link
+        grace = self.config.waits.late_answer_grace
+        if not self.timed_out or link is None or link.closed is not None:
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(link.late_answer.wait(), grace)
+        late = next((m for m in self.messages if m.note.startswith("late")), None)
+        for reason in self.reasons:
+            if reason.rule != "response-timeout":
+                continue
+            if late is not None and late.latency_ms is not None:
+                reason.message += (
+                    f"; the answer came late, {late.latency_ms / 1000:.3f} s after the request"
+                )
+            elif grace > 0:
+                reason.message += f"; still no answer {grace:g} s after the timeout"
+
     async def _shutdown(self) -> None:
+        await self._listen_for_late_answer()
         if self.carry is not None:
             # What teardown could not stop is delivered at the start of the next case.
             self.carry.transactions = list(self.model.transactions.values())

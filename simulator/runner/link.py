@@ -101,6 +101,8 @@ class Link:
         self._inbox: list[InboundRequest] = []
         self._inbox_changed = asyncio.Event()
         self._interrupted = False
+        self._sent_at: dict[str, float] = {}  # our CALLs by uniqueId: when they left
+        self.late_answer = asyncio.Event()  # an answer arrived after its response timeout
         self._reader: asyncio.Task[None] | None = None
 
     # -- lifecycle --------------------------------------------------------------------
@@ -143,6 +145,7 @@ class Link:
         self._pending = (outgoing.frame, self._clock.monotonic(), future, outcome)
         try:
             sent_at = await self._send(outgoing, CP_TO_CSMS)
+            self._sent_at[outgoing.frame.unique_id] = sent_at
             self._pending = (outgoing.frame, sent_at, future, outcome)
             return await asyncio.wait_for(asyncio.shield(future), timeout)
         except TimeoutError:
@@ -279,9 +282,10 @@ class Link:
         frame = event.result if isinstance(event, IncomingCallResult) else event.error
         violations = event.violations if isinstance(event, IncomingCallResult) else []
         pending = self._pending
-        latency = None
-        if pending is not None and pending[0].unique_id == event.call.unique_id:
-            latency = at - pending[1]
+        sent_at = self._sent_at.pop(event.call.unique_id, None)
+        latency = at - sent_at if sent_at is not None else None
+        if event.late:
+            self.late_answer.set()
         self._record(
             CSMS_TO_CP,
             frame,
@@ -291,7 +295,7 @@ class Link:
             latency_ms=round(latency * 1000, 3) if latency is not None else None,
             note="late: after the response timeout" if event.late else "",
         )
-        if event.late or pending is None or latency is None:
+        if event.late or pending is None or pending[0].unique_id != event.call.unique_id:
             return
         outcome = pending[3]
         outcome.latency_s = latency

@@ -59,3 +59,24 @@ def test_error_codes_use_the_1_6_spelling() -> None:
 
 def test_binary_utf8_frames_are_decoded() -> None:
     assert parse_frame(b'[2,"1","Heartbeat",{}]') == Call("1", "Heartbeat", {})
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '[3, "abc"]',
+        '[4, "abc", "Oops", "x", {}]',
+        '[2, "%s", "Heartbeat"]' % ("x" * 40),
+    ],
+)
+def test_malformed_results_and_overlong_ids_are_not_answered(text: str) -> None:
+    with pytest.raises(FrameError) as info:
+        parse_frame(text)
+    assert info.value.unique_id is None
+
+
+def test_an_unknown_message_type_is_answered() -> None:
+    with pytest.raises(FrameError) as info:
+        parse_frame('[5, "abc", {}]')
+    assert info.value.unique_id == "abc"
+    assert info.value.error_code == ErrorCode.PROTOCOL_ERROR

@@ -1,0 +1,76 @@
+"""``simulate mutation``: prove every case can fail.
+
+Runs every case against the healthy bundled CSMS (it must PASS) and against the bundled
+CSMS with each fault its case file names (it must FAIL under each), every run on a fresh
+CSMS with a fresh database. The last line is ``mutation: K/N cases fail under their
+faults``; the exit status is 0 only when K = N and every case passes when healthy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections.abc import Sequence
+from pathlib import Path
+
+from rich.console import Console
+
+from reports.results import CaseResult, Verdict
+from simulator.bundled import bundled_csms, default_cases_dir
+from simulator.cases import Case, discover_cases, load_cases
+from simulator.config import HarnessConfig, load_config
+from simulator.operator import HttpOperator
+from simulator.runner import RunSettings
+from simulator.runner.suite import run_suite
+from simulator.yamlsource import YamlSourceError
+
+
+def run_against(
+    config: HarnessConfig, cases: list[Case], faults: Sequence[str]
+) -> list[CaseResult]:
+    with bundled_csms(config, faults) as (ocpp_url, api_url):
+        settings = RunSettings(config, ocpp_url, HttpOperator(api_url))
+        return asyncio.run(run_suite(cases, settings)).cases
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="simulate mutation", description=__doc__)
+    parser.add_argument(
+        "--config", "--pics", type=Path, metavar="FILE", help="PICS / configuration file"
+    )
+    parser.add_argument(
+        "--cases", type=Path, metavar="DIR", help="case folder (default: ./testcases)"
+    )
+    parser.add_argument(
+        "--case", action="append", default=[], metavar="ID", help="only these cases"
+    )
+    args = parser.parse_args(argv)
+    console = Console(highlight=False, soft_wrap=True)
+    try:
+        config = load_config(args.config)
+        cases = load_cases(discover_cases(args.cases or default_cases_dir()))
+    except YamlSourceError as exc:
+        console.print(f"simulate mutation: {exc}", markup=False)
+        return 2
+    if args.case:
+        cases = [c for c in cases if c.id in set(args.case)]
+
+    healthy = {r.id: r for r in run_against(config, cases, ())}
+    killed = 0
+    for case in cases:
+        console.print(f"{case.id}: healthy CSMS {healthy[case.id].verdict}", markup=False)
+        results = [(fault, run_against(config, [case], [fault])[0]) for fault in case.faults]
+        if results and all(r.verdict == Verdict.FAIL for _, r in results):
+            killed += 1
+        for fault, result in results:
+            first = str(result.reasons[0]) if result.reasons else "(no reason)"
+            mark = "ok " if result.verdict == Verdict.FAIL else "!! "
+            console.print(f"  {mark}{fault}: {result.verdict}: {first}", markup=False)
+    unhealthy = [r for r in healthy.values() if r.verdict != Verdict.PASS]
+    for result in unhealthy:
+        console.print(
+            f"{result.id} is {result.verdict} against the healthy CSMS: {'; '.join(map(str, result.reasons))}",
+            markup=False,
+        )
+    console.print(f"mutation: {killed}/{len(cases)} cases fail under their faults", markup=False)
+    return 0 if killed == len(cases) and not unhealthy else 1
