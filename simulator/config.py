@@ -1,6 +1,6 @@
 """Harness configuration: what the vendor declares and the test data the CSMS must hold.
 
-Loaded from a YAML file (documented in docs/configuration.md); every key has a default, so
+Loaded from a YAML file (documented in docs/pics.md); every key has a default, so
 an empty file or no file at all is a valid configuration. Unknown keys and wrong types are
 rejected with the file, line and key.
 """
