@@ -42,6 +42,10 @@ class StepFailed(Exception):
     """Ends the case: the reasons say why."""
 
 
+class _PreconditionUnreached(Exception):
+    pass
+
+
 @dataclass
 class CarryOver:
     """State one case leaves for the next: transactions it could not stop."""
@@ -68,13 +72,13 @@ class CaseRun:
         self.operator_task: asyncio.Task[OperatorOutcome] | None = None
         self.timed_out = False  # a request of ours went unanswered within the response timeout
         self.started_at = 0.0
+        self.current_step = "connect"  # the step label a deadline or harness error is charged to
 
     # -- the case as a whole ----------------------------------------------------------
     async def run(self) -> CaseResult:
         self.started_at = self.clock.monotonic()
         started_wall = ocpp_timestamp(self.clock.now())
         deadline = self.config.waits.case_deadline
-        current = ["connect"]
         block = block_by_name(self.case.block)
         profile = block.feature_profile if block else self.case.block
         if profile not in self.config.sut.feature_profiles:
@@ -88,17 +92,20 @@ class CaseRun:
         try:
             async with asyncio.timeout(deadline):
                 if await self._restore_preconditions():
-                    await self._run_steps(current)
+                    await self._run_steps()
         except TimeoutError:
             self._reason(
-                current[0],
+                self.current_step,
                 "case-deadline",
                 f"the case did not finish within its {deadline:g} s deadline",
                 Verdict.ERROR,
             )
         except Exception as exc:  # the harness itself failed: say so, never crash the run
             self._reason(
-                current[0], "harness", f"harness error: {type(exc).__name__}: {exc}", Verdict.ERROR
+                self.current_step,
+                "harness",
+                f"harness error: {type(exc).__name__}: {exc}",
+                Verdict.ERROR,
             )
         finally:
             await self._shutdown()
@@ -163,28 +170,19 @@ class CaseRun:
                 else self.reasons[-1].verdict
             )
             return False
-        timeout = self.config.limits.response_timeout
         try:
             boot = await link.call(
-                "BootNotification", self.model.build_request("BootNotification", {}), timeout
+                "BootNotification",
+                self.model.build_request("BootNotification", {}),
+                self.config.limits.response_timeout,
             )
             leftovers, self.carry.transactions = self.carry.transactions, []
+            answered = not boot.timed_out
             for transaction in leftovers:
-                self.model.transactions[transaction.transaction_id] = transaction
-                stop = self.model.build_request(
-                    "StopTransaction",
-                    {"transactionId": transaction.transaction_id, "reason": "Other"},
-                )
-                outcome = await link.call("StopTransaction", stop, timeout)
-                self.model.end_transaction(transaction.transaction_id, stop.get("meterStop"))
-                status = self.model.build_request(
-                    "StatusNotification",
-                    {"connectorId": transaction.connector_id, "status": "Available"},
-                )
-                await link.call("StatusNotification", status, timeout)
-                if boot.result is None or outcome.result is None:
-                    raise ConnectionLost(None, "no answer while restoring the pre-conditions")
-        except (ConnectionLost, ProtocolBreach) as exc:
+                answered = await self._stop_transaction(link, transaction, "Other") and answered
+            if not answered:
+                raise _PreconditionUnreached("the CSMS did not answer within the response timeout")
+        except (ConnectionLost, ProtocolBreach, _PreconditionUnreached) as exc:
             record.status = "inconclusive"
             self._reason(
                 "pre",
@@ -198,7 +196,7 @@ class CaseRun:
         record.status = "passed"
         return True
 
-    async def _run_steps(self, current: list[str]) -> None:
+    async def _run_steps(self) -> None:
         self.link = await self._connect("connect")
         if self.link is None:
             return
@@ -213,7 +211,7 @@ class CaseRun:
             )
         )
         for step, record in steps:
-            current[0] = step.label
+            self.current_step = step.label
             record.started_at = round(self.clock.monotonic() - self.started_at, 6)
             try:
                 await self._execute(step, record)
@@ -452,6 +450,21 @@ class CaseRun:
             record.notes.append(f"${name} = {show(value)}")
 
     # -- after the steps --------------------------------------------------------------
+    async def _stop_transaction(self, link: Link, transaction: Transaction, reason: str) -> bool:
+        """StopTransaction, then the connector Available: how the harness ends a transaction
+        a case did not end itself. True when the CSMS answered both."""
+        timeout = self.config.limits.response_timeout
+        self.model.transactions.setdefault(transaction.transaction_id, transaction)
+        fields = {"transactionId": transaction.transaction_id, "reason": reason}
+        stop = self.model.build_request("StopTransaction", fields)
+        stopped = await link.call("StopTransaction", stop, timeout)
+        self.model.end_transaction(transaction.transaction_id, stop.get("meterStop"))
+        status = {"connectorId": transaction.connector_id, "status": "Available"}
+        available = await link.call(
+            "StatusNotification", self.model.build_request("StatusNotification", status), timeout
+        )
+        return not stopped.timed_out and not available.timed_out
+
     async def _teardown(self) -> None:
         """Leave the CSMS as the next case expects (catalog §2 post-conditions: no
         transaction running). Failures here are noted, never a verdict."""
@@ -466,24 +479,9 @@ class CaseRun:
                 "Stop the transaction the case left running",
             )
             self.records.append(record)
-            fields = {"transactionId": transaction.transaction_id, "reason": "Local"}
             try:
-                payload = self.model.build_request("StopTransaction", fields)
-                outcome = await self.link.call(
-                    "StopTransaction", payload, self.config.limits.response_timeout
-                )
-                self.model.end_transaction(transaction.transaction_id, payload.get("meterStop"))
-                status = {
-                    "connectorId": transaction.connector_id,
-                    "status": "Available",
-                    "errorCode": "NoError",
-                }
-                await self.link.call(
-                    "StatusNotification",
-                    self.model.build_request("StatusNotification", status),
-                    self.config.limits.response_timeout,
-                )
-                record.status = "passed" if outcome.result is not None else "not answered"
+                answered = await self._stop_transaction(self.link, transaction, "Local")
+                record.status = "passed" if answered else "not answered"
             except (ConnectionLost, ProtocolBreach) as exc:
                 record.status = "error"
                 record.notes.append(str(exc))
