@@ -18,6 +18,7 @@ __all__ = [
     "Block",
     "Case",
     "CaseLoadError",
+    "DoStep",
     "ExpectCsmsStep",
     "OperatorStep",
     "SendStep",

@@ -47,6 +47,7 @@ def load_case(path: Path) -> Case:
         file=str(path),
         description=data.get("description", ""),
         states=states,
+        setup=data.get("setup", {}),
     )
 
 

@@ -27,12 +27,26 @@ class SendStep(StepBase):
 
 @dataclass(frozen=True)
 class ExpectCsmsStep(StepBase):
-    """The CSMS must send a request; it is checked, then answered."""
+    """The CSMS must send a request; it is checked, then answered. When the charge point
+    accepted it, the model's reaction runs (a reboot after Reset, ...): ``answers`` checks
+    the CSMS's answers to what the charge point sends then, by action."""
 
     action: str
     match: dict[str, Any] | None
     reply: dict[str, Any] | None  # None: the charge point model's default answer
     save: dict[str, str]
+    answers: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DoStep(StepBase):
+    """Something happens at the charge point (a [bracketed] action of the catalog: plug in,
+    present an idTag, power cut, ...); the model decides what it sends."""
+
+    activity: str
+    params: dict[str, Any]
+    answers: dict[str, dict[str, Any]]  # action -> fields its answers must have
+    save: dict[str, str]  # variable -> "Action.path" in the answer
 
 
 @dataclass(frozen=True)
@@ -50,7 +64,7 @@ class WaitStep(StepBase):
     at_most: float | str | None = None
 
 
-Step = SendStep | ExpectCsmsStep | OperatorStep | WaitStep
+Step = SendStep | ExpectCsmsStep | OperatorStep | WaitStep | DoStep
 
 
 @dataclass(frozen=True)
@@ -74,7 +88,10 @@ class Case:
     steps: tuple[Step, ...]
     file: str
     description: str = ""
-    states: tuple[State, ...] = field(default=())  # the chain the case starts from, outermost first
+    states: tuple[State, ...] = field(default=())
+    setup: dict[str, Any] = field(
+        default_factory=dict
+    )  # the charge point's state (docs)  # the chain the case starts from, outermost first
 
     @property
     def all_steps(self) -> tuple[Step, ...]:

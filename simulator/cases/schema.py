@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from simulator.cases.blocks import BLOCKS
+from simulator.chargepoint.behaviour import ACTIVITIES
 from simulator.ocppj.actions import CHARGE_POINT_INITIATED, CSMS_INITIATED
 
 _FIELDS = {
@@ -22,6 +23,12 @@ _SECONDS = {
         {"type": "string", "pattern": "^\\$[a-z_][a-z0-9_]*$"},
     ],
     "description": "seconds, or a $variable",
+}
+_ANSWERS = {
+    "type": "object",
+    "propertyNames": {"enum": sorted(CHARGE_POINT_INITIATED)},
+    "additionalProperties": {"type": "object"},
+    "description": "action -> fields the CSMS's answers to it must have",
 }
 _COMMON = {
     "title": {"type": "string", "description": "what the step does, in the catalog's words"},
@@ -44,7 +51,7 @@ def _step(keyword: str, properties: dict[str, Any], hint: str) -> dict[str, Any]
 
 STEP_SCHEMA: dict[str, Any] = {
     "type": "object",
-    "description": "a step has exactly one of: send, expect_csms, operator, wait",
+    "description": "a step has exactly one of: send, expect_csms, operator, wait, do",
     "oneOf": [
         _step(
             "send",
@@ -73,8 +80,27 @@ STEP_SCHEMA: dict[str, Any] = {
                     "description": "the charge point's answer (default: the model's)",
                 },
                 "save": _SAVE,
+                "answers": _ANSWERS,
             },
-            "expect_csms: ACTION, match: {fields}, reply: {payload}",
+            "expect_csms: ACTION, match: {fields}, reply: {payload}, answers: {ACTION: {fields}}",
+        ),
+        _step(
+            "do",
+            {
+                "do": {"enum": sorted(ACTIVITIES), "description": "a charge point activity"},
+                "with": {
+                    "type": "object",
+                    "properties": {"connector": {}, "id_tag": {}},
+                    "additionalProperties": False,
+                    "description": "connector (default $connector_id), id_tag",
+                },
+                "answers": _ANSWERS,
+                "save": {
+                    **_SAVE,
+                    "description": "variable -> Action.path, e.g. StartTransaction.transactionId",
+                },
+            },
+            "do: ACTIVITY, with: {connector, id_tag}, answers: {ACTION: {fields}}",
         ),
         _step(
             "operator",
@@ -122,6 +148,18 @@ CASE_SCHEMA: dict[str, Any] = {
             "description": "faults of the reference CSMS under which this case must FAIL",
         },
         "steps": {"type": "array", "minItems": 1, "items": STEP_SCHEMA},
+        "setup": {
+            "type": "object",
+            "additionalProperties": False,
+            "description": "the charge point's state before the case: configuration, cache, hardware",
+            "properties": {
+                "configuration": {"type": "object", "additionalProperties": {"type": "string"}},
+                "cached_id_tags": {"type": "array", "items": {"type": "string"}},
+                "fixed_cable": {"type": "boolean"},
+                "unlock_fails": {"type": "boolean"},
+                "lock_fails": {"type": "boolean"},
+            },
+        },
     },
 }
 

@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from simulator.cases.model import ExpectCsmsStep, OperatorStep, SendStep, State, Step, WaitStep
+from simulator.cases.model import (
+    DoStep,
+    ExpectCsmsStep,
+    OperatorStep,
+    SendStep,
+    State,
+    Step,
+    WaitStep,
+)
 from simulator.cases.variables import CONFIG_VARIABLE_NAMES, references
 from simulator.yamlsource import YamlDocument
 
@@ -38,6 +46,15 @@ def build_steps(
                 match=raw.get("match"),
                 reply=raw.get("reply"),
                 save=raw.get("save", {}),
+                answers=raw.get("answers", {}),
+            )
+        elif "do" in raw:
+            step = DoStep(
+                **common,
+                activity=raw["do"],
+                params=raw.get("with", {}),
+                answers=raw.get("answers", {}),
+                save=raw.get("save", {}),
             )
         elif "operator" in raw:
             step = OperatorStep(
@@ -57,7 +74,9 @@ def _used(step: Step) -> list[str]:
         case SendStep():
             return [*references(step.fields), *references(step.expect)]
         case ExpectCsmsStep():
-            return [*references(step.match), *references(step.reply)]
+            return [*references(step.match), *references(step.reply), *references(step.answers)]
+        case DoStep():
+            return [*references(step.params), *references(step.answers)]
         case OperatorStep():
             return [*references(step.request), *references(step.instruction)]
         case WaitStep():
@@ -65,7 +84,7 @@ def _used(step: Step) -> list[str]:
 
 
 def _saved(step: Step) -> list[str]:
-    return list(step.save) if isinstance(step, SendStep | ExpectCsmsStep) else []
+    return list(step.save) if isinstance(step, SendStep | ExpectCsmsStep | DoStep) else []
 
 
 def check_variables(document: YamlDocument, states: Sequence[State], steps: Sequence[Step]) -> None:

@@ -35,6 +35,7 @@ def core_keys(connectors: int, feature_profiles: str) -> dict[str, ConfigKey]:
         return ConfigKey(value, validate=_boolean)
 
     return {
+        "AllowOfflineTxForUnknownId": rw_bool("false"),
         "AuthorizeRemoteTxRequests": rw_bool("true"),
         "ClockAlignedDataInterval": rw_int("0"),
         "ConnectionTimeOut": rw_int("30"),

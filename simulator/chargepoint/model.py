@@ -29,6 +29,27 @@ class Connector:
     status: str = "Available"
     error_code: str = "NoError"
     register_wh: float = 0.0  # energy meter register, Wh
+    plugged: bool = False  # a cable is in
+    pending_id_tag: str | None = None  # authorized, waiting for the cable
+    reported_status: str | None = None  # the last status the CSMS was told
+
+
+@dataclass(frozen=True)
+class Hardware:
+    """Physical properties a case may set (`setup:`): they decide the model's answers."""
+
+    fixed_cable: bool = False  # UnlockConnector -> NotSupported (TC_017_2)
+    unlock_fails: bool = False  # UnlockConnector -> UnlockFailed (TC_030)
+    lock_fails: bool = False  # plugging in -> Faulted ConnectorLockFailure (TC_024)
+
+
+@dataclass(frozen=True)
+class QueuedMessage:
+    """A transaction message built while offline, delivered in order on reconnect."""
+
+    action: str
+    fields: dict[str, Any]
+    local_id: int | None = None  # for a StartTransaction: the id used until the CSMS gives one
 
 
 @dataclass
@@ -38,6 +59,7 @@ class Transaction:
     id_tag: str
     meter_start: int
     started_at: float  # monotonic seconds
+    accepted: bool = True  # the CSMS accepted its idTag
 
 
 @dataclass(frozen=True)
@@ -58,6 +80,12 @@ class ChargePoint:
     transactions: dict[int, Transaction] = field(init=False, default_factory=dict)
     configuration: dict[str, ConfigKey] = field(init=False)
     auth_cache: dict[str, dict[str, Any]] = field(init=False, default_factory=dict)
+    connection_timeout: float = 30.0  # ConnectionTimeOut, from the PICS
+    hardware: Hardware = field(default_factory=Hardware)
+    offline: bool = field(init=False, default=False)
+    queue: list[QueuedMessage] = field(init=False, default_factory=list)
+    _local_ids: int = field(init=False, default=0)
+    _delivered: dict[int, int] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.connectors = {
@@ -65,6 +93,69 @@ class ChargePoint:
             for i in range(self.config.connectors + 1)
         }
         self.configuration = core_keys(self.config.connectors, SUPPORTED_FEATURE_PROFILES)
+        self.configuration["ConnectionTimeOut"].value = f"{self.connection_timeout:g}"
+
+    def flag(self, key: str) -> bool:
+        """A boolean configuration key (OCPP 1.6 §9)."""
+        return self.configuration[key].value.lower() == "true"
+
+    def cached_accepted(self, id_tag: str) -> bool:
+        return self.auth_cache.get(id_tag, {}).get("status") == "Accepted"
+
+    def authorized_offline(self, id_tag: str) -> bool:
+        """OCPP 1.6 §3.5 / §9.1: LocalAuthorizeOffline trusts the cache;
+        AllowOfflineTxForUnknownId lets any idTag start."""
+        cached = self.flag("LocalAuthorizeOffline") and self.cached_accepted(id_tag)
+        return cached or self.flag("AllowOfflineTxForUnknownId")
+
+    # -- offline operation -------------------------------------------------------------
+    def queue_message(
+        self, action: str, fields: dict[str, Any], local_id: int | None = None
+    ) -> None:
+        self.queue.append(QueuedMessage(action, self.build_request(action, fields), local_id))
+
+    def start_offline_transaction(self, connector_id: int, id_tag: str) -> None:
+        """Start while offline: the StartTransaction is queued (with the time it really
+        started) and the transaction runs under a local id until the CSMS gives one."""
+        self._local_ids -= 1
+        local_id = self._local_ids
+        self.queue_message(
+            "StartTransaction", {"connectorId": connector_id, "idTag": id_tag}, local_id
+        )
+        self.transactions[local_id] = Transaction(
+            local_id,
+            connector_id,
+            id_tag,
+            self.meter_wh(connector_id),
+            self.clock.monotonic(),
+            accepted=False,
+        )
+
+    def delivered_id(self, transaction_id: int) -> int:
+        return self._delivered.get(transaction_id, transaction_id)
+
+    def adopt_delivered_transaction(self, local_id: int, answer: dict[str, Any] | None) -> None:
+        """The CSMS answered a queued StartTransaction: the local id becomes its id."""
+        real_id = (answer or {}).get("transactionId")
+        local = self.transactions.pop(local_id, None)
+        if not isinstance(real_id, int):
+            return
+        self._delivered[local_id] = real_id
+        delivered = self.transactions.get(real_id)
+        if local is not None and delivered is not None:
+            delivered.started_at = local.started_at
+        elif delivered is not None:
+            # stopped while offline: its queued StopTransaction follows and ends it
+            pass
+
+    def restart(self, keep_transactions: bool = False) -> None:
+        """A reboot: connectors forget authorizations and what the CSMS was told."""
+        for connector in self.connectors.values():
+            connector.pending_id_tag = None
+            connector.reported_status = None
+            connector.status = "Available"
+        if not keep_transactions:
+            self.transactions.clear()
 
     # -- state ------------------------------------------------------------------------
     def meter_wh(self, connector_id: int) -> int:
@@ -149,6 +240,7 @@ class ChargePoint:
             connector = self.connectors[payload["connectorId"]]
             connector.status = str(payload.get("status", connector.status))
             connector.error_code = str(payload.get("errorCode", connector.error_code))
+            connector.reported_status = connector.status
 
     def on_response(self, action: str, request: dict[str, Any], response: dict[str, Any]) -> None:
         """Update state from the CSMS's answer to one of our requests."""
@@ -157,8 +249,20 @@ class ChargePoint:
             # OCPP 1.6 §3.5.1: the cache keeps the latest IdTagInfo from Authorize,
             # StartTransaction and StopTransaction answers.
             self.auth_cache[str(request["idTag"])] = dict(id_tag_info)
+        if (
+            action == "Authorize"
+            and isinstance(id_tag_info, dict)
+            and id_tag_info.get("status") == "Accepted"
+        ):
+            # The driver is authorized: the charge point waits for the cable
+            # (ConnectionTimeOut) on the configured connector, unless it is in use.
+            connector = self.connectors[self.config.connector_id]
+            if self.transaction_on(connector.id) is None and not connector.plugged:
+                connector.pending_id_tag = str(request.get("idTag"))
         if action == "StartTransaction" and isinstance(response.get("transactionId"), int):
             connector_id = int(request["connectorId"])
+            self.connectors[connector_id].pending_id_tag = None
+            self.connectors[connector_id].plugged = True  # a transaction means the cable is in
             self.connectors[connector_id].register_wh = float(request.get("meterStart", 0))
             self.transactions[response["transactionId"]] = Transaction(
                 transaction_id=response["transactionId"],
@@ -166,6 +270,7 @@ class ChargePoint:
                 id_tag=str(request.get("idTag", "")),
                 meter_start=int(request.get("meterStart", 0)),
                 started_at=self.clock.monotonic(),
+                accepted=isinstance(id_tag_info, dict) and id_tag_info.get("status") == "Accepted",
             )
         elif action == "StopTransaction":
             self.end_transaction(request.get("transactionId"), request.get("meterStop"))
@@ -208,8 +313,12 @@ class ChargePoint:
         return Answer({"status": "Accepted"})
 
     def _answer_UnlockConnector(self, payload: dict[str, Any]) -> Answer:
-        ok = self._valid_connector(payload.get("connectorId"), allow_zero=False)
-        return Answer({"status": "Unlocked" if ok else "NotSupported"})
+        # OCPP 1.6 §5.18: NotSupported for an unknown connector or a fixed cable.
+        if self.hardware.fixed_cable or not self._valid_connector(
+            payload.get("connectorId"), allow_zero=False
+        ):
+            return Answer({"status": "NotSupported"})
+        return Answer({"status": "UnlockFailed" if self.hardware.unlock_fails else "Unlocked"})
 
     def _answer_ChangeAvailability(self, payload: dict[str, Any]) -> Answer:
         connector_id = payload.get("connectorId")

@@ -10,14 +10,26 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import traceback
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from reports.results import CaseResult, Check, MessageRecord, Reason, StepRecord, Verdict, worst
 from simulator.cases.blocks import block_by_name
-from simulator.cases.model import Case, ExpectCsmsStep, OperatorStep, SendStep, Step, WaitStep
+from simulator.cases.model import (
+    Case,
+    DoStep,
+    ExpectCsmsStep,
+    OperatorStep,
+    SendStep,
+    Step,
+    WaitStep,
+)
 from simulator.cases.variables import UnknownVariable, config_variables, substitute
-from simulator.chargepoint.model import Answer, ChargePoint, Transaction
+from simulator.chargepoint.behaviour import ACTIVITIES, reaction
+from simulator.chargepoint.model import Answer, ChargePoint, Hardware, Transaction
+from simulator.chargepoint.plan import Activity, Connect, Disconnect, Send, Wait
 from simulator.clock import Clock, SystemClock, ocpp_timestamp
 from simulator.config import HarnessConfig
 from simulator.ocppj import Session
@@ -60,7 +72,7 @@ class CaseRun:
         self.settings = settings
         self.config = settings.config
         self.clock = settings.clock
-        self.model = ChargePoint(self.config.charge_point, self.clock)
+        self.model = build_model(case, self.config, self.clock)
         self.variables: dict[str, Any] = config_variables(self.config)
         self.messages: list[MessageRecord] = []
         self.reasons: list[Reason] = []
@@ -101,10 +113,12 @@ class CaseRun:
                 Verdict.ERROR,
             )
         except Exception as exc:  # the harness itself failed: say so, never crash the run
+            where = traceback.extract_tb(exc.__traceback__)[-1]
             self._reason(
                 self.current_step,
                 "harness",
-                f"harness error: {type(exc).__name__}: {exc}",
+                f"harness error: {type(exc).__name__}: {exc} "
+                f"(at {Path(where.filename).name}:{where.lineno}; please report it)",
                 Verdict.ERROR,
             )
         finally:
@@ -145,6 +159,7 @@ class CaseRun:
         link = Link(
             websocket, Session(), self.clock, self.model.answer, self.started_at, self.messages
         )
+        link.held_actions = {s.action for s in self.case.all_steps if isinstance(s, ExpectCsmsStep)}
         link.start()
         return link
 
@@ -200,9 +215,6 @@ class CaseRun:
         self.link = await self._connect("connect")
         if self.link is None:
             return
-        self.link.held_actions = {
-            s.action for s in self.case.all_steps if isinstance(s, ExpectCsmsStep)
-        }
         steps = list(
             zip(
                 self.case.all_steps,
@@ -253,40 +265,116 @@ class CaseRun:
                 self._operator(step, record)
             case WaitStep():
                 await self._wait(step, record)
+            case DoStep():
+                params = substitute(step.params, self.variables)
+                activity = ACTIVITIES[step.activity](self.model, params)
+                await self._perform(activity, step, record, step.answers, step.save)
 
     async def _send(self, step: SendStep, record: StepRecord) -> None:
         fields = substitute(step.fields, self.variables)
+        expected = substitute(step.expect, self.variables) if step.expect is not None else None
         if step.each_connector:
             # catalog §2.1 Booted: connectorId 0 and each connector
             for connector_id in range(self.config.charge_point.connectors + 1):
-                await self._send_one(step, record, {**fields, "connectorId": connector_id})
+                fields_for = {**fields, "connectorId": connector_id}
+                await self._exchange(step, record, step.action, fields_for, expected)
         else:
-            await self._send_one(step, record, fields)
+            answer = await self._exchange(step, record, step.action, fields, expected)
+            self._save(record, step.save, answer)
 
-    async def _send_one(self, step: SendStep, record: StepRecord, fields: dict[str, Any]) -> None:
-        assert self.link is not None
-        limits = self.config.limits
-        payload = self.model.build_request(step.action, fields)
-        outcome = await self.link.call(step.action, payload, limits.response_timeout)
+    async def _exchange(
+        self,
+        step: Step,
+        record: StepRecord,
+        action: str,
+        fields: dict[str, Any],
+        expected: dict[str, Any] | None,
+    ) -> dict[str, Any]:
+        """Send one request the charge point model built and check the CSMS's answer."""
+        if self.link is None:
+            record.status = "error"
+            self._reason(
+                step.label,
+                "offline",
+                f"the charge point is offline: it cannot send {action}",
+                Verdict.ERROR,
+                step.ref,
+            )
+            raise StepFailed
+        payload = self.model.build_request(action, fields)
+        outcome = await self.link.call(action, payload, self.config.limits.response_timeout)
         if outcome.violations_sent:
             record.status = "error"
             detail = "; ".join(v.describe() for v in outcome.violations_sent)
             self._reason(
                 step.label,
                 "harness-schema",
-                f"the harness's own {step.action}.req breaks the OCA schema: {detail}",
+                f"the harness's own {action}.req breaks the OCA schema: {detail}",
                 Verdict.ERROR,
                 step.ref,
             )
             raise StepFailed
-        self.model.on_request_sent(step.action, payload)
+        self.model.on_request_sent(action, payload)
         self.timed_out = self.timed_out or outcome.timed_out
-        expected = substitute(step.expect, self.variables) if step.expect is not None else None
-        checks = answer_checks(self._ctx(step), step.action, outcome, self.config.limits, expected)
+        checks = answer_checks(self._ctx(step), action, outcome, self.config.limits, expected)
         self._apply(step, record, checks)
         assert outcome.result is not None
-        self.model.on_response(step.action, payload, outcome.result.payload)
-        self._save(step, record, outcome.result.payload)
+        self.model.on_response(action, payload, outcome.result.payload)
+        return outcome.result.payload
+
+    async def _perform(
+        self,
+        activity: Activity,
+        step: Step,
+        record: StepRecord,
+        answers: dict[str, dict[str, Any]],
+        save: dict[str, str],
+    ) -> None:
+        """Run charge point behaviour: every request it sends is checked like a send step,
+        with ``answers`` giving the fields expected in the answers, by action."""
+        answer: dict[str, Any] | None = None
+        while True:
+            try:
+                instruction = activity.send(answer)
+            except StopIteration:
+                return
+            answer = None
+            match instruction:
+                case Send():
+                    expected = answers.get(instruction.action)
+                    fields = substitute(instruction.fields, self.variables)
+                    expected = (
+                        substitute(expected, self.variables) if expected is not None else None
+                    )
+                    answer = await self._exchange(
+                        step, record, instruction.action, fields, expected
+                    )
+                    prefix = f"{instruction.action}."
+                    self._save(
+                        record,
+                        {
+                            k: v.removeprefix(prefix)
+                            for k, v in save.items()
+                            if v.startswith(prefix)
+                        },
+                        answer,
+                    )
+                case Wait():
+                    record.notes.append(f"waited {instruction.seconds:g} s ({instruction.why})")
+                    await self.clock.sleep(instruction.seconds)
+                case Disconnect():
+                    record.notes.append(
+                        f"the charge point dropped its connection ({instruction.why})"
+                    )
+                    if self.link is not None:
+                        await self.link.close()
+                        self.link = None
+                case Connect():
+                    record.notes.append(f"the charge point reconnected ({instruction.why})")
+                    self.link = await self._connect(step.label)
+                    if self.link is None:
+                        record.status = "failed"
+                        raise StepFailed
 
     async def _expect_csms(self, step: ExpectCsmsStep, record: StepRecord) -> None:
         assert self.link is not None
@@ -300,9 +388,14 @@ class CaseRun:
         if step.match is not None:
             expected = substitute(step.match, self.variables)
             checks.append(field_check(ctx, f"{step.action}.req", expected, request.call.payload))
-        await self.link.reply(request.call, self._reply_for(step, request))
+        reply = self._reply_for(step, request)
+        await self.link.reply(request.call, reply)
         self._apply(step, record, checks)
-        self._save(step, record, request.call.payload)
+        self._save(record, step.save, request.call.payload)
+        if reply.payload is not None:
+            reacting = reaction(self.model, step.action, request.call.payload, reply.payload)
+            if reacting is not None:
+                await self._perform(reacting, step, record, step.answers, {})
 
     def _reply_for(self, step: ExpectCsmsStep, request: InboundRequest) -> Answer:
         if request.suggested_error is not None:
@@ -431,7 +524,8 @@ class CaseRun:
         )
 
     def _protocol_findings(self, step: Step, record: StepRecord) -> None:
-        assert self.link is not None
+        if self.link is None:  # offline: nothing was received
+            return
         findings = self.link.take_findings()
         if findings:
             ctx = self._ctx(step)
@@ -441,10 +535,8 @@ class CaseRun:
             ]
             self._apply(step, record, checks)
 
-    def _save(
-        self, step: SendStep | ExpectCsmsStep, record: StepRecord, payload: dict[str, Any]
-    ) -> None:
-        for name, path in step.save.items():
+    def _save(self, record: StepRecord, save: dict[str, str], payload: dict[str, Any]) -> None:
+        for name, path in save.items():
             value = dig(payload, path)
             self.variables[name] = value
             record.notes.append(f"${name} = {show(value)}")
@@ -468,8 +560,7 @@ class CaseRun:
     async def _teardown(self) -> None:
         """Leave the CSMS as the next case expects (catalog §2 post-conditions: no
         transaction running). Failures here are noted, never a verdict."""
-        assert self.link is not None
-        if self.link.closed is not None:
+        if self.link is None or self.link.closed is not None:
             return
         for transaction in list(self.model.transactions.values()):
             record = StepRecord(
@@ -520,17 +611,41 @@ class CaseRun:
             await self.link.close()
 
 
+def build_model(case: Case, config: HarnessConfig, clock: Clock) -> ChargePoint:
+    """A fresh charge point in the state the case's ``setup:`` describes."""
+    setup = case.setup
+    hardware = Hardware(
+        fixed_cable=setup.get("fixed_cable", False),
+        unlock_fails=setup.get("unlock_fails", False),
+        lock_fails=setup.get("lock_fails", False),
+    )
+    model = ChargePoint(
+        config.charge_point,
+        clock,
+        connection_timeout=config.waits.connection_timeout,
+        hardware=hardware,
+    )
+    for key, value in setup.get("configuration", {}).items():
+        model.configuration[key].value = str(substitute(value, config_variables(config)))
+    for id_tag in setup.get("cached_id_tags", []):
+        model.auth_cache[str(substitute(id_tag, config_variables(config)))] = {"status": "Accepted"}
+    return model
+
+
 def _kind(step: Step) -> str:
     return {
         SendStep: "send",
         ExpectCsmsStep: "expect_csms",
         OperatorStep: "operator",
         WaitStep: "wait",
+        DoStep: "do",
     }[type(step)]
 
 
 def _action(step: Step) -> str:
-    return "" if isinstance(step, WaitStep) else step.action
+    if isinstance(step, WaitStep):
+        return ""
+    return step.activity if isinstance(step, DoStep) else step.action
 
 
 def _describe(step: Step) -> str:
@@ -543,6 +658,8 @@ def _describe(step: Step) -> str:
             return f"operator action {step.action}"
         case WaitStep():
             return "wait"
+        case DoStep():
+            return step.activity.replace("_", " ")
 
 
 async def run_case(case: Case, settings: RunSettings, carry: CarryOver | None = None) -> CaseResult:

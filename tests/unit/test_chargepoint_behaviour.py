@@ -1,0 +1,255 @@
+"""Charge point behaviour, sans I/O: run an activity with scripted CSMS answers and read
+the instructions it yields."""
+
+from typing import Any
+
+from simulator.chargepoint.behaviour import ACTIVITIES, reaction
+from simulator.chargepoint.model import ChargePoint, Hardware
+from simulator.chargepoint.plan import Activity, Connect, Disconnect, Send, Wait
+from simulator.config import ChargePointConfig
+from tests.unit.test_chargepoint_model import FakeClock
+
+ACCEPTED = {"idTagInfo": {"status": "Accepted"}}
+
+
+def new_cp(**hardware: bool) -> ChargePoint:
+    """A charge point that has booted: the CSMS knows every connector is Available."""
+    cp = _fresh(**hardware)
+    for connector_id in cp.connectors:
+        cp.on_request_sent(
+            "StatusNotification", {"connectorId": connector_id, "status": "Available"}
+        )
+    return cp
+
+
+def _fresh(**hardware: bool) -> ChargePoint:
+    return ChargePoint(
+        ChargePointConfig(connectors=2, connector_id=1),
+        FakeClock(),
+        connection_timeout=7,
+        hardware=Hardware(**hardware),
+    )
+
+
+def drive(
+    cp: ChargePoint, activity: Activity, answers: dict[str, dict[str, Any]] | None = None
+) -> list[str]:
+    """Run an activity as the runner does; returns a compact trace."""
+    answers = answers or {}
+    trace: list[str] = []
+    next_id = [100]
+    answer: dict[str, Any] | None = None
+    while True:
+        try:
+            instruction = activity.send(answer)
+        except StopIteration:
+            return trace
+        answer = None
+        if isinstance(instruction, Send):
+            payload = cp.build_request(instruction.action, instruction.fields)
+            cp.on_request_sent(instruction.action, payload)
+            answer = dict(answers.get(instruction.action, {}))
+            if instruction.action == "StartTransaction":
+                next_id[0] += 1
+                answer = {"transactionId": next_id[0], **(answer or ACCEPTED)}
+            if instruction.action == "Authorize" and not answer:
+                answer = ACCEPTED
+            cp.on_response(instruction.action, payload, answer)
+            detail = payload.get("status") or payload.get("reason") or ""
+            if instruction.action == "StatusNotification":
+                detail = f"{payload['connectorId']}:{payload['status']}"
+            trace.append(f"{instruction.action}({detail})" if detail else instruction.action)
+        elif isinstance(instruction, Wait):
+            trace.append(f"wait {instruction.seconds:g}")
+        elif isinstance(instruction, Disconnect):
+            trace.append("disconnect")
+        elif isinstance(instruction, Connect):
+            trace.append("connect")
+
+
+def do(
+    cp: ChargePoint, name: str, answers: dict[str, dict[str, Any]] | None = None, **params: Any
+) -> list[str]:
+    return drive(cp, ACTIVITIES[name](cp, params), answers)
+
+
+def test_plug_in_first_then_identify_authorizes_and_starts() -> None:
+    cp = new_cp()
+    assert do(cp, "plug_in") == ["StatusNotification(1:Preparing)"]
+    assert do(cp, "present_id_tag", id_tag="T") == [
+        "Authorize",
+        "StartTransaction",
+        "StatusNotification(1:Charging)",
+    ]
+    assert cp.transaction_on(1) is not None
+
+
+def test_identify_first_then_plug_in() -> None:
+    cp = new_cp()
+    assert do(cp, "present_id_tag", id_tag="T") == ["Authorize", "StatusNotification(1:Preparing)"]
+    assert do(cp, "plug_in") == ["StartTransaction", "StatusNotification(1:Charging)"]
+
+
+def test_rejected_idtag_does_not_start() -> None:
+    cp = new_cp()
+    do(cp, "plug_in")
+    assert do(
+        cp, "present_id_tag", {"Authorize": {"idTagInfo": {"status": "Blocked"}}}, id_tag="T"
+    ) == ["Authorize"]
+    assert cp.transactions == {}
+
+
+def test_cached_idtag_with_local_pre_authorize_skips_authorize() -> None:
+    cp = new_cp()
+    cp.auth_cache["T"] = {"status": "Accepted"}
+    cp.configuration["LocalPreAuthorize"].value = "true"
+    do(cp, "plug_in")
+    assert do(cp, "present_id_tag", id_tag="T") == [
+        "StartTransaction",
+        "StatusNotification(1:Charging)",
+    ]
+    cp2 = new_cp()
+    cp2.auth_cache["T"] = {"status": "Accepted"}  # LocalPreAuthorize false: Authorize first
+    do(cp2, "plug_in")
+    assert do(cp2, "present_id_tag", id_tag="T")[0] == "Authorize"
+
+
+def test_connection_timeout_returns_to_available_only_without_cable() -> None:
+    cp = new_cp()
+    do(cp, "present_id_tag", id_tag="T")
+    assert do(cp, "connection_timeout") == ["wait 7", "StatusNotification(1:Available)"]
+    assert cp.connectors[1].pending_id_tag is None
+
+
+def test_ev_side_disconnect_follows_the_configuration() -> None:
+    cp = new_cp()
+    do(cp, "plug_in")
+    do(cp, "present_id_tag", id_tag="T")
+    assert do(cp, "ev_disconnect") == [
+        "StatusNotification(1:SuspendedEV)",
+        "StopTransaction(EVDisconnected)",
+        "StatusNotification(1:Finishing)",
+    ]
+    cp2 = new_cp()
+    cp2.configuration["StopTransactionOnEVSideDisconnect"].value = "false"
+    do(cp2, "plug_in")
+    do(cp2, "present_id_tag", id_tag="T")
+    assert do(cp2, "ev_disconnect") == ["StatusNotification(1:SuspendedEV)"]
+    assert cp2.transaction_on(1) is not None
+
+
+def test_start_not_accepted_is_deauthorized_when_configured() -> None:
+    cp = new_cp()
+    do(cp, "plug_in")
+    trace = do(
+        cp, "present_id_tag", {"StartTransaction": {"idTagInfo": {"status": "Invalid"}}}, id_tag="T"
+    )
+    assert trace == [
+        "Authorize",
+        "StartTransaction",
+        "StatusNotification(1:Charging)",
+        "StopTransaction(DeAuthorized)",
+        "StatusNotification(1:Finishing)",
+    ]
+
+
+def test_reset_reaction_stops_transactions_and_reboots() -> None:
+    cp = new_cp()
+    do(cp, "plug_in")
+    do(cp, "present_id_tag", id_tag="T")
+    activity = reaction(cp, "Reset", {"type": "Soft"}, {"status": "Accepted"})
+    assert activity is not None
+    assert drive(cp, activity) == [
+        "StopTransaction(SoftReset)",
+        "disconnect",
+        "connect",
+        "BootNotification",
+        "StatusNotification(0:Available)",
+        "StatusNotification(1:Available)",
+        "StatusNotification(2:Available)",
+    ]
+    assert reaction(cp, "Reset", {"type": "Hard"}, {"status": "Rejected"}) is None
+
+
+def test_power_loss_reports_finishing_then_stops_with_power_loss() -> None:
+    cp = new_cp()
+    do(cp, "plug_in")
+    do(cp, "present_id_tag", id_tag="T")
+    assert do(cp, "power_loss") == [
+        "disconnect",
+        "connect",
+        "BootNotification",
+        "StatusNotification(0:Available)",
+        "StatusNotification(1:Finishing)",
+        "StatusNotification(2:Available)",
+        "StopTransaction(PowerLoss)",
+    ]
+    assert cp.transactions == {}
+
+
+def test_offline_transaction_is_queued_and_delivered_in_order_with_the_real_id() -> None:
+    cp = new_cp()
+    cp.auth_cache["T"] = {"status": "Accepted"}
+    assert do(cp, "go_offline") == ["disconnect"]
+    assert do(cp, "plug_in") == [] and do(cp, "present_id_tag", id_tag="T") == []
+    assert do(cp, "stop_locally") == [] and do(cp, "unplug") == []
+    assert [m.action for m in cp.queue] == ["StartTransaction", "StopTransaction"]
+    started = cp.queue[0].fields["timestamp"]
+    trace = do(cp, "come_online")
+    assert trace == ["connect", "StartTransaction", "StopTransaction(Local)"]
+    assert cp.queue == [] and cp.transactions == {}
+    assert cp.delivered_id(-1) == 101
+    assert started.endswith("Z")
+
+
+def test_offline_unknown_idtag_needs_allow_offline_tx_for_unknown_id() -> None:
+    cp = new_cp()
+    do(cp, "go_offline")
+    do(cp, "plug_in")
+    assert do(cp, "present_id_tag", id_tag="NOPE") == [] and cp.queue == []
+    cp.configuration["AllowOfflineTxForUnknownId"].value = "true"
+    do(cp, "present_id_tag", id_tag="NOPE")
+    trace = do(cp, "come_online", {"StartTransaction": {"idTagInfo": {"status": "Invalid"}}})
+    assert trace == [
+        "connect",
+        "StartTransaction",
+        "StatusNotification(1:Charging)",
+        "StopTransaction(DeAuthorized)",
+        "StatusNotification(1:Finishing)",
+    ]
+
+
+def test_remote_start_and_stop_and_unlock_reactions() -> None:
+    cp = new_cp()
+    start = reaction(
+        cp, "RemoteStartTransaction", {"idTag": "T", "connectorId": 1}, {"status": "Accepted"}
+    )
+    assert start is not None and drive(cp, start) == [
+        "Authorize",
+        "StatusNotification(1:Preparing)",
+    ]
+    assert do(cp, "plug_in") == ["StartTransaction", "StatusNotification(1:Charging)"]
+    transaction_id = next(iter(cp.transactions))
+    unlock = reaction(cp, "UnlockConnector", {"connectorId": 1}, {"status": "Unlocked"})
+    assert unlock is not None and drive(cp, unlock) == [
+        "StatusNotification(1:Finishing)",
+        "StopTransaction(UnlockCommand)",
+    ]
+    assert (
+        reaction(
+            cp, "RemoteStopTransaction", {"transactionId": transaction_id}, {"status": "Accepted"}
+        )
+        is None
+    )
+
+
+def test_hardware_decides_the_answers() -> None:
+    assert new_cp(fixed_cable=True).answer("UnlockConnector", {"connectorId": 1}).payload == {
+        "status": "NotSupported"
+    }
+    assert new_cp(unlock_fails=True).answer("UnlockConnector", {"connectorId": 1}).payload == {
+        "status": "UnlockFailed"
+    }
+    locked = new_cp(lock_fails=True)
+    assert do(locked, "plug_in") == ["StatusNotification(1:Faulted)"]
+    assert locked.connectors[1].error_code == "ConnectorLockFailure"
