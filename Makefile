@@ -24,7 +24,7 @@ $(STAMP): $(BIN)/python pyproject.toml
 
 # Every case against the bundled reference CSMS; the report lands in $(OUT)/demo.
 demo: $(STAMP)
-	$(BIN)/simulate --all --out $(OUT)/demo
+	$(BIN)/simulate --all --pics docs/examples/demo-pics.yaml --out $(OUT)/demo
 
 test: $(STAMP)
 	$(BIN)/pytest

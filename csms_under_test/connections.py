@@ -34,6 +34,8 @@ class ChargePointConnection:
         self.charge_point_id = charge_point_id
         self.websocket = websocket
         self.session = Session()
+        # idTags this connection authorized with Authorize.req (read by a fault only)
+        self.authorized_id_tags: set[str] = set()
         self._call_lock = asyncio.Lock()
         self._pending: asyncio.Future[CallOutcome] | None = None
         self._lost = False
@@ -87,8 +89,8 @@ class ChargePointConnection:
                 ChargePointDisconnected(f"{self.charge_point_id} disconnected before answering")
             )
 
-    async def close(self, reason: str) -> None:
-        await self.websocket.close(reason=reason)
+    async def close(self, reason: str, code: int = 1000) -> None:
+        await self.websocket.close(code=code, reason=reason)
 
 
 class ConnectionRegistry:

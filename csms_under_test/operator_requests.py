@@ -1,17 +1,67 @@
 """What the CSMS adds to an operator's request before sending it to a charge point.
 
 The operator may leave out what the CSMS knows itself; the CSMS fills it in from its store.
+Some faults live here too: they change what the CSMS sends for what the operator asked.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeGuard
 
-from csms_under_test.faults import REMOTE_STOP_WRONG_TRANSACTION, Faults
+from csms_under_test.faults import (
+    CHANGE_CONFIGURATION_WRONG_VALUE,
+    GET_CONFIGURATION_ALL_KEYS_LISTED,
+    GET_CONFIGURATION_WRONG_KEY,
+    REMOTE_STOP_WRONG_TRANSACTION,
+    RESET_TYPE_SWAPPED,
+    UNLOCK_WRONG_CONNECTOR,
+    Faults,
+)
 from csms_under_test.store import Store
 
 # How far off the transactionId is with the remote-stop-wrong-transaction fault.
 WRONG_TRANSACTION_OFFSET = 1000
+# The factor the change-configuration-wrong-value fault applies (minutes taken for seconds).
+WRONG_VALUE_FACTOR = 60
+
+# The Core profile configuration keys (OCPP 1.6 §9.1) the CSMS knows; with the
+# get-configuration-all-keys-listed fault a request for "all keys" names them instead.
+CORE_CONFIGURATION_KEYS: tuple[str, ...] = (
+    "AllowOfflineTxForUnknownId",
+    "AuthorizationCacheEnabled",
+    "AuthorizeRemoteTxRequests",
+    "BlinkRepeat",
+    "ClockAlignedDataInterval",
+    "ConnectionTimeOut",
+    "ConnectorPhaseRotation",
+    "ConnectorPhaseRotationMaxLength",
+    "GetConfigurationMaxKeys",
+    "HeartbeatInterval",
+    "LightIntensity",
+    "LocalAuthorizeOffline",
+    "LocalPreAuthorize",
+    "MaxEnergyOnInvalidId",
+    "MeterValuesAlignedData",
+    "MeterValuesAlignedDataMaxLength",
+    "MeterValuesSampledData",
+    "MeterValuesSampledDataMaxLength",
+    "MeterValueSampleInterval",
+    "MinimumStatusDuration",
+    "NumberOfConnectors",
+    "ResetRetries",
+    "StopTransactionOnEVSideDisconnect",
+    "StopTransactionOnInvalidId",
+    "StopTxnAlignedData",
+    "StopTxnAlignedDataMaxLength",
+    "StopTxnSampledData",
+    "StopTxnSampledDataMaxLength",
+    "SupportedFeatureProfiles",
+    "SupportedFeatureProfilesMaxLength",
+    "TransactionMessageAttempts",
+    "TransactionMessageRetryInterval",
+    "UnlockConnectorOnEVSideDisconnect",
+    "WebSocketPingInterval",
+)
 
 
 class IncompleteRequest(ValueError):
@@ -30,7 +80,21 @@ def complete_request(
     completed = dict(payload)
     if action == "RemoteStopTransaction":
         _complete_remote_stop(completed, charge_point_id, store, faults)
+    elif action == "UnlockConnector":
+        _complete_unlock(completed, faults)
+    elif action == "GetConfiguration":
+        _complete_get_configuration(completed, faults)
+    elif action == "ChangeConfiguration":
+        _complete_change_configuration(completed, faults)
+    elif action == "Reset" and RESET_TYPE_SWAPPED in faults:
+        # OCPP 1.6 §5.14: the type is the operator's choice; this fault swaps it.
+        swapped = {"Hard": "Soft", "Soft": "Hard"}
+        completed["type"] = swapped.get(str(completed.get("type")), completed.get("type"))
     return completed
+
+
+def _is_int(value: Any) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _complete_remote_stop(
@@ -46,9 +110,41 @@ def _complete_remote_stop(
             )
         payload["transactionId"] = active.id
     transaction_id = payload["transactionId"]
-    if (
-        REMOTE_STOP_WRONG_TRANSACTION in faults
-        and isinstance(transaction_id, int)
-        and not isinstance(transaction_id, bool)
-    ):
+    if REMOTE_STOP_WRONG_TRANSACTION in faults and _is_int(transaction_id):
         payload["transactionId"] = transaction_id + WRONG_TRANSACTION_OFFSET
+
+
+def _complete_unlock(payload: dict[str, Any], faults: Faults) -> None:
+    # OCPP 1.6 §5.18: UnlockConnector.req names the connector to unlock.
+    connector_id = payload.get("connectorId")
+    if UNLOCK_WRONG_CONNECTOR in faults and _is_int(connector_id):
+        payload["connectorId"] = connector_id + 1
+
+
+def _complete_get_configuration(payload: dict[str, Any], faults: Faults) -> None:
+    # OCPP 1.6 §5.8: no key (or an empty list) asks for every key the charge point has.
+    keys = payload.get("key")
+    if not keys:
+        if GET_CONFIGURATION_ALL_KEYS_LISTED in faults:
+            payload["key"] = list(CORE_CONFIGURATION_KEYS)
+        return
+    if GET_CONFIGURATION_WRONG_KEY in faults and isinstance(keys, list):
+        payload["key"] = [
+            key[:1].lower() + key[1:] if isinstance(key, str) else key for key in keys
+        ]
+
+
+def _complete_change_configuration(payload: dict[str, Any], faults: Faults) -> None:
+    # OCPP 1.6 §5.3: the value is sent as the operator gave it.
+    key, value = payload.get("key"), payload.get("value")
+    if (
+        CHANGE_CONFIGURATION_WRONG_VALUE in faults
+        and isinstance(key, str)
+        and key.endswith("Interval")
+        and isinstance(value, str)
+    ):
+        try:
+            number = int(value)
+        except ValueError:
+            return
+        payload["value"] = str(number * WRONG_VALUE_FACTOR)

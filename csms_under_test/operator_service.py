@@ -15,7 +15,7 @@ from csms_under_test.connections import (
     ChargePointDisconnected,
     ConnectionRegistry,
 )
-from csms_under_test.faults import Faults
+from csms_under_test.faults import CLEAR_CACHE_NOT_SENT, Faults
 from csms_under_test.operator_requests import IncompleteRequest, complete_request
 from csms_under_test.store import Store, TransactionRecord
 from simulator.ocppj import IncomingCallResult, known_actions, validate_payload
@@ -118,6 +118,12 @@ class OperatorService:
                 f"the {action} request breaks the OCPP 1.6 schema",
                 request=request,
                 violations=[violation.to_dict() for violation in violations],
+            )
+        if action == "ClearCache" and CLEAR_CACHE_NOT_SENT in self._faults:
+            # The fault: the operator is told the charge point accepted; nothing was sent.
+            return ApiReply(
+                HTTPStatus.OK,
+                {"action": action, "request": request, "response": {"status": "Accepted"}},
             )
         wait = self.call_timeout if timeout is None else timeout
         try:

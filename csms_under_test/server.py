@@ -19,8 +19,8 @@ from websockets.http11 import Request, Response
 from websockets.typing import Subprotocol
 
 from csms_under_test.connections import ChargePointConnection, ConnectionRegistry
-from csms_under_test.faults import Faults
-from csms_under_test.handlers import NoReply
+from csms_under_test.faults import DROP_ON_NEGATIVE_ANSWER, Faults
+from csms_under_test.handlers import ErrorReply, NoReply
 from csms_under_test.handlers.base import CallContext, Handler
 from csms_under_test.network import bound_port, listen_socket
 from csms_under_test.store import Store
@@ -40,6 +40,32 @@ OCPP_PATH = "/ocpp"
 OCPP_SUBPROTOCOL = Subprotocol("ocpp1.6")
 # Seconds to wait for a charge point to complete the WebSocket closing handshake.
 CLOSE_TIMEOUT = 5.0
+# WebSocket close code 1011: the server ends the connection on an unexpected condition (RFC 6455).
+CLOSE_INTERNAL_ERROR = 1011
+# Statuses by which a charge point declines a CSMS request (OCPP 1.6 §7: RemoteStartStopStatus,
+# UnlockStatus, ConfigurationStatus, ClearCacheStatus, ReservationStatus, ...).
+NEGATIVE_STATUSES = frozenset(
+    {
+        "Rejected",
+        "NotSupported",
+        "NotImplemented",
+        "UnlockFailed",
+        "Failed",
+        "Faulted",
+        "Occupied",
+        "Unavailable",
+        "Unknown",
+        "UnknownMessageId",
+        "UnknownVendorId",
+    }
+)
+
+
+def is_negative_answer(event: IncomingCallResult | IncomingCallError) -> bool:
+    """A CALLRESULT whose status declines the request (a CALLERROR is not an answer)."""
+    if not isinstance(event, IncomingCallResult):
+        return False
+    return event.result.payload.get("status") in NEGATIVE_STATUSES
 
 
 def charge_point_id_from_path(path: str) -> str | None:
@@ -161,6 +187,12 @@ class OcppServer:
                 logger.warning("%s: late answer to %s ignored", cp, event.call.action)
             else:
                 connection.answer_received(event)
+                if DROP_ON_NEGATIVE_ANSWER in self._faults and is_negative_answer(event):
+                    # Closed here, before the next frame is read: nothing more is answered.
+                    logger.info("%s: %s declined; closing the connection", cp, event.call.action)
+                    await connection.close(
+                        f"{event.call.action} was declined", CLOSE_INTERNAL_ERROR
+                    )
         elif isinstance(event, UnmatchedReply):
             logger.warning("%s: reply to no request of ours: %s", cp, event.frame)
         elif isinstance(event, InvalidFrame):
@@ -193,6 +225,7 @@ class OcppServer:
                 store=self._store,
                 faults=self._faults,
                 heartbeat_interval=self._heartbeat_interval,
+                authorized_id_tags=connection.authorized_id_tags,
             )
             try:
                 result = handler(context, call.payload)
@@ -207,7 +240,12 @@ class OcppServer:
                 if isinstance(result, NoReply):
                     logger.info("%s: %s left unanswered", connection.charge_point_id, call.action)
                     return
-                reply = session.send_result(call.unique_id, result)
-                for violation in reply.violations:
-                    logger.error("CSMS answer breaks the schema: %s", violation.describe())
+                if isinstance(result, ErrorReply):
+                    reply = session.send_error(
+                        call.unique_id, result.error_code, result.description
+                    )
+                else:
+                    reply = session.send_result(call.unique_id, result)
+                    for violation in reply.violations:
+                        logger.error("CSMS answer breaks the schema: %s", violation.describe())
         await connection.send_text(reply.text)

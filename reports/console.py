@@ -27,6 +27,8 @@ def case_line(console: Console, result: CaseResult) -> None:
     )
     for reason in result.reasons:
         console.print(f"    [dim]-[/] {escape(str(reason))}")
+    for warning in result.warnings:
+        console.print(f"    [yellow]warning:[/] {escape(warning)}")
 
 
 def summary(console: Console, run: RunResult) -> None:

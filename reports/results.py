@@ -109,6 +109,7 @@ class CaseResult:
     file: str = ""
     started: str = ""
     duration_s: float = 0.0
+    warnings: list[str] = field(default_factory=list)  # tolerated deviations (OCTT warnings)
 
     @property
     def checks(self) -> list[Check]:

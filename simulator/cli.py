@@ -18,6 +18,7 @@ from pathlib import Path
 from rich.console import Console
 
 import simulator
+from csms_under_test.faults import Faults
 from reports.console import case_line, summary
 from reports.html import write_html
 from reports.results import RunResult
@@ -179,6 +180,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise UsageError(
                 "--fault applies to the bundled CSMS only; it cannot be combined with --csms"
             )
+        Faults(args.fault)  # an unknown name is a usage error that lists the known ones
     except YamlSourceError as exc:
         errors.print(f"simulate: {exc}", markup=False)
         return EXIT_USAGE

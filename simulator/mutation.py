@@ -15,6 +15,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from csms_under_test.faults import FAULTS
 from reports.results import CaseResult, Verdict
 from simulator.bundled import bundled_csms, default_cases_dir
 from simulator.cases import Case, discover_cases, load_cases
@@ -54,6 +55,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if args.case:
         cases = [c for c in cases if c.id in set(args.case)]
+    unknown = [(case, fault) for case in cases for fault in case.faults if fault not in FAULTS]
+    for case, fault in unknown:
+        console.print(
+            f"simulate mutation: {case.file}: fault {fault!r} is not a fault of the reference CSMS "
+            "(csms-under-test --list-faults)",
+            markup=False,
+        )
+    if unknown:
+        return 2
 
     healthy = {r.id: r for r in run_against(config, cases, ())}
     killed = 0

@@ -47,6 +47,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption("--ocpp-out", metavar="DIR", help="write results.json and report.html here")
     parser.addini(
+        "ocpp_config", "configuration file used when --ocpp-config is not given", default=""
+    )
+    parser.addini(
         "ocpp_testcases", "folders whose TC_*.yaml files are OCPP cases", type="paths", default=[]
     )
 
@@ -63,7 +66,7 @@ class _Harness:
     def settings(self) -> RunSettings:
         if self._settings is None:
             option = self.pytest_config.getoption
-            path = option("--ocpp-config")
+            path = option("--ocpp-config") or self._ini_config()
             harness_config = load_config(Path(path) if path else None)
             csms_url, api_url = option("--ocpp-csms"), None
             if not csms_url:
@@ -73,6 +76,10 @@ class _Harness:
             operator = choose_operator(option("--ocpp-operator"), harness_config.operator, api_url)
             self._settings = RunSettings(harness_config, csms_url, operator)
         return self._settings
+
+    def _ini_config(self) -> str | None:
+        value = str(self.pytest_config.getini("ocpp_config") or "")
+        return str(self.pytest_config.rootpath / value) if value else None
 
     def close(self) -> None:
         self._stack.close()

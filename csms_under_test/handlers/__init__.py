@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from csms_under_test.handlers import core
-from csms_under_test.handlers.base import NO_REPLY, CallContext, Handler, NoReply
+from csms_under_test.handlers.base import (
+    NO_REPLY,
+    CallContext,
+    ErrorReply,
+    Handler,
+    NoReply,
+)
 
 
 def all_handlers() -> dict[str, Handler]:
@@ -11,4 +17,4 @@ def all_handlers() -> dict[str, Handler]:
     return {**core.HANDLERS}
 
 
-__all__ = ["NO_REPLY", "CallContext", "Handler", "NoReply", "all_handlers"]
+__all__ = ["NO_REPLY", "CallContext", "ErrorReply", "Handler", "NoReply", "all_handlers"]

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
 
 from csms_under_test.faults import Faults
 from csms_under_test.store import Store
 from csms_under_test.timestamps import ocpp_timestamp
+from simulator.ocppj import ErrorCode
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,8 @@ class CallContext:
     store: Store
     faults: Faults
     heartbeat_interval: int
+    # idTags authorized with Authorize.req on this connection (mutable, per connection)
+    authorized_id_tags: set[str] = field(default_factory=set)
 
     @property
     def timestamp(self) -> str:
@@ -36,6 +39,16 @@ class NoReply:
 
 NO_REPLY: Final = NoReply()
 
-# Handlers run on the event loop thread and return the CALLRESULT payload. They may raise:
-# the server answers CALLERROR InternalError and keeps the connection.
-Handler = Callable[[CallContext, dict[str, Any]], dict[str, Any] | NoReply]
+
+@dataclass(frozen=True)
+class ErrorReply:
+    """Returned by a handler that answers with a CALLERROR (OCPP-J 1.6 §4.2.3) instead."""
+
+    error_code: ErrorCode
+    description: str
+
+
+# Handlers run on the event loop thread and return the CALLRESULT payload (or NO_REPLY, or
+# an ErrorReply). They may raise: the server answers CALLERROR InternalError and keeps the
+# connection.
+Handler = Callable[[CallContext, dict[str, Any]], dict[str, Any] | NoReply | ErrorReply]

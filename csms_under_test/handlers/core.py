@@ -11,8 +11,9 @@ from typing import Any
 
 from csms_under_test import faults
 from csms_under_test.authorization import id_tag_info
-from csms_under_test.handlers.base import NO_REPLY, CallContext, Handler, NoReply
+from csms_under_test.handlers.base import NO_REPLY, CallContext, ErrorReply, Handler, NoReply
 from csms_under_test.store import ConnectorStatusRecord
+from simulator.ocppj import ErrorCode
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +31,11 @@ def boot_notification(ctx: CallContext, payload: dict[str, Any]) -> dict[str, An
         firmware_version=payload.get("firmwareVersion"),
         at=ctx.timestamp,
     )
-    status = "Rejected" if faults.REJECT_BOOT in ctx.faults else "Accepted"
+    open_transaction = ctx.store.active_transaction(ctx.charge_point_id) is not None
+    rejected = faults.REJECT_BOOT in ctx.faults or (
+        faults.BOOT_REJECTED_WITH_OPEN_TRANSACTION in ctx.faults and open_transaction
+    )
+    status = "Rejected" if rejected else "Accepted"
     return {"status": status, "currentTime": ctx.timestamp, "interval": ctx.heartbeat_interval}
 
 
@@ -42,8 +47,18 @@ def heartbeat(ctx: CallContext, payload: dict[str, Any]) -> dict[str, Any] | NoR
     return {"currentTime": ctx.timestamp}
 
 
-def status_notification(ctx: CallContext, payload: dict[str, Any]) -> dict[str, Any]:
+def status_notification(ctx: CallContext, payload: dict[str, Any]) -> dict[str, Any] | ErrorReply:
     """OCPP 1.6 §4.9: keep the latest status per connector and the history."""
+    if faults.STATUS_FAULTED_CALLERROR in ctx.faults and payload["status"] == "Faulted":
+        return ErrorReply(ErrorCode.INTERNAL_ERROR, "the CSMS failed to process StatusNotification")
+    if faults.STATUS_TRANSITION_CALLERROR in ctx.faults and payload["status"] == "Available":
+        previous = {
+            s.connector_id: s.status for s in ctx.store.connector_statuses(ctx.charge_point_id)
+        }
+        if previous.get(payload["connectorId"]) == "Preparing":
+            return ErrorReply(
+                ErrorCode.PROPERTY_CONSTRAINT_VIOLATION, "Preparing -> Available is not allowed"
+            )
     ctx.store.record_status(
         ConnectorStatusRecord(
             charge_point_id=ctx.charge_point_id,
@@ -63,7 +78,10 @@ def authorize(ctx: CallContext, payload: dict[str, Any]) -> dict[str, Any]:
     """OCPP 1.6 §4.1."""
     if faults.AUTHORIZE_INVALID in ctx.faults:
         return {"idTagInfo": {"status": "Invalid"}}
-    return {"idTagInfo": id_tag_info(ctx.store, payload["idTag"], ctx.received_at)}
+    info = id_tag_info(ctx.store, payload["idTag"], ctx.received_at, ctx.faults)
+    if info["status"] == "Accepted":
+        ctx.authorized_id_tags.add(payload["idTag"])
+    return {"idTagInfo": info}
 
 
 def start_transaction(ctx: CallContext, payload: dict[str, Any]) -> dict[str, Any]:
@@ -77,18 +95,30 @@ def start_transaction(ctx: CallContext, payload: dict[str, Any]) -> dict[str, An
         timestamp=payload["timestamp"],
         reservation_id=payload.get("reservationId"),
     )
-    if faults.START_TRANSACTION_INVALID in ctx.faults:
+    unauthorized = (
+        faults.START_REQUIRES_AUTHORIZE in ctx.faults
+        and payload["idTag"] not in ctx.authorized_id_tags
+    )
+    if faults.START_TRANSACTION_INVALID in ctx.faults or unauthorized:
         info: dict[str, Any] = {"status": "Invalid"}
     else:
-        info = id_tag_info(ctx.store, payload["idTag"], ctx.received_at)
+        info = id_tag_info(ctx.store, payload["idTag"], ctx.received_at, ctx.faults)
+        if (
+            faults.START_TRANSACTION_ACCEPTS_UNKNOWN in ctx.faults
+            and ctx.store.id_tag(payload["idTag"]) is None
+        ):
+            info = {"status": "Accepted"}
     return {"transactionId": transaction_id, "idTagInfo": info}
 
 
-def stop_transaction(ctx: CallContext, payload: dict[str, Any]) -> dict[str, Any]:
+def stop_transaction(ctx: CallContext, payload: dict[str, Any]) -> dict[str, Any] | ErrorReply:
     """OCPP 1.6 §4.10. An unknown or already stopped transaction is answered normally: the
     charge point must be able to clear it from its queue."""
     transaction_id: int = payload["transactionId"]
     id_tag: str | None = payload.get("idTag")
+    reason = payload.get("reason", "Local")
+    if faults.STOP_TRANSACTION_REASON_CALLERROR in ctx.faults and reason not in ("Local", "Remote"):
+        return ErrorReply(ErrorCode.PROPERTY_CONSTRAINT_VIOLATION, f"unexpected reason {reason}")
     stopped = ctx.store.stop_transaction(
         transaction_id,
         charge_point_id=ctx.charge_point_id,
@@ -118,7 +148,7 @@ def stop_transaction(ctx: CallContext, payload: dict[str, Any]) -> dict[str, Any
     # idTagInfo is optional: a transaction may be stopped without an idTag (OCPP 1.6 §6.50).
     if id_tag is None:
         return {}
-    return {"idTagInfo": id_tag_info(ctx.store, id_tag, ctx.received_at)}
+    return {"idTagInfo": id_tag_info(ctx.store, id_tag, ctx.received_at, ctx.faults)}
 
 
 def meter_values(ctx: CallContext, payload: dict[str, Any]) -> dict[str, Any]:
@@ -133,8 +163,10 @@ def meter_values(ctx: CallContext, payload: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
-def data_transfer(ctx: CallContext, payload: dict[str, Any]) -> dict[str, Any]:
+def data_transfer(ctx: CallContext, payload: dict[str, Any]) -> dict[str, Any] | ErrorReply:
     """OCPP 1.6 §4.3: UnknownVendorId for a vendorId the CSMS does not know."""
+    if faults.DATA_TRANSFER_CALLERROR in ctx.faults:
+        return ErrorReply(ErrorCode.NOT_SUPPORTED, "DataTransfer is not supported")
     if payload["vendorId"] in KNOWN_VENDOR_IDS:
         return {"status": "UnknownMessageId"}  # a known vendor, but no message of it is handled
     return {"status": "UnknownVendorId"}

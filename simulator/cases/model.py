@@ -23,6 +23,7 @@ class SendStep(StepBase):
     expect: dict[str, Any] | None
     save: dict[str, str]
     each_connector: bool = False  # once per connector, connectorId 0 first (catalog §2.1 Booted)
+    warn: dict[str, Any] | None = None  # fields whose absence is a warning, not a FAIL
 
 
 @dataclass(frozen=True)

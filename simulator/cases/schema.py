@@ -64,6 +64,10 @@ STEP_SCHEMA: dict[str, Any] = {
                 "expect": {**_FIELDS, "description": "fields the CSMS's answer must have"},
                 "save": _SAVE,
                 "each_connector": {"type": "boolean"},
+                "warn": {
+                    **_FIELDS,
+                    "description": "fields the answer should have; otherwise a warning (OCTT: tolerated with a warning)",
+                },
             },
             "send: ACTION, with: {fields}, expect: {fields}, save: {var: path}",
         ),

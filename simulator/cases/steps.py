@@ -38,6 +38,7 @@ def build_steps(
                 expect=raw.get("expect"),
                 save=raw.get("save", {}),
                 each_connector=raw.get("each_connector", False),
+                warn=raw.get("warn"),
             )
         elif "expect_csms" in raw:
             step = ExpectCsmsStep(

@@ -198,9 +198,8 @@ def _deliver(cp: ChargePoint, message: QueuedMessage) -> Activity:
     fields = dict(message.fields)
     if message.action == "StopTransaction":
         fields["transactionId"] = cp.delivered_id(fields["transactionId"])
-    answer = yield Send(message.action, fields)
-    if message.action == "StartTransaction" and message.local_id is not None:
-        cp.adopt_delivered_transaction(message.local_id, answer)
+    cp.delivering(message.local_id if message.action == "StartTransaction" else None)
+    yield Send(message.action, fields)
 
 
 def _deauthorize_if_invalid(cp: ChargePoint, connector_id: int) -> Activity:

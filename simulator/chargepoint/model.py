@@ -86,6 +86,7 @@ class ChargePoint:
     queue: list[QueuedMessage] = field(init=False, default_factory=list)
     _local_ids: int = field(init=False, default=0)
     _delivered: dict[int, int] = field(init=False, default_factory=dict)
+    _delivering: int | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.connectors = {
@@ -134,19 +135,21 @@ class ChargePoint:
     def delivered_id(self, transaction_id: int) -> int:
         return self._delivered.get(transaction_id, transaction_id)
 
-    def adopt_delivered_transaction(self, local_id: int, answer: dict[str, Any] | None) -> None:
-        """The CSMS answered a queued StartTransaction: the local id becomes its id."""
-        real_id = (answer or {}).get("transactionId")
+    def delivering(self, local_id: int | None) -> None:
+        """The next StartTransaction answer belongs to the queued transaction ``local_id``."""
+        self._delivering = local_id
+
+    def _adopt(self, local_id: int, real_id: int) -> None:
+        """The CSMS answered a queued StartTransaction: the local id becomes its id, at once,
+        so that nothing (a failed check, a teardown) can stop the transaction by its local id."""
         local = self.transactions.pop(local_id, None)
-        if not isinstance(real_id, int):
-            return
         self._delivered[local_id] = real_id
         delivered = self.transactions.get(real_id)
         if local is not None and delivered is not None:
             delivered.started_at = local.started_at
         elif delivered is not None:
-            # stopped while offline: its queued StopTransaction follows and ends it
-            pass
+            # stopped while offline: it does not run; its queued StopTransaction follows
+            self.transactions.pop(real_id)
 
     def restart(self, keep_transactions: bool = False) -> None:
         """A reboot: connectors forget authorizations and what the CSMS was told."""
@@ -260,6 +263,7 @@ class ChargePoint:
             if self.transaction_on(connector.id) is None and not connector.plugged:
                 connector.pending_id_tag = str(request.get("idTag"))
         if action == "StartTransaction" and isinstance(response.get("transactionId"), int):
+            local_id, self._delivering = self._delivering, None
             connector_id = int(request["connectorId"])
             self.connectors[connector_id].pending_id_tag = None
             self.connectors[connector_id].plugged = True  # a transaction means the cable is in
@@ -272,6 +276,8 @@ class ChargePoint:
                 started_at=self.clock.monotonic(),
                 accepted=isinstance(id_tag_info, dict) and id_tag_info.get("status") == "Accepted",
             )
+            if local_id is not None:
+                self._adopt(local_id, response["transactionId"])
         elif action == "StopTransaction":
             self.end_transaction(request.get("transactionId"), request.get("meterStop"))
 

@@ -36,7 +36,7 @@ from simulator.ocppj import Session
 from simulator.operator.base import Operator, OperatorOutcome, OperatorRequest
 from simulator.runner.checks import CheckContext, answer_checks, field_check, schema_check
 from simulator.runner.link import ConnectionLost, InboundRequest, Link, ProtocolBreach
-from simulator.runner.matching import dig, show
+from simulator.runner.matching import dig, match, show
 from simulator.transport import ConnectionSettings, TransportError, open_connection
 
 
@@ -76,6 +76,7 @@ class CaseRun:
         self.variables: dict[str, Any] = config_variables(self.config)
         self.messages: list[MessageRecord] = []
         self.reasons: list[Reason] = []
+        self.warnings: list[str] = []
         self.records = [
             StepRecord(step.label, _kind(step), _action(step), step.title or _describe(step))
             for step in case.all_steps
@@ -139,6 +140,7 @@ class CaseRun:
             file=self.case.file,
             started=started_wall,
             duration_s=round(self.clock.monotonic() - self.started_at, 3),
+            warnings=self.warnings,
         )
 
     async def _connect(self, step_label: str) -> Link | None:
@@ -281,6 +283,11 @@ class CaseRun:
         else:
             answer = await self._exchange(step, record, step.action, fields, expected)
             self._save(record, step.save, answer)
+            if step.warn is not None:
+                for mismatch in match(substitute(step.warn, self.variables), answer):
+                    warning = f"step {step.label}: {step.action}.conf {mismatch.describe()} (tolerated, with a warning)"
+                    self.warnings.append(warning)
+                    record.notes.append(f"warning: {warning}")
 
     async def _exchange(
         self,
@@ -316,10 +323,13 @@ class CaseRun:
             raise StepFailed
         self.model.on_request_sent(action, payload)
         self.timed_out = self.timed_out or outcome.timed_out
+        if outcome.result is not None:
+            # The charge point acts on what it was answered, whether or not the answer
+            # passes the case's checks (a transaction exists once it has an id).
+            self.model.on_response(action, payload, outcome.result.payload)
         checks = answer_checks(self._ctx(step), action, outcome, self.config.limits, expected)
         self._apply(step, record, checks)
         assert outcome.result is not None
-        self.model.on_response(action, payload, outcome.result.payload)
         return outcome.result.payload
 
     async def _perform(

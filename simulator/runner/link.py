@@ -41,12 +41,13 @@ CSMS_TO_CP = "CSMS->CP"
 
 
 class ConnectionLost(Exception):
-    def __init__(self, code: int | None, reason: str) -> None:
+    def __init__(self, code: int | None, reason: str, awaiting: str = "") -> None:
         self.code = code
         self.reason = reason
-        super().__init__(
-            f"the CSMS closed the connection (code {code}{', ' + reason if reason else ''})"
-        )
+        self.awaiting = awaiting  # the request whose answer never came, if any
+        detail = f"code {code}{', ' + reason if reason else ''}"
+        before = f" before answering {awaiting}" if awaiting else ""
+        super().__init__(f"the CSMS closed the connection ({detail}){before}")
 
 
 class ProtocolBreach(Exception):
@@ -151,6 +152,8 @@ class Link:
         except TimeoutError:
             self._session.abandon_call()
             return outcome
+        except ConnectionLost as lost:
+            raise ConnectionLost(lost.code, lost.reason, f"{action}.req") from None
         finally:
             self._pending = None
 
@@ -251,7 +254,8 @@ class Link:
             self._mark_closed(exc)
         finally:
             if self.closed is None:
-                self.closed = ConnectionLost(None, "connection ended")
+                # A clean close ends the iteration without an exception: read its code here.
+                self.closed = ConnectionLost(self._ws.close_code, self._ws.close_reason or "")
             if self._pending is not None and not self._pending[2].done():
                 self._pending[2].set_exception(self.closed)
             self._inbox_changed.set()

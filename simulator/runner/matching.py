@@ -2,7 +2,8 @@
 
 An expected mapping is a subset: keys it does not name are not checked. A value may be a
 literal (equality; ints and floats compare by value) or an operator mapping:
-``{$ne: v}``, ``{$in: [a, b]}``, ``{$present: true}``, ``{$absent: true}``.
+``{$ne: v}``, ``{$in: [a, b]}``, ``{$present: true}``, ``{$absent: true}``, and
+``{$any: [x, y]}`` (passes when any alternative, a value or an operator, matches).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 _MISSING = object()
-OPERATORS = frozenset({"$ne", "$in", "$present", "$absent"})
+OPERATORS = frozenset({"$ne", "$in", "$present", "$absent", "$any"})
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,12 @@ def _equal(expected: Any, actual: Any) -> bool:
 
 def match(expected: Any, actual: Any, path: str = "") -> list[Mismatch]:
     where = path or "(payload)"
+    if _is_operator(expected) and "$any" in expected:
+        alternatives = expected["$any"]
+        if any(not match(alternative, actual, path) for alternative in alternatives):
+            return []
+        described = " or ".join(_describe_expected(a) for a in alternatives)
+        return [Mismatch(where, described, show(actual))]
     if _is_operator(expected):
         op, operand = next(iter(expected.items()))
         ok = {
@@ -53,13 +60,7 @@ def match(expected: Any, actual: Any, path: str = "") -> list[Mismatch]:
         }[op]()
         if ok:
             return []
-        description = {
-            "$ne": f"anything but {show(operand)}",
-            "$in": f"one of {show(operand)}",
-            "$present": "present" if operand else "absent",
-            "$absent": "absent" if operand else "present",
-        }[op]
-        return [Mismatch(where, description, show(actual))]
+        return [Mismatch(where, _describe_expected(expected), show(actual))]
     if isinstance(expected, dict):
         if not isinstance(actual, dict):
             return [Mismatch(where, "an object", show(actual))]
@@ -75,6 +76,20 @@ def match(expected: Any, actual: Any, path: str = "") -> list[Mismatch]:
             mismatches += match(item, got, f"{path}[{index}]")
         return mismatches
     return [] if _equal(expected, actual) else [Mismatch(where, show(expected), show(actual))]
+
+
+def _describe_expected(expected: Any) -> str:
+    if not _is_operator(expected):
+        return show(expected)
+    op, operand = next(iter(expected.items()))
+    if op == "$ne":
+        return f"anything but {show(operand)}"
+    if op == "$in":
+        return f"one of {show(operand)}"
+    if op == "$any":
+        return " or ".join(_describe_expected(alternative) for alternative in operand)
+    present = bool(operand) if op == "$present" else not operand
+    return "present" if present else "absent"
 
 
 def dig(payload: Any, dotted: str) -> Any:

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from csms_under_test.cli import main
+from csms_under_test.faults import FAULTS
 
 from .helpers import FakeChargePoint, http
 
@@ -92,14 +93,9 @@ def test_prints_both_urls_serves_and_stops_cleanly_on_a_signal(
 def test_list_faults(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--list-faults"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert [line.split()[0] for line in lines] == [
-        "reject-boot",
-        "heartbeat-silent",
-        "authorize-invalid",
-        "start-transaction-invalid",
-        "remote-stop-wrong-transaction",
-    ]
-    assert all("  " in line for line in lines)
+    assert [line.split()[0] for line in lines] == list(FAULTS)
+    for line, description in zip(lines, FAULTS.values(), strict=True):
+        assert line.endswith(description)
 
 
 @pytest.mark.parametrize(

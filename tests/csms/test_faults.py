@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from pathlib import Path
+from typing import Any
 
 import pytest
+from websockets.exceptions import ConnectionClosedError
 
 from csms_under_test import FAULTS, Faults, ReferenceCsms
+from csms_under_test.operator_requests import CORE_CONFIGURATION_KEYS
 from simulator.config import HarnessConfig, IdTags
+from simulator.ocppj import IncomingCallError
 
-from .helpers import ConnectChargePoint, FakeChargePoint, StartCsms, http_async
+from .helpers import ConnectChargePoint, FakeChargePoint, HttpReply, StartCsms, http_async
 
 TAGS = IdTags()
 
@@ -23,16 +28,23 @@ async def _with_fault(
 
 
 def test_the_faults() -> None:
-    assert set(FAULTS) == {
-        "reject-boot",
-        "heartbeat-silent",
-        "authorize-invalid",
-        "start-transaction-invalid",
-        "remote-stop-wrong-transaction",
-    }
+    for name, description in FAULTS.items():
+        assert re.fullmatch(r"[a-z]+(-[a-z]+)*", name), name
+        assert description and "\n" not in description
     faults = Faults(["reject-boot"])
     assert "reject-boot" in faults and "heartbeat-silent" not in faults
     assert list(faults) == ["reject-boot"]
+
+
+def test_every_fault_is_named_by_a_case() -> None:
+    """A fault no case names proves nothing: each exists to make some case FAIL."""
+    from simulator.bundled import default_cases_dir
+    from simulator.cases import discover_cases, load_cases
+
+    named = {
+        fault for case in load_cases(discover_cases(default_cases_dir())) for fault in case.faults
+    }
+    assert set(FAULTS) == named
 
 
 def test_unknown_fault_is_named_with_the_known_ones(db_path: Path) -> None:
@@ -93,6 +105,213 @@ async def test_remote_stop_wrong_transaction(
     assert call.call.payload == {"transactionId": transaction_id + 1000}
     await cp.reply(call, {"status": "Rejected"})
     assert (await sent).status == 200
+
+
+async def _operator_request(
+    csms: ReferenceCsms,
+    cp: FakeChargePoint,
+    action: str,
+    body: dict[str, Any],
+    answer: dict[str, Any],
+) -> tuple[dict[str, Any], HttpReply]:
+    """Ask the operator API for ``action``; the charge point answers ``answer``. Returns the
+    payload the charge point received and the API's reply."""
+    url = f"{csms.api_url}/chargepoints/CP_1/requests/{action}"
+    sent = asyncio.create_task(http_async("POST", url, body))
+    call = await cp.expect_call()
+    assert call.call.action == action
+    await cp.reply(call, answer)
+    return call.call.payload, await sent
+
+
+@pytest.mark.parametrize(
+    ("fault", "tag", "healthy", "faulty"),
+    [
+        ("authorize-unknown-accepted", TAGS.invalid, "Invalid", "Accepted"),
+        ("expiry-ignored", TAGS.expired, "Expired", "Accepted"),
+        ("blocked-as-invalid", TAGS.blocked, "Blocked", "Invalid"),
+    ],
+)
+async def test_authorization_faults(
+    start_csms: StartCsms,
+    connect: ConnectChargePoint,
+    fault: str,
+    tag: str,
+    healthy: str,
+    faulty: str,
+) -> None:
+    healthy_csms = await start_csms()
+    healthy_cp = await connect(healthy_csms.ocpp_url)
+    assert (await healthy_cp.request("Authorize", {"idTag": tag}))["idTagInfo"]["status"] == healthy
+    faulty_csms = await start_csms(faults=[fault], db_path=healthy_csms.db_path.with_name("f.db"))
+    cp = await connect(faulty_csms.ocpp_url)
+    assert (await cp.request("Authorize", {"idTag": tag}))["idTagInfo"]["status"] == faulty
+    # The other idTags keep their status: each fault breaks one rule only.
+    for other, status in [
+        (TAGS.valid, "Accepted"),
+        (TAGS.invalid, "Invalid"),
+        (TAGS.expired, "Expired"),
+        (TAGS.blocked, "Blocked"),
+    ]:
+        if other != tag:
+            answer = await cp.request("Authorize", {"idTag": other})
+            assert answer["idTagInfo"]["status"] == status, other
+    # StartTransaction is authorized by the same rules (OCPP 1.6 §4.8).
+    assert (await cp.start_transaction(tag))["idTagInfo"]["status"] == faulty
+
+
+async def test_status_faulted_callerror(start_csms: StartCsms, connect: ConnectChargePoint) -> None:
+    _, cp = await _with_fault("status-faulted-callerror", start_csms, connect)
+    preparing = {"connectorId": 1, "status": "Preparing", "errorCode": "NoError"}
+    assert await cp.request("StatusNotification", preparing) == {}
+    faulted = {"connectorId": 1, "status": "Faulted", "errorCode": "ConnectorLockFailure"}
+    outcome = await cp.call("StatusNotification", faulted)
+    assert isinstance(outcome, IncomingCallError)
+    assert outcome.error.error_code == "InternalError"
+    assert await cp.request("Heartbeat", {}) != {}  # the connection is kept
+
+
+@pytest.mark.parametrize("fault", [None, "unlock-wrong-connector"])
+async def test_unlock_wrong_connector(
+    start_csms: StartCsms, connect: ConnectChargePoint, fault: str | None
+) -> None:
+    csms = await start_csms(faults=[fault] if fault else [])
+    cp = await connect(csms.ocpp_url)
+    sent, reply = await _operator_request(
+        csms, cp, "UnlockConnector", {"connectorId": 1}, {"status": "Unlocked"}
+    )
+    assert sent == {"connectorId": 2 if fault else 1}
+    assert (reply.status, reply.body["request"]) == (200, sent)
+
+
+@pytest.mark.parametrize(
+    ("action", "body", "answer", "drops"),
+    [
+        ("UnlockConnector", {"connectorId": 1}, {"status": "NotSupported"}, True),
+        ("UnlockConnector", {"connectorId": 1}, {"status": "UnlockFailed"}, True),
+        ("RemoteStartTransaction", {"idTag": TAGS.valid}, {"status": "Rejected"}, True),
+        ("ChangeConfiguration", {"key": "K", "value": "1"}, {"status": "NotSupported"}, True),
+        ("UnlockConnector", {"connectorId": 1}, {"status": "Unlocked"}, False),
+        ("ClearCache", {}, {"status": "Accepted"}, False),
+    ],
+)
+async def test_drop_on_negative_answer(
+    start_csms: StartCsms,
+    connect: ConnectChargePoint,
+    action: str,
+    body: dict[str, Any],
+    answer: dict[str, Any],
+    drops: bool,
+) -> None:
+    csms, cp = await _with_fault("drop-on-negative-answer", start_csms, connect)
+    _, reply = await _operator_request(csms, cp, action, body, answer)
+    assert (reply.status, reply.body["response"]) == (200, answer)  # the operator sees it
+    if drops:
+        with pytest.raises(ConnectionClosedError) as closed:
+            await cp.next_event()
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 1011
+    else:
+        assert "currentTime" in await cp.request("Heartbeat", {})
+
+
+async def test_negative_answer_keeps_the_connection_without_the_fault(
+    csms: ReferenceCsms, cp: FakeChargePoint
+) -> None:
+    _, reply = await _operator_request(
+        csms, cp, "UnlockConnector", {"connectorId": 1}, {"status": "NotSupported"}
+    )
+    assert reply.body["response"] == {"status": "NotSupported"}
+    assert "currentTime" in await cp.request("Heartbeat", {})
+
+
+@pytest.mark.parametrize("fault", [None, "get-configuration-all-keys-listed"])
+@pytest.mark.parametrize("body", [{}, {"key": []}], ids=["absent", "empty"])
+async def test_get_configuration_all_keys_listed(
+    start_csms: StartCsms, connect: ConnectChargePoint, fault: str | None, body: dict[str, Any]
+) -> None:
+    csms = await start_csms(faults=[fault] if fault else [])
+    cp = await connect(csms.ocpp_url)
+    sent, _ = await _operator_request(csms, cp, "GetConfiguration", body, {"configurationKey": []})
+    if fault:
+        assert sent["key"] == list(CORE_CONFIGURATION_KEYS)
+        assert "SupportedFeatureProfiles" in sent["key"]
+    else:
+        assert sent == body
+    # Keys the operator names are sent as they are.
+    one = {"key": ["HeartbeatInterval"]}
+    sent, _ = await _operator_request(csms, cp, "GetConfiguration", one, {"configurationKey": []})
+    assert sent == one
+
+
+@pytest.mark.parametrize("fault", [None, "get-configuration-wrong-key"])
+async def test_get_configuration_wrong_key(
+    start_csms: StartCsms, connect: ConnectChargePoint, fault: str | None
+) -> None:
+    csms = await start_csms(faults=[fault] if fault else [])
+    cp = await connect(csms.ocpp_url)
+    body = {"key": ["SupportedFeatureProfiles", "HeartbeatInterval"]}
+    sent, _ = await _operator_request(csms, cp, "GetConfiguration", body, {"configurationKey": []})
+    expected = ["supportedFeatureProfiles", "heartbeatInterval"] if fault else body["key"]
+    assert sent == {"key": expected}
+    sent, _ = await _operator_request(csms, cp, "GetConfiguration", {}, {"configurationKey": []})
+    assert sent == {}  # all keys: nothing to misspell
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "sent"),
+    [
+        ("MeterValueSampleInterval", "60", "3600"),
+        ("MeterValueSampleInterval", "-1", "-60"),
+        ("HeartbeatInterval", "300", "18000"),
+        ("MeterValueSampleInterval", "soon", "soon"),  # not a number: sent as given
+        ("ConnectionTimeOut", "60", "60"),  # not an ...Interval key
+    ],
+)
+async def test_change_configuration_wrong_value(
+    start_csms: StartCsms, connect: ConnectChargePoint, key: str, value: str, sent: str
+) -> None:
+    csms, cp = await _with_fault("change-configuration-wrong-value", start_csms, connect)
+    body = {"key": key, "value": value}
+    payload, reply = await _operator_request(
+        csms, cp, "ChangeConfiguration", body, {"status": "Accepted"}
+    )
+    assert payload == {"key": key, "value": sent}
+    assert reply.body["request"] == payload
+
+
+async def test_change_configuration_value_as_given_without_the_fault(
+    csms: ReferenceCsms, cp: FakeChargePoint
+) -> None:
+    body = {"key": "MeterValueSampleInterval", "value": "60"}
+    payload, _ = await _operator_request(
+        csms, cp, "ChangeConfiguration", body, {"status": "Accepted"}
+    )
+    assert payload == body
+
+
+async def test_clear_cache_not_sent(start_csms: StartCsms, connect: ConnectChargePoint) -> None:
+    csms, cp = await _with_fault("clear-cache-not-sent", start_csms, connect)
+    url = f"{csms.api_url}/chargepoints/CP_1/requests/ClearCache"
+    reply = await http_async("POST", url, {})
+    assert (reply.status, reply.body) == (
+        200,
+        {"action": "ClearCache", "request": {}, "response": {"status": "Accepted"}},
+    )
+    with pytest.raises(TimeoutError):
+        await cp.next_event(timeout=0.5)
+    # Other requests are still sent.
+    sent, _ = await _operator_request(
+        csms, cp, "UnlockConnector", {"connectorId": 1}, {"status": "Unlocked"}
+    )
+    assert sent == {"connectorId": 1}
+
+
+async def test_data_transfer_callerror(start_csms: StartCsms, connect: ConnectChargePoint) -> None:
+    _, cp = await _with_fault("data-transfer-callerror", start_csms, connect)
+    outcome = await cp.call("DataTransfer", {"vendorId": "org.example.unknown"})
+    assert isinstance(outcome, IncomingCallError)
+    assert outcome.error.error_code == "NotSupported"
+    assert "currentTime" in await cp.request("Heartbeat", {})
 
 
 async def test_no_fault_no_change(csms: ReferenceCsms, cp: FakeChargePoint) -> None:

@@ -99,3 +99,39 @@ def test_connection_refused_is_an_error_not_a_fail(
     result = asyncio.run(run_case(cases_by_id["TC_003_CSMS"], settings))
     assert result.verdict == Verdict.ERROR
     assert result.reasons[0].rule == "transport:refused"
+
+
+def test_an_unscripted_csms_request_is_answered_and_recorded_not_failed(
+    fast_config: HarnessConfig, cases_by_id: dict[str, Case]
+) -> None:
+    import json
+    import threading
+    import time
+    import urllib.request
+
+    with bundled_csms(fast_config) as (ocpp_url, api_url):
+
+        def extra_get_configuration() -> None:
+            time.sleep(0.5)  # TC_001 is waiting the heartbeat interval (1 s) by then
+            request = urllib.request.Request(
+                f"{api_url}/chargepoints/CP_1/requests/GetConfiguration",
+                data=json.dumps({"key": ["HeartbeatInterval"]}).encode(),
+                method="POST",
+                headers={"Content-Type": "application/json"},
+            )
+            urllib.request.urlopen(request, timeout=5).read()
+
+        thread = threading.Thread(target=extra_get_configuration)
+        thread.start()
+        settings = RunSettings(fast_config, ocpp_url, HttpOperator(api_url))
+        result = asyncio.run(run_case(cases_by_id["TC_001_CSMS"], settings))
+        thread.join(timeout=10)
+    assert result.verdict == Verdict.PASS, [str(r) for r in result.reasons]
+    [request] = [
+        m for m in result.messages if m.action == "GetConfiguration" and m.direction == "CSMS->CP"
+    ]
+    [answer] = [
+        m for m in result.messages if m.action == "GetConfiguration" and m.direction == "CP->CSMS"
+    ]
+    assert answer.unique_id == request.unique_id
+    assert answer.payload["configurationKey"][0]["key"] == "HeartbeatInterval"

@@ -214,3 +214,25 @@ def test_timestamps_without_milliseconds(
         if m.action == "StatusNotification" and m.message_type == "CALL"
     ]
     assert stamps and all(len(s) == len("2026-01-01T00:00:00Z") for s in stamps)
+
+
+def test_a_warning_is_reported_without_changing_the_verdict(
+    tmp_path: Path, fast_config: HarnessConfig
+) -> None:
+    from simulator.cases import load_case
+
+    folder = tmp_path / "core"
+    folder.mkdir()
+    case_file = folder / "TC_901_CSMS.yaml"
+    case_file.write_text(
+        "id: TC_901_CSMS\ntitle: warn\nblock: core\nreference: test\ngiven: booted\nfaults: [x]\n"
+        "steps:\n  - send: DataTransfer\n    with: {vendorId: nobody}\n    warn: {status: Accepted}\n"
+    )
+    with bundled_csms(fast_config) as (ocpp, api):
+        result = asyncio.run(
+            run_case(load_case(case_file), RunSettings(fast_config, ocpp, HttpOperator(api)))
+        )
+    assert result.verdict == Verdict.PASS
+    assert result.warnings == [
+        'step 1: DataTransfer.conf status: expected "Accepted", got "UnknownVendorId" (tolerated, with a warning)'
+    ]

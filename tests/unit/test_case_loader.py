@@ -96,3 +96,10 @@ def test_the_shipped_cases_load() -> None:
         "TC_012_CSMS",
     }
     assert all(c.faults for c in cases)
+
+
+def test_every_fault_a_shipped_case_names_exists() -> None:
+    from csms_under_test.faults import FAULTS
+
+    cases = load_cases(discover_cases(default_cases_dir()))
+    assert {f for c in cases for f in c.faults} <= set(FAULTS)

@@ -23,3 +23,11 @@ def test_numbers_compare_by_value_but_not_with_booleans() -> None:
 def test_dig() -> None:
     assert dig({"a": {"b": 2}}, "a.b") == 2
     assert dig({"a": {}}, "a.b") is None
+
+
+def test_any_of_several_alternatives() -> None:
+    empty_or_absent = {"key": {"$any": [{"$absent": True}, []]}}
+    assert match(empty_or_absent, {}) == []
+    assert match(empty_or_absent, {"key": []}) == []
+    [mismatch] = match(empty_or_absent, {"key": ["A"]})
+    assert mismatch.describe() == 'key: expected absent or [], got ["A"]'
