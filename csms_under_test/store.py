@@ -379,15 +379,14 @@ class Store:
         return TransactionRecord(*row) if row else None
 
     def transactions(self, charge_point_id: str | None = None) -> list[TransactionRecord]:
-        if charge_point_id is None:
-            rows = self._db.execute(f"SELECT {_TRANSACTION_COLUMNS} FROM transactions ORDER BY id")
-        else:
-            rows = self._db.execute(
-                f"SELECT {_TRANSACTION_COLUMNS} FROM transactions WHERE charge_point_id = ? "
-                "ORDER BY id",
-                (charge_point_id,),
-            )
+        rows = self._rows("transactions", _TRANSACTION_COLUMNS, "charge_point_id", charge_point_id)
         return [TransactionRecord(*row) for row in rows]
+
+    def _rows(self, table: str, columns: str, column: str, value: object | None) -> list[Any]:
+        """Every row of ``table`` in id order, or those whose ``column`` equals ``value``."""
+        where, params = (f" WHERE {column} = ?", (value,)) if value is not None else ("", ())
+        query = f"SELECT {columns} FROM {table}{where} ORDER BY id"
+        return self._db.execute(query, params).fetchall()
 
     # -- meter values ---------------------------------------------------------------
     def add_meter_values(
@@ -428,12 +427,5 @@ class Store:
         return len(rows)
 
     def meter_values(self, transaction_id: int | None = None) -> list[MeterValueRecord]:
-        if transaction_id is None:
-            rows = self._db.execute(f"SELECT {_METER_VALUE_COLUMNS} FROM meter_values ORDER BY id")
-        else:
-            rows = self._db.execute(
-                f"SELECT {_METER_VALUE_COLUMNS} FROM meter_values WHERE transaction_id = ? "
-                "ORDER BY id",
-                (transaction_id,),
-            )
+        rows = self._rows("meter_values", _METER_VALUE_COLUMNS, "transaction_id", transaction_id)
         return [MeterValueRecord(*row) for row in rows]
