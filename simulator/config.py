@@ -80,7 +80,8 @@ CONFIG_SCHEMA: dict[str, Any] = {
             "additionalProperties": False,
             "description": "idTags the CSMS must know: valid, invalid (unknown), expired, blocked, parent",
             "properties": {
-                k: _ID_TAG for k in ("valid", "invalid", "expired", "blocked", "parent")
+                k: _ID_TAG
+                for k in ("valid", "invalid", "expired", "blocked", "parent", "same_parent")
             },
         },
         "limits": {
@@ -177,6 +178,7 @@ class IdTags:
     expired: str = "TAG-EXPIRED-01"
     blocked: str = "TAG-BLOCKED-01"
     parent: str = "TAG-PARENT-001"
+    same_parent: str = "TAG-SIBLING-001"  # another valid idTag with the same parent (TC_053)
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ def config_variables(config: HarnessConfig) -> dict[str, Any]:
         "expired_id_tag": tags.expired,
         "blocked_id_tag": tags.blocked,
         "parent_id_tag": tags.parent,
+        "same_parent_id_tag": tags.same_parent,
         "response_timeout": config.limits.response_timeout,
         "authorize_response_time": config.limits.authorize_response_time,
         "heartbeat_max": config.waits.heartbeat_max,
