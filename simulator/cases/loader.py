@@ -5,10 +5,12 @@ A malformed file raises CaseLoadError with file, line and a hint; nothing runs.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from simulator.cases.blocks import BLOCKS
 from simulator.cases.model import Case
 from simulator.cases.schema import CASE_SCHEMA
 from simulator.cases.states import load_state_chain
@@ -79,7 +81,14 @@ def load_cases(paths: Iterable[Path]) -> list[Case]:
         cases.append(case)
     if errors:
         raise CaseLoadErrors(errors)
-    return cases
+    return sorted(cases, key=_report_order)
+
+
+def _report_order(case: Case) -> tuple[int, list[int]]:
+    """Block order of a certification report, then case number (TC_004_2 before TC_010)."""
+    blocks = [block.name for block in BLOCKS]
+    index = blocks.index(case.block) if case.block in blocks else len(blocks)
+    return index, [int(part) for part in re.findall(r"\d+", case.id)]
 
 
 class CaseLoadErrors(YamlSourceError):

@@ -6,6 +6,7 @@ from typing import Any
 
 from simulator.cases.blocks import BLOCKS
 from simulator.chargepoint.behaviour import ACTIVITIES
+from simulator.chargepoint.model import HARDWARE_FLAGS
 from simulator.ocppj.actions import CHARGE_POINT_INITIATED, CSMS_INITIATED
 
 _FIELDS = {
@@ -159,9 +160,7 @@ CASE_SCHEMA: dict[str, Any] = {
             "properties": {
                 "configuration": {"type": "object", "additionalProperties": {"type": "string"}},
                 "cached_id_tags": {"type": "array", "items": {"type": "string"}},
-                "fixed_cable": {"type": "boolean"},
-                "unlock_fails": {"type": "boolean"},
-                "lock_fails": {"type": "boolean"},
+                **{flag: {"type": "boolean"} for flag in HARDWARE_FLAGS},
             },
         },
     },

@@ -85,9 +85,12 @@ def present_id_tag(cp: ChargePoint, connector_id: int, id_tag: str) -> Activity:
     (LocalAuthorizeOffline, AllowOfflineTxForUnknownId) or with Authorize; then start when
     the cable is in, else Preparing until it is (or ConnectionTimeOut passes)."""
     connector = cp.connectors[connector_id]
+    if cp.transaction_on(connector_id) is not None and not cp.offline:
+        yield from _present_during_transaction(cp, connector_id, id_tag)
+        return
     if cp.offline:
         authorized = cp.authorized_offline(id_tag)
-    elif cp.cached_accepted(id_tag) and cp.flag("LocalPreAuthorize"):
+    elif cp.known_locally(id_tag) and cp.flag("LocalPreAuthorize"):
         authorized = True
     else:
         authorized = _accepted((yield Send("Authorize", {"idTag": id_tag})))
@@ -98,6 +101,26 @@ def present_id_tag(cp: ChargePoint, connector_id: int, id_tag: str) -> Activity:
     else:
         connector.pending_id_tag = id_tag
         yield from _report(cp, connector_id, "Preparing")
+
+
+def _present_during_transaction(cp: ChargePoint, connector_id: int, id_tag: str) -> Activity:
+    """An idTag presented during a transaction stops it when it is the one that started it,
+    or, once Authorize says so, one with the same parentIdTag (OCPP 1.6 §3.4, TC_053)."""
+    transaction = cp.transaction_on(connector_id)
+    assert transaction is not None
+    if id_tag != transaction.id_tag:
+        answer = yield Send("Authorize", {"idTag": id_tag})
+        info = (answer or {}).get("idTagInfo") or {}
+        parent = info.get("parentIdTag")
+        if (
+            info.get("status") != "Accepted"
+            or parent is None
+            or parent != transaction.parent_id_tag
+        ):
+            return
+    fields = {"transactionId": transaction.transaction_id, "idTag": id_tag, "reason": "Local"}
+    yield Send("StopTransaction", fields)
+    yield from _report(cp, connector_id, "Finishing")
 
 
 def connection_timeout(cp: ChargePoint, connector_id: int) -> Activity:
@@ -220,21 +243,97 @@ def reaction(
 ) -> Activity | None:
     """What the charge point does after answering a CSMS request, or None."""
     status = (answer or {}).get("status")
-    connector_id = request.get("connectorId", cp.config.connector_id)
-    if action == "Reset" and status == "Accepted":
-        return reboot(cp, str(request.get("type")))
-    if action == "RemoteStartTransaction" and status == "Accepted":
-        return remote_start(cp, int(connector_id), str(request.get("idTag")))
-    if action == "RemoteStopTransaction" and status == "Accepted":
-        transaction = cp.transactions.get(int(request.get("transactionId", -1)))
-        return _stop_then_finishing(cp, transaction.connector_id, "Remote") if transaction else None
-    if (
-        action == "UnlockConnector"
-        and status == "Unlocked"
-        and cp.transaction_on(int(connector_id))
-    ):
-        return unlock_with_session(cp, int(connector_id))
-    return None
+    entry = _REACTIONS.get(action)
+    if entry is None or status != entry[0]:
+        return None
+    return entry[1](cp, request)
+
+
+def _remote_stop(cp: ChargePoint, request: dict[str, Any]) -> Activity | None:
+    transaction = cp.transactions.get(int(request.get("transactionId", -1)))
+    return _stop_then_finishing(cp, transaction.connector_id, "Remote") if transaction else None
+
+
+def _unlock(cp: ChargePoint, request: dict[str, Any]) -> Activity | None:
+    connector_id = int(request.get("connectorId", -1))
+    return unlock_with_session(cp, connector_id) if cp.transaction_on(connector_id) else None
+
+
+def reserved(cp: ChargePoint, request: dict[str, Any]) -> Activity:
+    """ReserveNow accepted (OCPP 1.6 §5.13): the connector is Reserved; a reservation of
+    connector 0 holds the configured connector."""
+    reservation = cp.reserve(request)
+    yield from _report(cp, reservation.connector_id, "Reserved")
+
+
+def reservation_cancelled(cp: ChargePoint, reservation_id: int) -> Activity:
+    """CancelReservation accepted (OCPP 1.6 §5.1): the connector is Available again."""
+    reservation = cp.reservations.pop(reservation_id, None)
+    if reservation is not None:
+        yield from _report(cp, reservation.connector_id, "Available")
+
+
+def reservation_expiry(cp: ChargePoint, connector_id: int) -> Activity:
+    """[the driver never comes] the reservation ends at its expiryDate (TC_047)."""
+    reservation = cp.reservation_on(connector_id)
+    if reservation is None:
+        return
+    remaining = (reservation.expiry - cp.clock.now()).total_seconds()
+    yield Wait(max(0.0, min(remaining, cp.expiry_wait_cap)), "until the reservation's expiryDate")
+    cp.reservations.pop(reservation.reservation_id, None)
+    yield from _report(cp, reservation.connector_id, "Available")
+
+
+def availability_changed(cp: ChargePoint, connector_id: int, kind: str) -> Activity:
+    """ChangeAvailability accepted (OCPP 1.6 §5.2): Inoperative -> Unavailable, Operative ->
+    Available; connector 0 means the whole charge point."""
+    status = "Unavailable" if kind == "Inoperative" else "Available"
+    targets = list(cp.connectors) if connector_id == 0 else [connector_id]
+    for target in targets:
+        yield from _report(cp, target, status)
+
+
+def triggered(cp: ChargePoint, message: str, connector_id: Any) -> Activity:
+    """TriggerMessage accepted (OCPP 1.6 §5.17): send the requested message."""
+    if message == "StatusNotification":
+        targets = [int(connector_id)] if connector_id is not None else list(cp.connectors)
+        for target in targets:
+            connector = cp.connectors[target]
+            yield from _report(cp, target, connector.status, connector.error_code)
+    elif message == "MeterValues":
+        meter = int(connector_id) if connector_id is not None else 0
+        yield Send("MeterValues", {"connectorId": meter})
+    elif message in ("DiagnosticsStatusNotification", "FirmwareStatusNotification"):
+        yield Send(message, {"status": "Idle"})
+    else:  # BootNotification, Heartbeat
+        yield Send(message, {})
+
+
+# action -> (the charge point's answer status that triggers it, the reaction)
+_REACTIONS: dict[str, tuple[str, Callable[[ChargePoint, dict[str, Any]], Activity | None]]] = {
+    "Reset": ("Accepted", lambda cp, r: reboot(cp, str(r.get("type")))),
+    "RemoteStartTransaction": (
+        "Accepted",
+        lambda cp, r: remote_start(
+            cp, int(r.get("connectorId", cp.config.connector_id)), str(r.get("idTag"))
+        ),
+    ),
+    "RemoteStopTransaction": ("Accepted", _remote_stop),
+    "UnlockConnector": ("Unlocked", _unlock),
+    "ReserveNow": ("Accepted", reserved),
+    "CancelReservation": (
+        "Accepted",
+        lambda cp, r: reservation_cancelled(cp, int(r.get("reservationId", -1))),
+    ),
+    "ChangeAvailability": (
+        "Accepted",
+        lambda cp, r: availability_changed(cp, int(r.get("connectorId", 0)), str(r.get("type"))),
+    ),
+    "TriggerMessage": (
+        "Accepted",
+        lambda cp, r: triggered(cp, str(r.get("requestedMessage")), r.get("connectorId")),
+    ),
+}
 
 
 def remote_start(cp: ChargePoint, connector_id: int, id_tag: str) -> Activity:
@@ -285,6 +384,7 @@ ACTIVITIES: dict[str, Callable[[ChargePoint, dict[str, Any]], Activity]] = {
     "unplug": lambda cp, p: unplug(cp, _connector(cp, p)),
     "stop_locally": lambda cp, p: stop_locally(cp, _connector(cp, p)),
     "power_loss": lambda cp, p: power_loss(cp),
+    "reservation_expiry": lambda cp, p: reservation_expiry(cp, _connector(cp, p)),
     "go_offline": lambda cp, p: go_offline(cp),
     "come_online": lambda cp, p: come_online(cp),
 }
@@ -297,6 +397,7 @@ ACTIVITY_PARAMETERS: dict[str, tuple[str, ...]] = {
     "unplug": ("connector",),
     "stop_locally": ("connector",),
     "power_loss": (),
+    "reservation_expiry": ("connector",),
     "go_offline": (),
     "come_online": (),
 }

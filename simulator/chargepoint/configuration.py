@@ -60,5 +60,7 @@ def core_keys(connectors: int, feature_profiles: str) -> dict[str, ConfigKey]:
         # Local Auth List Management profile (§9.4)
         "LocalAuthListEnabled": rw_bool("true"),
         "LocalAuthListMaxLength": ConfigKey("100", readonly=True),
+        # Reservation profile (§9.5)
+        "ReserveConnectorZeroSupported": ConfigKey("true", readonly=True),
         "SendLocalListMaxLength": ConfigKey("100", readonly=True),
     }

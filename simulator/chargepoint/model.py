@@ -10,9 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from simulator.chargepoint.configuration import ConfigKey, core_keys
+from simulator.chargepoint.local_list import LocalList
+from simulator.chargepoint.reservations import Reservation
 from simulator.clock import Clock, ocpp_timestamp
 from simulator.config import ChargePointConfig
 from simulator.ocppj.errors import ErrorCode
@@ -21,6 +24,24 @@ from simulator.ocppj.errors import ErrorCode
 SUPPORTED_FEATURE_PROFILES = (
     "Core,FirmwareManagement,LocalAuthListManagement,Reservation,SmartCharging,RemoteTrigger"
 )
+
+
+# OCPP 1.6 §5.17 MessageTrigger values this charge point sends on request.
+TRIGGERABLE = frozenset(
+    {
+        "BootNotification",
+        "DiagnosticsStatusNotification",
+        "FirmwareStatusNotification",
+        "Heartbeat",
+        "MeterValues",
+        "StatusNotification",
+    }
+)
+
+
+def parse_timestamp(value: str) -> datetime:
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @dataclass
@@ -41,6 +62,13 @@ class Hardware:
     fixed_cable: bool = False  # UnlockConnector -> NotSupported (TC_017_2)
     unlock_fails: bool = False  # UnlockConnector -> UnlockFailed (TC_030)
     lock_fails: bool = False  # plugging in -> Faulted ConnectorLockFailure (TC_024)
+    connector_faulted: bool = False  # ReserveNow -> Faulted (TC_048_1)
+    rejects_reservations: bool = False  # ReserveNow -> Rejected (TC_048_4)
+    local_list_supported: bool = True  # GetLocalListVersion -1, SendLocalList NotSupported
+    local_list_update_fails: bool = False  # SendLocalList -> Failed (TC_043_3)
+
+
+HARDWARE_FLAGS: tuple[str, ...] = tuple(Hardware.__dataclass_fields__)
 
 
 @dataclass(frozen=True)
@@ -60,6 +88,7 @@ class Transaction:
     meter_start: int
     started_at: float  # monotonic seconds
     accepted: bool = True  # the CSMS accepted its idTag
+    parent_id_tag: str | None = None  # from StartTransaction.conf idTagInfo
 
 
 @dataclass(frozen=True)
@@ -87,6 +116,9 @@ class ChargePoint:
     _local_ids: int = field(init=False, default=0)
     _delivered: dict[int, int] = field(init=False, default_factory=dict)
     _delivering: int | None = field(init=False, default=None)
+    local_list: LocalList = field(init=False)
+    reservations: dict[int, Reservation] = field(init=False, default_factory=dict)
+    expiry_wait_cap: float = 300.0  # never wait longer for a reservation to expire
 
     def __post_init__(self) -> None:
         self.connectors = {
@@ -95,6 +127,53 @@ class ChargePoint:
         }
         self.configuration = core_keys(self.config.connectors, SUPPORTED_FEATURE_PROFILES)
         self.configuration["ConnectionTimeOut"].value = f"{self.connection_timeout:g}"
+        self.local_list = LocalList(
+            supported=self.hardware.local_list_supported,
+            update_fails=self.hardware.local_list_update_fails,
+        )
+
+    # -- reservations (OCPP 1.6 §3.11) ----------------------------------------------------
+    def reservation_on(self, connector_id: int) -> Reservation | None:
+        return next((r for r in self.reservations.values() if r.connector_id == connector_id), None)
+
+    def reservation_status(self, connector_id: int) -> str:
+        """ReserveNow.conf status for a connector (OCPP 1.6 §5.13)."""
+        if self.hardware.rejects_reservations or not self._valid_connector(
+            connector_id, allow_zero=True
+        ):
+            return "Rejected"
+        if connector_id == 0 and not self.flag("ReserveConnectorZeroSupported"):
+            return "Rejected"
+        target = self.connectors[connector_id or self.config.connector_id]
+        if self.hardware.connector_faulted or target.status == "Faulted":
+            return "Faulted"
+        if target.status == "Unavailable":
+            return "Unavailable"
+        busy = (
+            target.plugged
+            or self.transaction_on(target.id)
+            or target.status not in ("Available", "Reserved")
+        )
+        return "Occupied" if busy else "Accepted"
+
+    def reserve(self, payload: dict[str, Any]) -> Reservation:
+        requested = int(payload["connectorId"])
+        reservation = Reservation(
+            reservation_id=int(payload["reservationId"]),
+            connector_id=requested or self.config.connector_id,
+            requested_connector=requested,
+            id_tag=str(payload["idTag"]),
+            parent_id_tag=payload.get("parentIdTag"),
+            expiry=parse_timestamp(str(payload["expiryDate"])),
+        )
+        self.reservations[reservation.reservation_id] = reservation
+        return reservation
+
+    def reservation_for(self, connector_id: int, id_tag: str) -> Reservation | None:
+        """The reservation a transaction of ``id_tag`` on ``connector_id`` fulfils."""
+        reservation = self.reservation_on(connector_id)
+        parent = self.auth_cache.get(id_tag, {}).get("parentIdTag")
+        return reservation if reservation and reservation.serves(id_tag, parent) else None
 
     def flag(self, key: str) -> bool:
         """A boolean configuration key (OCPP 1.6 §9)."""
@@ -103,10 +182,15 @@ class ChargePoint:
     def cached_accepted(self, id_tag: str) -> bool:
         return self.auth_cache.get(id_tag, {}).get("status") == "Accepted"
 
+    def known_locally(self, id_tag: str) -> bool:
+        """Accepted in the cache or, with LocalAuthListEnabled, in the local list (§3.5)."""
+        in_list = self.flag("LocalAuthListEnabled") and self.local_list.accepts(id_tag)
+        return self.cached_accepted(id_tag) or in_list
+
     def authorized_offline(self, id_tag: str) -> bool:
         """OCPP 1.6 §3.5 / §9.1: LocalAuthorizeOffline trusts the cache;
         AllowOfflineTxForUnknownId lets any idTag start."""
-        cached = self.flag("LocalAuthorizeOffline") and self.cached_accepted(id_tag)
+        cached = self.flag("LocalAuthorizeOffline") and self.known_locally(id_tag)
         return cached or self.flag("AllowOfflineTxForUnknownId")
 
     # -- offline operation -------------------------------------------------------------
@@ -199,14 +283,22 @@ class ChargePoint:
                 "status": "Available",
                 "timestamp": self.timestamp(),
             },
-            "StartTransaction": lambda f: {
-                "connectorId": self.config.connector_id,
-                "meterStart": self.meter_wh(int(f.get("connectorId", self.config.connector_id))),
-                "timestamp": self.timestamp(),
-            },
+            "StartTransaction": self._start_defaults,
             "StopTransaction": self._stop_defaults,
             "MeterValues": self._meter_values_defaults,
         }
+
+    def _start_defaults(self, fields: dict[str, Any]) -> dict[str, Any]:
+        connector_id = int(fields.get("connectorId", self.config.connector_id))
+        payload: dict[str, Any] = {
+            "connectorId": connector_id,
+            "meterStart": self.meter_wh(connector_id),
+            "timestamp": self.timestamp(),
+        }
+        reservation = self.reservation_for(connector_id, str(fields.get("idTag", "")))
+        if reservation is not None:
+            payload["reservationId"] = reservation.reservation_id  # OCPP 1.6 §4.8
+        return payload
 
     def _stop_defaults(self, fields: dict[str, Any]) -> dict[str, Any]:
         transaction = self.transactions.get(fields.get("transactionId", -1)) or next(
@@ -275,7 +367,11 @@ class ChargePoint:
                 meter_start=int(request.get("meterStart", 0)),
                 started_at=self.clock.monotonic(),
                 accepted=isinstance(id_tag_info, dict) and id_tag_info.get("status") == "Accepted",
+                parent_id_tag=id_tag_info.get("parentIdTag")
+                if isinstance(id_tag_info, dict)
+                else None,
             )
+            self.reservations.pop(request.get("reservationId", -1), None)  # fulfilled
             if local_id is not None:
                 self._adopt(local_id, response["transactionId"])
         elif action == "StopTransaction":
@@ -371,19 +467,28 @@ class ChargePoint:
         return Answer({"status": "UnknownVendorId"})
 
     def _answer_GetLocalListVersion(self, payload: dict[str, Any]) -> Answer:
-        return Answer({"listVersion": 0})
+        return Answer({"listVersion": self.local_list.current_version()})
 
     def _answer_SendLocalList(self, payload: dict[str, Any]) -> Answer:
-        return Answer({"status": "NotSupported"})
+        return Answer({"status": self.local_list.update(payload)})
 
     def _answer_ReserveNow(self, payload: dict[str, Any]) -> Answer:
-        return Answer({"status": "Rejected"})
+        # The reservation itself is made when the charge point acts on it (reaction).
+        return Answer({"status": self.reservation_status(int(payload.get("connectorId", -1)))})
 
     def _answer_CancelReservation(self, payload: dict[str, Any]) -> Answer:
-        return Answer({"status": "Rejected"})
+        known = payload.get("reservationId") in self.reservations
+        return Answer({"status": "Accepted" if known else "Rejected"})
 
     def _answer_TriggerMessage(self, payload: dict[str, Any]) -> Answer:
-        return Answer({"status": "NotImplemented"})
+        """OCPP 1.6 §5.17: Accepted for a message this charge point can send, Rejected for a
+        connector it does not have."""
+        if payload.get("requestedMessage") not in TRIGGERABLE:
+            return Answer({"status": "NotImplemented"})
+        connector_id = payload.get("connectorId")
+        if connector_id is not None and not self._valid_connector(connector_id, allow_zero=True):
+            return Answer({"status": "Rejected"})
+        return Answer({"status": "Accepted"})
 
     def _answer_SetChargingProfile(self, payload: dict[str, Any]) -> Answer:
         return Answer({"status": "NotSupported"})

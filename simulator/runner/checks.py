@@ -8,6 +8,7 @@ expected "Accepted", got "Invalid"``).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from reports.results import Check
@@ -58,8 +59,14 @@ def schema_check(ctx: CheckContext, message: str, violations: list[SchemaViolati
     )
 
 
-def field_check(ctx: CheckContext, message: str, expected: dict[str, Any], payload: Any) -> Check:
-    mismatches = match(expected, payload)
+def field_check(
+    ctx: CheckContext,
+    message: str,
+    expected: dict[str, Any],
+    payload: Any,
+    now: datetime | None = None,
+) -> Check:
+    mismatches = match(expected, payload, now=now)
     described = "; ".join(f"{message} {m.describe()}" for m in mismatches)
     return ctx.check(
         "field",

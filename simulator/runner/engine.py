@@ -28,7 +28,7 @@ from simulator.cases.model import (
 )
 from simulator.cases.variables import UnknownVariable, config_variables, substitute
 from simulator.chargepoint.behaviour import ACTIVITIES, reaction
-from simulator.chargepoint.model import Answer, ChargePoint, Hardware, Transaction
+from simulator.chargepoint.model import HARDWARE_FLAGS, Answer, ChargePoint, Hardware, Transaction
 from simulator.chargepoint.plan import Activity, Connect, Disconnect, Send, Wait
 from simulator.clock import Clock, SystemClock, ocpp_timestamp
 from simulator.config import HarnessConfig
@@ -397,7 +397,10 @@ class CaseRun:
         checks = [schema_check(ctx, f"{step.action}.req", request.violations)]
         if step.match is not None:
             expected = substitute(step.match, self.variables)
-            checks.append(field_check(ctx, f"{step.action}.req", expected, request.call.payload))
+            received = self.clock.now()
+            checks.append(
+                field_check(ctx, f"{step.action}.req", expected, request.call.payload, received)
+            )
         reply = self._reply_for(step, request)
         await self.link.reply(request.call, reply)
         self._apply(step, record, checks)
@@ -624,17 +627,14 @@ class CaseRun:
 def build_model(case: Case, config: HarnessConfig, clock: Clock) -> ChargePoint:
     """A fresh charge point in the state the case's ``setup:`` describes."""
     setup = case.setup
-    hardware = Hardware(
-        fixed_cable=setup.get("fixed_cable", False),
-        unlock_fails=setup.get("unlock_fails", False),
-        lock_fails=setup.get("lock_fails", False),
-    )
+    hardware = Hardware(**{name: setup[name] for name in HARDWARE_FLAGS if name in setup})
     model = ChargePoint(
         config.charge_point,
         clock,
         connection_timeout=config.waits.connection_timeout,
         hardware=hardware,
     )
+    model.expiry_wait_cap = config.waits.reservation_expiry_offset + config.waits.late_answer_grace
     for key, value in setup.get("configuration", {}).items():
         model.configuration[key].value = str(substitute(value, config_variables(config)))
     for id_tag in setup.get("cached_id_tags", []):

@@ -3,17 +3,20 @@
 An expected mapping is a subset: keys it does not name are not checked. A value may be a
 literal (equality; ints and floats compare by value) or an operator mapping:
 ``{$ne: v}``, ``{$in: [a, b]}``, ``{$present: true}``, ``{$absent: true}``, and
-``{$any: [x, y]}`` (passes when any alternative, a value or an operator, matches).
+``{$any: [x, y]}`` (passes when any alternative, a value or an operator, matches),
+``{$each: x}`` (a list whose every item matches x) and ``{$from_now: {seconds: S,
+tolerance: T}}`` (a date-time S seconds after the payload was received, within T).
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 _MISSING = object()
-OPERATORS = frozenset({"$ne", "$in", "$present", "$absent", "$any"})
+OPERATORS = frozenset({"$ne", "$in", "$present", "$absent", "$any", "$from_now", "$each"})
 
 
 @dataclass(frozen=True)
@@ -42,11 +45,24 @@ def _equal(expected: Any, actual: Any) -> bool:
     return bool(expected == actual)
 
 
-def match(expected: Any, actual: Any, path: str = "") -> list[Mismatch]:
+def match(
+    expected: Any, actual: Any, path: str = "", now: datetime | None = None
+) -> list[Mismatch]:
+    """Mismatches of ``actual`` against ``expected``; ``now`` is the time ``$from_now``
+    compares with (the moment the payload was received)."""
     where = path or "(payload)"
+    if _is_operator(expected) and "$from_now" in expected:
+        return _from_now(expected["$from_now"], actual, where, now)
+    if _is_operator(expected) and "$each" in expected:
+        if not isinstance(actual, list):
+            return [Mismatch(where, "a list", show(actual))]
+        found: list[Mismatch] = []
+        for index, item in enumerate(actual):
+            found += match(expected["$each"], item, f"{path}[{index}]", now)
+        return found
     if _is_operator(expected) and "$any" in expected:
         alternatives = expected["$any"]
-        if any(not match(alternative, actual, path) for alternative in alternatives):
+        if any(not match(alternative, actual, path, now) for alternative in alternatives):
             return []
         described = " or ".join(_describe_expected(a) for a in alternatives)
         return [Mismatch(where, described, show(actual))]
@@ -66,16 +82,38 @@ def match(expected: Any, actual: Any, path: str = "") -> list[Mismatch]:
             return [Mismatch(where, "an object", show(actual))]
         mismatches: list[Mismatch] = []
         for key, value in expected.items():
-            mismatches += match(value, actual.get(key, _MISSING), f"{path}.{key}" if path else key)
+            mismatches += match(
+                value, actual.get(key, _MISSING), f"{path}.{key}" if path else key, now
+            )
         return mismatches
     if isinstance(expected, list):
         if not isinstance(actual, list) or len(actual) != len(expected):
             return [Mismatch(where, show(expected), show(actual))]
         mismatches = []
         for index, (item, got) in enumerate(zip(expected, actual, strict=True)):
-            mismatches += match(item, got, f"{path}[{index}]")
+            mismatches += match(item, got, f"{path}[{index}]", now)
         return mismatches
     return [] if _equal(expected, actual) else [Mismatch(where, show(expected), show(actual))]
+
+
+def _from_now(
+    operand: dict[str, Any], actual: Any, where: str, now: datetime | None
+) -> list[Mismatch]:
+    """``{$from_now: {seconds: S, tolerance: T}}``: a date-time S seconds after now, +- T."""
+    seconds, tolerance = float(operand["seconds"]), float(operand.get("tolerance", 5))
+    wanted = f"now + {seconds:g} s (+- {tolerance:g} s)"
+    if now is None or not isinstance(actual, str):
+        return [Mismatch(where, wanted, show(actual))]
+    try:
+        moment = datetime.fromisoformat(actual.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        return [Mismatch(where, wanted, show(actual))]
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    offset = (moment - now).total_seconds()
+    if abs(offset - seconds) <= tolerance:
+        return []
+    return [Mismatch(where, wanted, f"{show(actual)} (now + {offset:.1f} s)")]
 
 
 def _describe_expected(expected: Any) -> str:
@@ -88,6 +126,10 @@ def _describe_expected(expected: Any) -> str:
         return f"one of {show(operand)}"
     if op == "$any":
         return " or ".join(_describe_expected(alternative) for alternative in operand)
+    if op == "$each":
+        return f"a list, each item {_describe_expected(operand)}"
+    if op == "$from_now":
+        return f"now + {operand.get('seconds')} s"
     present = bool(operand) if op == "$present" else not operand
     return "present" if present else "absent"
 

@@ -253,3 +253,140 @@ def test_hardware_decides_the_answers() -> None:
     locked = new_cp(lock_fails=True)
     assert do(locked, "plug_in") == ["StatusNotification(1:Faulted)"]
     assert locked.connectors[1].error_code == "ConnectorLockFailure"
+
+
+RESERVE = {"connectorId": 1, "idTag": "T", "reservationId": 5, "expiryDate": "2026-01-01T12:05:00Z"}
+
+
+def test_reserve_now_answers_follow_the_connector() -> None:
+    cp = new_cp()
+    assert cp.answer("ReserveNow", RESERVE).payload == {"status": "Accepted"}
+    assert cp.answer("ReserveNow", {**RESERVE, "connectorId": 9}).payload == {"status": "Rejected"}
+    assert new_cp(connector_faulted=True).answer("ReserveNow", RESERVE).payload == {
+        "status": "Faulted"
+    }
+    assert new_cp(rejects_reservations=True).answer("ReserveNow", RESERVE).payload == {
+        "status": "Rejected"
+    }
+    do(cp, "plug_in")
+    assert cp.answer("ReserveNow", RESERVE).payload == {"status": "Occupied"}
+    unavailable = new_cp()
+    activity = reaction(
+        unavailable,
+        "ChangeAvailability",
+        {"connectorId": 1, "type": "Inoperative"},
+        {"status": "Accepted"},
+    )
+    assert activity is not None and drive(unavailable, activity) == [
+        "StatusNotification(1:Unavailable)"
+    ]
+    assert unavailable.answer("ReserveNow", RESERVE).payload == {"status": "Unavailable"}
+
+
+def test_a_reservation_is_used_by_its_idtag_and_carried_in_start_transaction() -> None:
+    cp = new_cp()
+    activity = reaction(cp, "ReserveNow", RESERVE, {"status": "Accepted"})
+    assert activity is not None and drive(cp, activity) == ["StatusNotification(1:Reserved)"]
+    assert cp.build_request("StartTransaction", {"idTag": "T"})["reservationId"] == 5
+    assert "reservationId" not in cp.build_request("StartTransaction", {"idTag": "OTHER"})
+    do(cp, "present_id_tag", id_tag="T")
+    do(cp, "plug_in")
+    assert cp.reservations == {}
+
+
+def test_reservation_expires_at_its_expiry_date() -> None:
+    cp = new_cp()  # FakeClock's now: 2026-01-01T12:00:00.123Z
+    drive(cp, reaction(cp, "ReserveNow", RESERVE, {"status": "Accepted"}) or iter(()))
+    assert do(cp, "reservation_expiry") == ["wait 299.877", "StatusNotification(1:Available)"]
+    assert cp.reservations == {}
+
+
+def test_cancel_reservation() -> None:
+    cp = new_cp()
+    drive(cp, reaction(cp, "ReserveNow", RESERVE, {"status": "Accepted"}) or iter(()))
+    assert cp.answer("CancelReservation", {"reservationId": 6}).payload == {"status": "Rejected"}
+    assert cp.answer("CancelReservation", {"reservationId": 5}).payload == {"status": "Accepted"}
+    activity = reaction(cp, "CancelReservation", {"reservationId": 5}, {"status": "Accepted"})
+    assert activity is not None and drive(cp, activity) == ["StatusNotification(1:Available)"]
+
+
+def test_local_list_versions_and_updates() -> None:
+    cp = new_cp()
+    assert cp.answer("GetLocalListVersion", {}).payload == {"listVersion": 0}
+    full = {
+        "listVersion": 3,
+        "updateType": "Full",
+        "localAuthorizationList": [{"idTag": "A", "idTagInfo": {"status": "Accepted"}}],
+    }
+    assert cp.answer("SendLocalList", full).payload == {"status": "Accepted"}
+    assert cp.answer("GetLocalListVersion", {}).payload == {"listVersion": 3}
+    stale = {"listVersion": 3, "updateType": "Differential", "localAuthorizationList": []}
+    assert cp.answer("SendLocalList", stale).payload == {"status": "VersionMismatch"}
+    remove = {
+        "listVersion": 4,
+        "updateType": "Differential",
+        "localAuthorizationList": [{"idTag": "A"}],
+    }
+    assert cp.answer("SendLocalList", remove).payload == {"status": "Accepted"}
+    assert cp.local_list.entries == {}
+    unsupported = new_cp(local_list_supported=False)
+    assert unsupported.answer("GetLocalListVersion", {}).payload == {"listVersion": -1}
+    assert unsupported.answer("SendLocalList", full).payload == {"status": "NotSupported"}
+    assert new_cp(local_list_update_fails=True).answer("SendLocalList", full).payload == {
+        "status": "Failed"
+    }
+
+
+def test_local_list_authorizes_with_local_pre_authorize() -> None:
+    cp = new_cp()
+    cp.configuration["LocalPreAuthorize"].value = "true"
+    full = {
+        "listVersion": 1,
+        "updateType": "Full",
+        "localAuthorizationList": [{"idTag": "A", "idTagInfo": {"status": "Accepted"}}],
+    }
+    cp.answer("SendLocalList", full)
+    do(cp, "plug_in")
+    assert do(cp, "present_id_tag", id_tag="A") == [
+        "StartTransaction",
+        "StatusNotification(1:Charging)",
+    ]
+
+
+def test_trigger_message_answers_and_sends() -> None:
+    cp = new_cp()
+    assert cp.answer(
+        "TriggerMessage", {"requestedMessage": "MeterValues", "connectorId": 3}
+    ).payload == {"status": "Rejected"}
+    for message, connector, expected in [
+        ("MeterValues", 1, ["MeterValues"]),
+        ("Heartbeat", None, ["Heartbeat"]),
+        ("StatusNotification", 1, ["StatusNotification(1:Available)"]),
+        ("DiagnosticsStatusNotification", None, ["DiagnosticsStatusNotification(Idle)"]),
+        ("FirmwareStatusNotification", None, ["FirmwareStatusNotification(Idle)"]),
+        ("BootNotification", None, ["BootNotification"]),
+    ]:
+        request = {"requestedMessage": message, **({"connectorId": connector} if connector else {})}
+        assert cp.answer("TriggerMessage", request).payload == {"status": "Accepted"}
+        activity = reaction(cp, "TriggerMessage", request, {"status": "Accepted"})
+        assert activity is not None and drive(cp, activity) == expected, message
+
+
+def test_a_same_parent_idtag_stops_the_transaction() -> None:
+    cp = new_cp()
+    parent_info = {"idTagInfo": {"status": "Accepted", "parentIdTag": "P"}}
+    do(cp, "plug_in")
+    do(
+        cp,
+        "present_id_tag",
+        {"Authorize": parent_info, "StartTransaction": parent_info},
+        id_tag="A",
+    )
+    assert do(
+        cp,
+        "present_id_tag",
+        {"Authorize": {"idTagInfo": {"status": "Accepted", "parentIdTag": "Q"}}},
+        id_tag="B",
+    ) == ["Authorize"]
+    trace = do(cp, "present_id_tag", {"Authorize": parent_info}, id_tag="B")
+    assert trace == ["Authorize", "StopTransaction(Local)", "StatusNotification(1:Finishing)"]

@@ -31,3 +31,18 @@ def test_any_of_several_alternatives() -> None:
     assert match(empty_or_absent, {"key": []}) == []
     [mismatch] = match(empty_or_absent, {"key": ["A"]})
     assert mismatch.describe() == 'key: expected absent or [], got ["A"]'
+
+
+def test_each_and_from_now() -> None:
+    from datetime import UTC, datetime
+
+    every = {"list": {"$each": {"idTagInfo": {"$present": True}}}}
+    assert match(every, {"list": [{"idTagInfo": {}}, {"idTagInfo": {}}]}) == []
+    [mismatch] = match(every, {"list": [{"idTagInfo": {}}, {"idTag": "x"}]})
+    assert mismatch.path == "list[1].idTagInfo"
+    assert match(every, {})[0].expected == "a list"
+    now = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
+    soon = {"at": {"$from_now": {"seconds": 60, "tolerance": 2}}}
+    assert match(soon, {"at": "2026-01-01T12:01:01.500Z"}, now=now) == []
+    [late] = match(soon, {"at": "2026-01-01T13:00:00Z"}, now=now)
+    assert "now + 3600.0 s" in late.observed
