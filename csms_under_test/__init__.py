@@ -1,8 +1,9 @@
 """The reference CSMS bundled with the harness: a small but real OCPP 1.6-J Central System.
 
-It answers the Core profile from a SQLite store, exposes an operator HTTP API to make it
-send CSMS-initiated requests, and can be started with deliberate faults so that each test
-case can be shown to catch the defect it exists for.
+It answers the charge point's requests of the Core and Firmware Management profiles from a
+SQLite store, exposes an operator HTTP API to make it send CSMS-initiated requests (which it
+completes from the store: local authorization lists, reservations, ...), and can be started
+with deliberate faults so that each test case can be shown to catch the defect it exists for.
 """
 
 from csms_under_test.app import ReferenceCsms

@@ -78,6 +78,7 @@ class ReferenceCsms:
                 store=self._store,
                 registry=self.registry,
                 faults=self.faults,
+                config=self.config,
                 call_timeout=self.call_timeout,
             )
             self._api = OperatorApi(

@@ -9,6 +9,7 @@ from csms_under_test.faults import (
     AUTHORIZE_UNKNOWN_ACCEPTED,
     BLOCKED_AS_INVALID,
     EXPIRY_IGNORED,
+    PARENT_ID_TAG_MISSING,
     Faults,
 )
 from csms_under_test.store import Store
@@ -39,6 +40,6 @@ def id_tag_info(
     info: dict[str, Any] = {"status": status}
     if record.expiry_date is not None:
         info["expiryDate"] = record.expiry_date
-    if record.parent_id_tag is not None:
+    if record.parent_id_tag is not None and PARENT_ID_TAG_MISSING not in faults:
         info["parentIdTag"] = record.parent_id_tag
     return info

@@ -30,6 +30,18 @@ RESET_TYPE_SWAPPED = "reset-type-swapped"
 BOOT_REJECTED_WITH_OPEN_TRANSACTION = "boot-rejected-with-open-transaction"
 START_REQUIRES_AUTHORIZE = "start-requires-authorize"
 START_TRANSACTION_ACCEPTS_UNKNOWN = "start-transaction-accepts-unknown"
+SEND_LOCAL_LIST_WRONG_TYPE = "send-local-list-wrong-type"
+LOCAL_LIST_WITHOUT_IDTAGINFO = "local-list-without-idtaginfo"
+RESERVE_WRONG_IDTAG = "reserve-wrong-idtag"
+RESERVE_WRONG_CONNECTOR = "reserve-wrong-connector"
+RESERVATION_EXPIRY_IN_MINUTES = "reservation-expiry-in-minutes"
+CANCEL_WRONG_RESERVATION = "cancel-wrong-reservation"
+PARENT_ID_TAG_MISSING = "parent-id-tag-missing"
+CHANGE_AVAILABILITY_OPERATIVE = "change-availability-operative"
+TRIGGER_WRONG_CONNECTOR = "trigger-wrong-connector"
+METER_VALUES_CALLERROR = "meter-values-callerror"
+FIRMWARE_STATUS_NOTIFICATION_NOT_IMPLEMENTED = "firmware-status-notification-not-implemented"
+REQUEST_NOT_SENT = "request-not-sent"
 
 FAULTS: dict[str, str] = {
     REJECT_BOOT: "BootNotification is answered with status Rejected",
@@ -49,7 +61,8 @@ FAULTS: dict[str, str] = {
     ),
     UNLOCK_WRONG_CONNECTOR: "UnlockConnector names the connector after the one asked for (+1)",
     DROP_ON_NEGATIVE_ANSWER: (
-        "the CSMS closes the WebSocket when a charge point answers it with a negative status"
+        "the CSMS closes the WebSocket when a charge point declines its request "
+        "(a negative status, or GetLocalListVersion listVersion -1)"
     ),
     GET_CONFIGURATION_ALL_KEYS_LISTED: (
         "GetConfiguration for all keys lists every key the CSMS knows instead of none"
@@ -76,6 +89,33 @@ FAULTS: dict[str, str] = {
         "StartTransaction is Invalid unless its idTag was authorized on this connection first"
     ),
     START_TRANSACTION_ACCEPTS_UNKNOWN: "StartTransaction with an unknown idTag is answered Accepted",
+    SEND_LOCAL_LIST_WRONG_TYPE: (
+        "SendLocalList goes out with the other updateType (Full for Differential and back)"
+    ),
+    LOCAL_LIST_WITHOUT_IDTAGINFO: "SendLocalList entries carry no idTagInfo",
+    RESERVE_WRONG_IDTAG: "ReserveNow names the parent idTag instead of the one asked for",
+    RESERVE_WRONG_CONNECTOR: (
+        "ReserveNow names connector 0 (the whole charge point) for a connector, and 1 for 0"
+    ),
+    RESERVATION_EXPIRY_IN_MINUTES: (
+        "ReserveNow.expiryDate is now + the expiry offset times 60 (minutes, not seconds)"
+    ),
+    CANCEL_WRONG_RESERVATION: "CancelReservation names the reservationId after the one meant (+1)",
+    PARENT_ID_TAG_MISSING: (
+        "idTagInfo (Authorize, StartTransaction, StopTransaction, local lists) has no parentIdTag"
+    ),
+    CHANGE_AVAILABILITY_OPERATIVE: (
+        "ChangeAvailability goes out with type Operative whatever the operator asked for"
+    ),
+    TRIGGER_WRONG_CONNECTOR: "TriggerMessage names the connector after the one asked for (+1)",
+    METER_VALUES_CALLERROR: "MeterValues is answered with CALLERROR InternalError",
+    FIRMWARE_STATUS_NOTIFICATION_NOT_IMPLEMENTED: (
+        "FirmwareStatusNotification and DiagnosticsStatusNotification are answered with "
+        "CALLERROR NotImplemented"
+    ),
+    REQUEST_NOT_SENT: (
+        "every request the operator asks for is reported sent (200, empty response) but never sent"
+    ),
 }
 
 

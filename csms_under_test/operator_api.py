@@ -132,6 +132,14 @@ class OperatorApi:
                 return "GET", lambda: self._bridge(
                     service.transactions(_single(query, "chargePointId")), QUERY_TIMEOUT
                 )
+            case ["api", "reservations"]:
+                return "GET", lambda: self._bridge(
+                    service.reservations(_single(query, "chargePointId")), QUERY_TIMEOUT
+                )
+            case ["api", "locallists"]:
+                return "GET", lambda: self._bridge(
+                    service.local_lists(_single(query, "chargePointId")), QUERY_TIMEOUT
+                )
             case ["api", "chargepoints", cp_id, "requests", action] if cp_id and action:
                 return "POST", lambda: self._send_request(cp_id, action, query, read_body)
         return None

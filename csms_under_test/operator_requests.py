@@ -6,18 +6,24 @@ Some faults live here too: they change what the CSMS sends for what the operator
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, TypeGuard
 
+from csms_under_test import local_list, reservations
 from csms_under_test.faults import (
+    CHANGE_AVAILABILITY_OPERATIVE,
     CHANGE_CONFIGURATION_WRONG_VALUE,
     GET_CONFIGURATION_ALL_KEYS_LISTED,
     GET_CONFIGURATION_WRONG_KEY,
     REMOTE_STOP_WRONG_TRANSACTION,
     RESET_TYPE_SWAPPED,
+    TRIGGER_WRONG_CONNECTOR,
     UNLOCK_WRONG_CONNECTOR,
     Faults,
 )
+from csms_under_test.outgoing import AnswerRecorder, IncompleteRequest
 from csms_under_test.store import Store
+from simulator.config import HarnessConfig
 
 # How far off the transactionId is with the remote-stop-wrong-transaction fault.
 WRONG_TRANSACTION_OFFSET = 1000
@@ -64,10 +70,6 @@ CORE_CONFIGURATION_KEYS: tuple[str, ...] = (
 )
 
 
-class IncompleteRequest(ValueError):
-    """The request lacks a field the CSMS cannot fill in."""
-
-
 def complete_request(
     action: str,
     payload: dict[str, Any],
@@ -75,10 +77,40 @@ def complete_request(
     charge_point_id: str,
     store: Store,
     faults: Faults,
+    config: HarnessConfig,
+    now: datetime,
 ) -> dict[str, Any]:
-    """The payload to send: ``payload`` plus what the CSMS fills in (never modified in place)."""
+    """The payload to send: ``payload`` plus what the CSMS fills in (never modified in place).
+
+    ``config`` gives the reservation expiry offset; ``now`` is the moment of sending.
+    """
     completed = dict(payload)
-    if action == "RemoteStopTransaction":
+    if action == "SendLocalList":
+        local_list.complete_send_local_list(
+            completed, charge_point_id=charge_point_id, store=store, faults=faults, now=now
+        )
+    elif action == "ReserveNow":
+        reservations.complete_reserve_now(
+            completed,
+            store=store,
+            faults=faults,
+            expiry_offset=config.waits.reservation_expiry_offset,
+            fallback_parent=config.id_tags.parent,
+            now=now,
+        )
+    elif action == "CancelReservation":
+        reservations.complete_cancel_reservation(
+            completed, charge_point_id=charge_point_id, store=store, faults=faults, now=now
+        )
+    elif action == "ChangeAvailability" and CHANGE_AVAILABILITY_OPERATIVE in faults:
+        # OCPP 1.6 §5.2: the type is the operator's choice; this fault ignores it.
+        completed["type"] = "Operative"
+    elif action == "TriggerMessage":
+        # OCPP 1.6 §5.17: connectorId is optional and sent as given.
+        connector_id = completed.get("connectorId")
+        if TRIGGER_WRONG_CONNECTOR in faults and _is_int(connector_id):
+            completed["connectorId"] = connector_id + 1
+    elif action == "RemoteStopTransaction":
         _complete_remote_stop(completed, charge_point_id, store, faults)
     elif action == "UnlockConnector":
         _complete_unlock(completed, faults)
@@ -148,3 +180,26 @@ def _complete_change_configuration(payload: dict[str, Any], faults: Faults) -> N
         except ValueError:
             return
         payload["value"] = str(number * WRONG_VALUE_FACTOR)
+
+
+def request_sent(
+    action: str, request: dict[str, Any], *, charge_point_id: str, store: Store, now: datetime
+) -> AnswerRecorder | None:
+    """Record in the store that ``request`` (schema-valid) is being sent; the function
+    returned, if any, records the charge point's answer. Without an answer (timeout,
+    disconnect) the request stays recorded as sent (a reservation stays requested)."""
+    if action == "ReserveNow":
+        return reservations.reserve_now_sent(
+            request, charge_point_id=charge_point_id, store=store, now=now
+        )
+    if action == "CancelReservation":
+        return reservations.cancel_reservation_sent(
+            request, charge_point_id=charge_point_id, store=store
+        )
+    if action == "SendLocalList":
+        return local_list.send_local_list_sent(
+            request, charge_point_id=charge_point_id, store=store
+        )
+    if action == "GetLocalListVersion":
+        return local_list.get_local_list_version_sent(charge_point_id=charge_point_id, store=store)
+    return None

@@ -6,7 +6,9 @@ Every method returns an :class:`ApiReply` (HTTP status and JSON body); the HTTP 
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
+from datetime import datetime
 from http import HTTPStatus
 from typing import Any
 
@@ -15,11 +17,23 @@ from csms_under_test.connections import (
     ChargePointDisconnected,
     ConnectionRegistry,
 )
-from csms_under_test.faults import CLEAR_CACHE_NOT_SENT, Faults
-from csms_under_test.operator_requests import IncompleteRequest, complete_request
-from csms_under_test.store import Store, TransactionRecord
+from csms_under_test.faults import CLEAR_CACHE_NOT_SENT, REQUEST_NOT_SENT, Faults
+from csms_under_test.operator_requests import complete_request, request_sent
+from csms_under_test.outgoing import IncompleteRequest
+from csms_under_test.store import (
+    DIAGNOSTICS,
+    FIRMWARE,
+    LocalListRecord,
+    ReservationRecord,
+    Store,
+    TransactionRecord,
+)
+from csms_under_test.timestamps import utc_now
+from simulator.config import HarnessConfig
 from simulator.ocppj import IncomingCallResult, known_actions, validate_payload
 from simulator.ocppj.actions import CHARGE_POINT_INITIATED, CSMS_INITIATED
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -48,13 +62,49 @@ def transaction_json(record: TransactionRecord) -> dict[str, Any]:
     }
 
 
+def reservation_json(record: ReservationRecord, now: datetime) -> dict[str, Any]:
+    return {
+        "reservationId": record.reservation_id,
+        "chargePointId": record.charge_point_id,
+        "connectorId": record.connector_id,
+        "idTag": record.id_tag,
+        "parentIdTag": record.parent_id_tag,
+        "expiryDate": record.expiry_date,
+        "status": record.status_at(now),
+        "reservationStatus": record.reservation_status,
+        "transactionId": record.transaction_id,
+        "requestedAt": record.created_at,
+    }
+
+
+def local_list_json(record: LocalListRecord) -> dict[str, Any]:
+    return {
+        "chargePointId": record.charge_point_id,
+        "listVersion": record.list_version,
+        "updateType": record.update_type,
+        "acceptedAt": record.accepted_at,
+        "idTags": list(record.id_tags),
+        "lastSentVersion": record.last_sent_version,
+        "lastSentStatus": record.last_sent_status,
+        "reportedVersion": record.reported_version,
+        "reportedAt": record.reported_at,
+    }
+
+
 class OperatorService:
     def __init__(
-        self, *, store: Store, registry: ConnectionRegistry, faults: Faults, call_timeout: float
+        self,
+        *,
+        store: Store,
+        registry: ConnectionRegistry,
+        faults: Faults,
+        config: HarnessConfig,
+        call_timeout: float,
     ) -> None:
         self._store = store
         self._registry = registry
         self._faults = faults
+        self._config = config
         self.call_timeout = call_timeout
 
     async def health(self) -> ApiReply:
@@ -72,14 +122,31 @@ class OperatorService:
                 "firmwareVersion": record.firmware_version,
                 "lastBoot": record.last_boot,
                 "lastHeartbeat": record.last_heartbeat,
+                "firmwareStatus": self._firmware_status(record.id, FIRMWARE),
+                "diagnosticsStatus": self._firmware_status(record.id, DIAGNOSTICS),
             }
             for record in self._store.charge_points()
         ]
         return ApiReply(HTTPStatus.OK, {"chargePoints": rows})
 
+    def _firmware_status(self, charge_point_id: str, kind: str) -> str | None:
+        record = self._store.firmware_status(charge_point_id, kind)
+        return record.status if record is not None else None
+
     async def transactions(self, charge_point_id: str | None) -> ApiReply:
         records = self._store.transactions(charge_point_id)
         return ApiReply(HTTPStatus.OK, {"transactions": [transaction_json(r) for r in records]})
+
+    async def reservations(self, charge_point_id: str | None) -> ApiReply:
+        now = utc_now()
+        records = self._store.reservations(charge_point_id)
+        return ApiReply(
+            HTTPStatus.OK, {"reservations": [reservation_json(r, now) for r in records]}
+        )
+
+    async def local_lists(self, charge_point_id: str | None) -> ApiReply:
+        records = self._store.local_lists(charge_point_id)
+        return ApiReply(HTTPStatus.OK, {"localLists": [local_list_json(r) for r in records]})
 
     async def send_request(
         self,
@@ -108,6 +175,8 @@ class OperatorService:
                 charge_point_id=charge_point_id,
                 store=self._store,
                 faults=self._faults,
+                config=self._config,
+                now=utc_now(),
             )
         except IncompleteRequest as error:
             return error_reply(HTTPStatus.BAD_REQUEST, str(error))
@@ -125,6 +194,16 @@ class OperatorService:
                 HTTPStatus.OK,
                 {"action": action, "request": request, "response": {"status": "Accepted"}},
             )
+        if REQUEST_NOT_SENT in self._faults:
+            # The fault: the operator is told the request went out; nothing was sent.
+            return ApiReply(HTTPStatus.OK, {"action": action, "request": request, "response": {}})
+        try:
+            record_answer = request_sent(
+                action, request, charge_point_id=charge_point_id, store=self._store, now=utc_now()
+            )
+        except Exception:  # e.g. an id too large for SQLite: send it anyway, unrecorded
+            logger.exception("%s: recording %s failed", charge_point_id, action)
+            record_answer = None
         wait = self.call_timeout if timeout is None else timeout
         try:
             outcome = await connection.call(action, request, wait)
@@ -134,6 +213,12 @@ class OperatorService:
             )
         except ChargePointDisconnected as error:
             return error_reply(HTTPStatus.BAD_GATEWAY, str(error), action=action, request=request)
+        if record_answer is not None:
+            answer = outcome.result.payload if isinstance(outcome, IncomingCallResult) else None
+            try:
+                record_answer(answer, utc_now())
+            except Exception:  # the operator still gets the charge point's answer
+                logger.exception("%s: recording the answer to %s failed", charge_point_id, action)
         body: dict[str, Any] = {"action": action, "request": request}
         if isinstance(outcome, IncomingCallResult):
             body["response"] = outcome.result.payload

@@ -43,7 +43,8 @@ CLOSE_TIMEOUT = 5.0
 # WebSocket close code 1011: the server ends the connection on an unexpected condition (RFC 6455).
 CLOSE_INTERNAL_ERROR = 1011
 # Statuses by which a charge point declines a CSMS request (OCPP 1.6 §7: RemoteStartStopStatus,
-# UnlockStatus, ConfigurationStatus, ClearCacheStatus, ReservationStatus, ...).
+# UnlockStatus, ConfigurationStatus, ClearCacheStatus, ReservationStatus, CancelReservationStatus,
+# UpdateStatus, TriggerMessageStatus, AvailabilityStatus, ...).
 NEGATIVE_STATUSES = frozenset(
     {
         "Rejected",
@@ -57,15 +58,23 @@ NEGATIVE_STATUSES = frozenset(
         "Unknown",
         "UnknownMessageId",
         "UnknownVendorId",
+        "VersionMismatch",
     }
 )
+# GetLocalListVersion.conf listVersion -1: the charge point has no local list support (§5.10).
+LIST_VERSION_NOT_SUPPORTED = -1
 
 
 def is_negative_answer(event: IncomingCallResult | IncomingCallError) -> bool:
-    """A CALLRESULT whose status declines the request (a CALLERROR is not an answer)."""
+    """A CALLRESULT whose status declines the request (a CALLERROR is not an answer), or a
+    GetLocalListVersion answered with listVersion -1."""
     if not isinstance(event, IncomingCallResult):
         return False
-    return event.result.payload.get("status") in NEGATIVE_STATUSES
+    payload = event.result.payload
+    if event.call.action == "GetLocalListVersion":
+        version = payload.get("listVersion")
+        return version == LIST_VERSION_NOT_SUPPORTED and not isinstance(version, bool)
+    return payload.get("status") in NEGATIVE_STATUSES
 
 
 def charge_point_id_from_path(path: str) -> str | None:

@@ -1,8 +1,9 @@
 """The reference CSMS's persistent state: one SQLite file (WAL journal).
 
 The schema is created idempotently on open, so restarting on the same file keeps charge
-points, idTags, transactions and meter values, and transaction ids continue where they left
-off (AUTOINCREMENT never reuses an id). The connection is used from one thread only: the
+points, idTags, transactions, meter values, reservations and local list versions, and
+transaction and reservation ids continue where they left off (AUTOINCREMENT never reuses an
+id; a new reservationId is above every one ever stored). The connection is used from one thread only: the
 CSMS event loop's (sqlite3 enforces this).
 """
 
@@ -10,10 +11,12 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from csms_under_test.timestamps import parse_timestamp
 from simulator.config import IdTags
 
 _SCHEMA = """
@@ -84,6 +87,47 @@ CREATE TABLE IF NOT EXISTS meter_values (
     location        TEXT,
     unit            TEXT,
     source          TEXT    NOT NULL  -- 'MeterValues' or 'StopTransaction'
+);
+-- The latest FirmwareStatusNotification / DiagnosticsStatusNotification of each charge point.
+CREATE TABLE IF NOT EXISTS firmware_status (
+    charge_point_id TEXT NOT NULL,
+    kind            TEXT NOT NULL,  -- 'firmware' or 'diagnostics'
+    status          TEXT NOT NULL,
+    received_at     TEXT NOT NULL,
+    PRIMARY KEY (charge_point_id, kind)
+);
+-- One row per ReserveNow the CSMS sent (OCPP 1.6 §5.13); reservation_id is the OCPP id.
+CREATE TABLE IF NOT EXISTS reservations (
+    id                 INTEGER PRIMARY KEY AUTOINCREMENT,
+    reservation_id     INTEGER NOT NULL,
+    charge_point_id    TEXT    NOT NULL,
+    connector_id       INTEGER NOT NULL,
+    id_tag             TEXT    NOT NULL,
+    parent_id_tag      TEXT,
+    expiry_date        TEXT    NOT NULL,
+    status             TEXT    NOT NULL,  -- requested accepted rejected cancelled used
+    reservation_status TEXT,              -- the charge point's ReserveNow.conf status
+    transaction_id     INTEGER,           -- the transaction that used it
+    created_at         TEXT    NOT NULL
+);
+CREATE INDEX IF NOT EXISTS reservations_by_charge_point
+    ON reservations (charge_point_id, reservation_id);
+-- Per charge point: the local authorization list it last accepted (OCPP 1.6 §5.15) and the
+-- highest listVersion ever sent to it; entries in local_list_entries.
+CREATE TABLE IF NOT EXISTS local_lists (
+    charge_point_id   TEXT PRIMARY KEY,
+    list_version      INTEGER NOT NULL DEFAULT 0,
+    update_type       TEXT,
+    accepted_at       TEXT,
+    last_sent_version INTEGER NOT NULL DEFAULT 0,
+    last_sent_status  TEXT,
+    reported_version  INTEGER,
+    reported_at       TEXT
+);
+CREATE TABLE IF NOT EXISTS local_list_entries (
+    charge_point_id TEXT NOT NULL,
+    id_tag          TEXT NOT NULL COLLATE NOCASE,
+    PRIMARY KEY (charge_point_id, id_tag)
 );
 """
 
@@ -157,6 +201,66 @@ class MeterValueRecord:
     source: str
 
 
+@dataclass(frozen=True)
+class FirmwareStatusRecord:
+    charge_point_id: str
+    kind: str  # FIRMWARE or DIAGNOSTICS
+    status: str
+    received_at: str
+
+
+FIRMWARE = "firmware"
+DIAGNOSTICS = "diagnostics"
+
+# Reservation.status values; "expired" is never stored: an accepted reservation whose
+# expiryDate has passed counts as expired (Reservation.status_at).
+RESERVATION_REQUESTED = "requested"
+RESERVATION_ACCEPTED = "accepted"
+RESERVATION_REJECTED = "rejected"
+RESERVATION_CANCELLED = "cancelled"
+RESERVATION_USED = "used"
+RESERVATION_EXPIRED = "expired"
+
+
+@dataclass(frozen=True)
+class ReservationRecord:
+    id: int  # the row
+    reservation_id: int
+    charge_point_id: str
+    connector_id: int
+    id_tag: str
+    parent_id_tag: str | None
+    expiry_date: str
+    status: str
+    reservation_status: str | None
+    transaction_id: int | None
+    created_at: str
+
+    def expired_at(self, now: datetime) -> bool:
+        expiry = parse_timestamp(self.expiry_date)
+        return expiry is not None and expiry <= now
+
+    def status_at(self, now: datetime) -> str:
+        """The stored status, except that an accepted reservation past its expiryDate is
+        expired."""
+        if self.status == RESERVATION_ACCEPTED and self.expired_at(now):
+            return RESERVATION_EXPIRED
+        return self.status
+
+
+@dataclass(frozen=True)
+class LocalListRecord:
+    charge_point_id: str
+    list_version: int  # of the list the charge point last accepted; 0 = none yet
+    update_type: str | None  # of that update
+    accepted_at: str | None
+    last_sent_version: int  # the highest listVersion ever sent
+    last_sent_status: str | None  # the answer to the last SendLocalList
+    reported_version: int | None  # the last GetLocalListVersion answer
+    reported_at: str | None
+    id_tags: tuple[str, ...] = field(default=())  # of the accepted list, sorted
+
+
 _TRANSACTION_COLUMNS = (
     "id, charge_point_id, connector_id, id_tag, reservation_id, meter_start, start_timestamp, "
     "meter_stop, stop_timestamp, stop_reason, stop_id_tag"
@@ -167,6 +271,14 @@ _CHARGE_POINT_COLUMNS = (
 _STATUS_COLUMNS = (
     "charge_point_id, connector_id, status, error_code, info, vendor_error_code, timestamp, "
     "received_at"
+)
+_RESERVATION_COLUMNS = (
+    "id, reservation_id, charge_point_id, connector_id, id_tag, parent_id_tag, expiry_date, "
+    "status, reservation_status, transaction_id, created_at"
+)
+_LOCAL_LIST_COLUMNS = (
+    "charge_point_id, list_version, update_type, accepted_at, last_sent_version, "
+    "last_sent_status, reported_version, reported_at"
 )
 _METER_VALUE_COLUMNS = (
     "charge_point_id, connector_id, transaction_id, timestamp, value, context, format, "
@@ -197,6 +309,7 @@ class Store:
         """
         rows = [
             IdTagRecord(tags.valid, "Accepted", parent_id_tag=tags.parent),
+            IdTagRecord(tags.same_parent, "Accepted", parent_id_tag=tags.parent),
             IdTagRecord(tags.parent, "Accepted"),
             IdTagRecord(tags.blocked, "Blocked"),
             IdTagRecord(tags.expired, "Accepted", expiry_date=EXPIRED_TAG_EXPIRY),
@@ -429,3 +542,205 @@ class Store:
     def meter_values(self, transaction_id: int | None = None) -> list[MeterValueRecord]:
         rows = self._rows("meter_values", _METER_VALUE_COLUMNS, "transaction_id", transaction_id)
         return [MeterValueRecord(*row) for row in rows]
+
+    # -- firmware / diagnostics status ------------------------------------------------
+    def record_firmware_status(
+        self, charge_point_id: str, kind: str, status: str, received_at: str
+    ) -> None:
+        with self._db:
+            self._db.execute(
+                "INSERT OR REPLACE INTO firmware_status "
+                "(charge_point_id, kind, status, received_at) VALUES (?, ?, ?, ?)",
+                (charge_point_id, kind, status, received_at),
+            )
+
+    def firmware_status(self, charge_point_id: str, kind: str) -> FirmwareStatusRecord | None:
+        row = self._db.execute(
+            "SELECT charge_point_id, kind, status, received_at FROM firmware_status "
+            "WHERE charge_point_id = ? AND kind = ?",
+            (charge_point_id, kind),
+        ).fetchone()
+        return FirmwareStatusRecord(*row) if row else None
+
+    # -- reservations -----------------------------------------------------------------
+    def next_reservation_id(self) -> int:
+        """A reservationId above every one ever stored (for any charge point)."""
+        row = self._db.execute("SELECT MAX(reservation_id) FROM reservations").fetchone()
+        return max(int(row[0] or 0), 0) + 1
+
+    def add_reservation(
+        self,
+        charge_point_id: str,
+        *,
+        reservation_id: int,
+        connector_id: int,
+        id_tag: str,
+        parent_id_tag: str | None,
+        expiry_date: str,
+        created_at: str,
+    ) -> ReservationRecord:
+        """Store a reservation about to be sent (status requested)."""
+        with self._db:
+            cursor = self._db.execute(
+                "INSERT INTO reservations (reservation_id, charge_point_id, connector_id, id_tag, "
+                "parent_id_tag, expiry_date, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    reservation_id,
+                    charge_point_id,
+                    connector_id,
+                    id_tag,
+                    parent_id_tag,
+                    expiry_date,
+                    RESERVATION_REQUESTED,
+                    created_at,
+                ),
+            )
+        row_id = cursor.lastrowid
+        assert row_id is not None
+        record = self._reservation_row(row_id)
+        assert record is not None
+        return record
+
+    def answer_reservation(self, row_id: int, reservation_status: str | None) -> None:
+        """The charge point answered ReserveNow: Accepted makes it accepted, anything else
+        (or a CALLERROR: ``None``) rejected. An accepted reservation replaces earlier ones of
+        the same charge point with the same reservationId (OCPP 1.6 §5.13)."""
+        record = self._reservation_row(row_id)
+        if record is None:
+            return
+        accepted = reservation_status == "Accepted"
+        with self._db:
+            if accepted:
+                self._db.execute(
+                    "UPDATE reservations SET status = ? WHERE charge_point_id = ? "
+                    "AND reservation_id = ? AND status = ? AND id != ?",
+                    (
+                        RESERVATION_CANCELLED,
+                        record.charge_point_id,
+                        record.reservation_id,
+                        RESERVATION_ACCEPTED,
+                        row_id,
+                    ),
+                )
+            self._db.execute(
+                "UPDATE reservations SET status = ?, reservation_status = ? WHERE id = ?",
+                (
+                    RESERVATION_ACCEPTED if accepted else RESERVATION_REJECTED,
+                    reservation_status,
+                    row_id,
+                ),
+            )
+
+    def set_reservation_status(
+        self, row_id: int, status: str, transaction_id: int | None = None
+    ) -> None:
+        with self._db:
+            self._db.execute(
+                "UPDATE reservations SET status = ?, "
+                "transaction_id = COALESCE(?, transaction_id) WHERE id = ?",
+                (status, transaction_id, row_id),
+            )
+
+    def reservations(self, charge_point_id: str | None = None) -> list[ReservationRecord]:
+        """Every reservation (or those of one charge point), oldest first."""
+        rows = self._rows("reservations", _RESERVATION_COLUMNS, "charge_point_id", charge_point_id)
+        return [ReservationRecord(*row) for row in rows]
+
+    def reservations_by_id(
+        self, charge_point_id: str, reservation_id: int
+    ) -> list[ReservationRecord]:
+        """The reservations of ``charge_point_id`` with that reservationId, newest first."""
+        rows = self._db.execute(
+            f"SELECT {_RESERVATION_COLUMNS} FROM reservations "
+            "WHERE charge_point_id = ? AND reservation_id = ? ORDER BY id DESC",
+            (charge_point_id, reservation_id),
+        )
+        return [ReservationRecord(*row) for row in rows]
+
+    def _reservation_row(self, row_id: int) -> ReservationRecord | None:
+        row = self._db.execute(
+            f"SELECT {_RESERVATION_COLUMNS} FROM reservations WHERE id = ?", (row_id,)
+        ).fetchone()
+        return ReservationRecord(*row) if row else None
+
+    # -- local authorization lists ----------------------------------------------------
+    def local_list(self, charge_point_id: str) -> LocalListRecord | None:
+        row = self._db.execute(
+            f"SELECT {_LOCAL_LIST_COLUMNS} FROM local_lists WHERE charge_point_id = ?",
+            (charge_point_id,),
+        ).fetchone()
+        return self._local_list_record(row) if row else None
+
+    def local_lists(self, charge_point_id: str | None = None) -> list[LocalListRecord]:
+        query = f"SELECT {_LOCAL_LIST_COLUMNS} FROM local_lists"
+        params: tuple[str, ...] = ()
+        if charge_point_id is not None:
+            query, params = query + " WHERE charge_point_id = ?", (charge_point_id,)
+        rows = self._db.execute(query + " ORDER BY charge_point_id", params).fetchall()
+        return [self._local_list_record(row) for row in rows]
+
+    def _local_list_record(self, row: Any) -> LocalListRecord:
+        tags = self._db.execute(
+            "SELECT id_tag FROM local_list_entries WHERE charge_point_id = ? ORDER BY id_tag",
+            (row[0],),
+        )
+        return replace(LocalListRecord(*row), id_tags=tuple(tag for (tag,) in tags))
+
+    def local_list_sent(self, charge_point_id: str, list_version: int) -> None:
+        """A SendLocalList with ``list_version`` is going out: versions never go back."""
+        with self._db:
+            self._ensure_local_list(charge_point_id)
+            self._db.execute(
+                "UPDATE local_lists SET last_sent_version = MAX(last_sent_version, ?) "
+                "WHERE charge_point_id = ?",
+                (list_version, charge_point_id),
+            )
+
+    def local_list_answered(
+        self,
+        charge_point_id: str,
+        *,
+        status: str | None,
+        list_version: int,
+        update_type: str,
+        id_tags: Iterable[str],
+        at: str,
+    ) -> None:
+        """The charge point answered SendLocalList with ``status`` (None: a CALLERROR). On
+        Accepted its list is now ``id_tags`` at ``list_version``; otherwise nothing changes
+        but the recorded answer."""
+        with self._db:
+            self._ensure_local_list(charge_point_id)
+            self._db.execute(
+                "UPDATE local_lists SET last_sent_status = ? WHERE charge_point_id = ?",
+                (status, charge_point_id),
+            )
+            if status != "Accepted":
+                return
+            self._db.execute(
+                "UPDATE local_lists SET list_version = ?, update_type = ?, accepted_at = ? "
+                "WHERE charge_point_id = ?",
+                (list_version, update_type, at, charge_point_id),
+            )
+            self._db.execute(
+                "DELETE FROM local_list_entries WHERE charge_point_id = ?", (charge_point_id,)
+            )
+            self._db.executemany(
+                "INSERT OR IGNORE INTO local_list_entries (charge_point_id, id_tag) VALUES (?, ?)",
+                [(charge_point_id, tag) for tag in id_tags],
+            )
+
+    def local_list_version_reported(self, charge_point_id: str, version: int, at: str) -> None:
+        """The charge point's answer to GetLocalListVersion."""
+        with self._db:
+            self._ensure_local_list(charge_point_id)
+            self._db.execute(
+                "UPDATE local_lists SET reported_version = ?, reported_at = ? "
+                "WHERE charge_point_id = ?",
+                (version, at, charge_point_id),
+            )
+
+    def _ensure_local_list(self, charge_point_id: str) -> None:
+        self._db.execute(
+            "INSERT OR IGNORE INTO local_lists (charge_point_id) VALUES (?)", (charge_point_id,)
+        )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from csms_under_test.handlers import core
+from csms_under_test.handlers import core, firmware
 from csms_under_test.handlers.base import (
     NO_REPLY,
     CallContext,
@@ -14,7 +14,7 @@ from csms_under_test.handlers.base import (
 
 def all_handlers() -> dict[str, Handler]:
     """Action name → handler, for every action the reference CSMS answers."""
-    return {**core.HANDLERS}
+    return {**core.HANDLERS, **firmware.HANDLERS}
 
 
 __all__ = ["NO_REPLY", "CallContext", "ErrorReply", "Handler", "NoReply", "all_handlers"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from csms_under_test import faults
+from csms_under_test import faults, reservations
 from csms_under_test.authorization import id_tag_info
 from csms_under_test.handlers.base import NO_REPLY, CallContext, ErrorReply, Handler, NoReply
 from csms_under_test.store import ConnectorStatusRecord
@@ -95,6 +95,17 @@ def start_transaction(ctx: CallContext, payload: dict[str, Any]) -> dict[str, An
         timestamp=payload["timestamp"],
         reservation_id=payload.get("reservationId"),
     )
+    if "reservationId" in payload:
+        # OCPP 1.6 §5.13: the transaction uses the reservation; it is answered as usual either way.
+        reservations.use_for_transaction(
+            ctx.store,
+            ctx.charge_point_id,
+            reservation_id=payload["reservationId"],
+            connector_id=payload["connectorId"],
+            id_tag=payload["idTag"],
+            transaction_id=transaction_id,
+            now=ctx.received_at,
+        )
     unauthorized = (
         faults.START_REQUIRES_AUTHORIZE in ctx.faults
         and payload["idTag"] not in ctx.authorized_id_tags
@@ -151,8 +162,10 @@ def stop_transaction(ctx: CallContext, payload: dict[str, Any]) -> dict[str, Any
     return {"idTagInfo": id_tag_info(ctx.store, id_tag, ctx.received_at, ctx.faults)}
 
 
-def meter_values(ctx: CallContext, payload: dict[str, Any]) -> dict[str, Any]:
+def meter_values(ctx: CallContext, payload: dict[str, Any]) -> dict[str, Any] | ErrorReply:
     """OCPP 1.6 §4.7: store every sampled value."""
+    if faults.METER_VALUES_CALLERROR in ctx.faults:
+        return ErrorReply(ErrorCode.INTERNAL_ERROR, "the CSMS failed to process MeterValues")
     ctx.store.add_meter_values(
         ctx.charge_point_id,
         connector_id=payload["connectorId"],

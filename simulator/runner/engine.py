@@ -236,7 +236,8 @@ class CaseRun:
                 with contextlib.suppress(StepFailed):
                     self._protocol_findings(step, record)
             except ConnectionLost as lost:
-                self._fail(step, record, "connection", f"{lost} during this step", "OCPP-J 1.6 §3")
+                during = "" if lost.awaiting else " during this step"
+                self._fail(step, record, "connection", f"{lost}{during}", "OCPP-J 1.6 §3")
             except UnknownVariable as exc:
                 record.status = "error"
                 self._reason(

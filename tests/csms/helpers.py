@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import urllib.error
 import urllib.request
 from collections.abc import Awaitable, Callable
@@ -23,6 +24,7 @@ from simulator.ocppj import (
 )
 
 WAIT = 3.0  # upper bound for anything the CSMS should do promptly
+OCPP_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")  # as the CSMS writes
 
 
 class FakeChargePoint:
@@ -128,6 +130,31 @@ async def http_async(
 ) -> HttpReply:
     """:func:`http` off the event loop (the CSMS under test may be serving on this loop)."""
     return await asyncio.to_thread(http, method, url, body)
+
+
+async def operator_request(
+    csms: ReferenceCsms,
+    cp: FakeChargePoint,
+    action: str,
+    body: dict[str, Any],
+    answer: dict[str, Any],
+    charge_point_id: str = "CP_1",
+) -> tuple[dict[str, Any], HttpReply]:
+    """Ask the operator API for ``action``; the charge point answers ``answer``. Returns the
+    payload the charge point received and the API's reply."""
+    url = f"{csms.api_url}/chargepoints/{charge_point_id}/requests/{action}"
+    sent = asyncio.create_task(http_async("POST", url, body))
+    call = await cp.expect_call()
+    assert call.call.action == action
+    await cp.reply(call, answer)
+    return call.call.payload, await sent
+
+
+async def api_get(csms: ReferenceCsms, path: str) -> Any:
+    """``GET {api_url}/{path}``, which must answer 200; its JSON body."""
+    reply = await http_async("GET", f"{csms.api_url}/{path}")
+    assert reply.status == 200, reply
+    return reply.body
 
 
 # The factories the conftest fixtures ``start_csms`` and ``connect`` provide.

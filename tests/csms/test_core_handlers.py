@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from csms_under_test import ReferenceCsms
@@ -11,9 +9,8 @@ from csms_under_test.store import EXPIRED_TAG_EXPIRY
 from simulator.config import IdTags
 from simulator.ocppj import ErrorCode, IncomingCallError
 
-from .helpers import ConnectChargePoint, FakeChargePoint, StartCsms
+from .helpers import OCPP_TIME, ConnectChargePoint, FakeChargePoint, StartCsms
 
-OCPP_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 TAGS = IdTags()
 
 
@@ -80,12 +77,13 @@ async def test_status_notification_keeps_latest_and_history(
     [
         (TAGS.valid, {"status": "Accepted", "parentIdTag": TAGS.parent}),
         (TAGS.parent, {"status": "Accepted"}),
+        (TAGS.same_parent, {"status": "Accepted", "parentIdTag": TAGS.parent}),
         (TAGS.invalid, {"status": "Invalid"}),
         (TAGS.blocked, {"status": "Blocked"}),
         (TAGS.expired, {"status": "Expired", "expiryDate": EXPIRED_TAG_EXPIRY}),
         (TAGS.valid.lower(), {"status": "Accepted", "parentIdTag": TAGS.parent}),
     ],
-    ids=["valid", "parent", "unknown", "blocked", "expired", "case-insensitive"],
+    ids=["valid", "parent", "same-parent", "unknown", "blocked", "expired", "case-insensitive"],
 )
 async def test_authorize_status_from_the_store(
     cp: FakeChargePoint, id_tag: str, expected: dict[str, str]
@@ -220,9 +218,9 @@ async def test_data_transfer_unknown_vendor(cp: FakeChargePoint) -> None:
     assert answer == {"status": "UnknownVendorId"}
 
 
-@pytest.mark.parametrize("action", ["FirmwareStatusNotification", "NoSuchAction"])
+@pytest.mark.parametrize("action", ["LogStatusNotification", "NoSuchAction"])
 async def test_request_without_handler_is_not_implemented(cp: FakeChargePoint, action: str) -> None:
-    payload = {"status": "Idle"} if action == "FirmwareStatusNotification" else {}
+    payload = {"status": "Idle"} if action == "LogStatusNotification" else {}
     outcome = await cp.call(action, payload)
     assert isinstance(outcome, IncomingCallError)
     assert outcome.error.error_code == ErrorCode.NOT_IMPLEMENTED

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,10 +13,12 @@ from websockets.exceptions import ConnectionClosedError
 
 from csms_under_test import FAULTS, Faults, ReferenceCsms
 from csms_under_test.operator_requests import CORE_CONFIGURATION_KEYS
+from csms_under_test.timestamps import ocpp_timestamp, parse_timestamp
 from simulator.config import HarnessConfig, IdTags
 from simulator.ocppj import IncomingCallError
 
-from .helpers import ConnectChargePoint, FakeChargePoint, HttpReply, StartCsms, http_async
+from .helpers import ConnectChargePoint, FakeChargePoint, StartCsms, http_async
+from .helpers import operator_request as _operator_request
 
 TAGS = IdTags()
 
@@ -107,23 +110,6 @@ async def test_remote_stop_wrong_transaction(
     assert (await sent).status == 200
 
 
-async def _operator_request(
-    csms: ReferenceCsms,
-    cp: FakeChargePoint,
-    action: str,
-    body: dict[str, Any],
-    answer: dict[str, Any],
-) -> tuple[dict[str, Any], HttpReply]:
-    """Ask the operator API for ``action``; the charge point answers ``answer``. Returns the
-    payload the charge point received and the API's reply."""
-    url = f"{csms.api_url}/chargepoints/CP_1/requests/{action}"
-    sent = asyncio.create_task(http_async("POST", url, body))
-    call = await cp.expect_call()
-    assert call.call.action == action
-    await cp.reply(call, answer)
-    return call.call.payload, await sent
-
-
 @pytest.mark.parametrize(
     ("fault", "tag", "healthy", "faulty"),
     [
@@ -193,6 +179,36 @@ async def test_unlock_wrong_connector(
         ("ChangeConfiguration", {"key": "K", "value": "1"}, {"status": "NotSupported"}, True),
         ("UnlockConnector", {"connectorId": 1}, {"status": "Unlocked"}, False),
         ("ClearCache", {}, {"status": "Accepted"}, False),
+        *[
+            ("ReserveNow", {"connectorId": 1, "idTag": TAGS.valid}, {"status": status}, True)
+            for status in ("Faulted", "Occupied", "Unavailable", "Rejected")
+        ],
+        ("ReserveNow", {"connectorId": 1, "idTag": TAGS.valid}, {"status": "Accepted"}, False),
+        ("CancelReservation", {"reservationId": 1}, {"status": "Rejected"}, True),
+        ("CancelReservation", {"reservationId": 1}, {"status": "Accepted"}, False),
+        *[
+            ("SendLocalList", {"updateType": "Full"}, {"status": status}, True)
+            for status in ("Failed", "NotSupported", "VersionMismatch")
+        ],
+        ("SendLocalList", {"updateType": "Full"}, {"status": "Accepted"}, False),
+        ("TriggerMessage", {"requestedMessage": "Heartbeat"}, {"status": "Rejected"}, True),
+        ("TriggerMessage", {"requestedMessage": "Heartbeat"}, {"status": "NotImplemented"}, True),
+        ("TriggerMessage", {"requestedMessage": "Heartbeat"}, {"status": "Accepted"}, False),
+        ("GetLocalListVersion", {}, {"listVersion": -1}, True),
+        ("GetLocalListVersion", {}, {"listVersion": 0}, False),
+        ("GetLocalListVersion", {}, {"listVersion": 3}, False),
+        (
+            "ChangeAvailability",
+            {"connectorId": 1, "type": "Inoperative"},
+            {"status": "Rejected"},
+            True,
+        ),
+        (
+            "ChangeAvailability",
+            {"connectorId": 1, "type": "Inoperative"},
+            {"status": "Scheduled"},
+            False,
+        ),
     ],
 )
 async def test_drop_on_negative_answer(
@@ -317,3 +333,221 @@ async def test_data_transfer_callerror(start_csms: StartCsms, connect: ConnectCh
 async def test_no_fault_no_change(csms: ReferenceCsms, cp: FakeChargePoint) -> None:
     assert len(csms.faults) == 0
     assert (await cp.boot())["status"] == "Accepted"
+
+
+# -- Local Authorization List Management, Reservation, Remote Trigger ---------------------
+
+
+@pytest.mark.parametrize("fault", [None, "send-local-list-wrong-type"])
+@pytest.mark.parametrize("asked", ["Full", "Differential"])
+async def test_send_local_list_wrong_type(
+    start_csms: StartCsms, connect: ConnectChargePoint, fault: str | None, asked: str
+) -> None:
+    csms = await start_csms(faults=[fault] if fault else [])
+    cp = await connect(csms.ocpp_url)
+    sent, _ = await _operator_request(
+        csms, cp, "SendLocalList", {"updateType": asked}, {"status": "Accepted"}
+    )
+    other = "Differential" if asked == "Full" else "Full"
+    assert sent["updateType"] == (other if fault else asked)
+    assert all("idTagInfo" in entry for entry in sent["localAuthorizationList"])
+    state = csms.store.local_list("CP_1")
+    assert state is not None and state.update_type == sent["updateType"]  # what was sent
+
+
+@pytest.mark.parametrize("explicit", [False, True], ids=["completed", "given"])
+async def test_local_list_without_idtaginfo(
+    start_csms: StartCsms, connect: ConnectChargePoint, explicit: bool
+) -> None:
+    csms, cp = await _with_fault("local-list-without-idtaginfo", start_csms, connect)
+    body: dict[str, Any] = {"updateType": "Full"}
+    if explicit:
+        body["localAuthorizationList"] = [
+            {"idTag": TAGS.valid, "idTagInfo": {"status": "Accepted"}}
+        ]
+    sent, reply = await _operator_request(csms, cp, "SendLocalList", body, {"status": "Accepted"})
+    assert reply.status == 200 and sent["updateType"] == "Full"
+    assert sent["localAuthorizationList"]
+    assert all(set(entry) == {"idTag"} for entry in sent["localAuthorizationList"])
+    assert TAGS.valid in [entry["idTag"] for entry in sent["localAuthorizationList"]]
+    if explicit:
+        assert body["localAuthorizationList"][0]["idTagInfo"] == {"status": "Accepted"}
+
+
+@pytest.mark.parametrize(
+    ("fault", "asked", "expected"),
+    [
+        (None, TAGS.valid, TAGS.valid),
+        ("reserve-wrong-idtag", TAGS.valid, TAGS.parent),
+        ("reserve-wrong-idtag", TAGS.same_parent, TAGS.parent),
+        ("reserve-wrong-idtag", TAGS.blocked, TAGS.parent),  # no stored parent: the configured one
+    ],
+)
+async def test_reserve_wrong_idtag(
+    start_csms: StartCsms,
+    connect: ConnectChargePoint,
+    fault: str | None,
+    asked: str,
+    expected: str,
+) -> None:
+    csms = await start_csms(faults=[fault] if fault else [])
+    cp = await connect(csms.ocpp_url)
+    sent, _ = await _operator_request(
+        csms, cp, "ReserveNow", {"connectorId": 1, "idTag": asked}, {"status": "Accepted"}
+    )
+    assert sent["idTag"] == expected
+    (record,) = csms.store.reservations()
+    assert record.id_tag == expected  # the CSMS records what it sent
+
+
+@pytest.mark.parametrize("fault", [None, "reserve-wrong-connector"])
+@pytest.mark.parametrize("connector_id", [0, 1, 2])
+async def test_reserve_wrong_connector(
+    start_csms: StartCsms, connect: ConnectChargePoint, fault: str | None, connector_id: int
+) -> None:
+    csms = await start_csms(faults=[fault] if fault else [])
+    cp = await connect(csms.ocpp_url)
+    body = {"connectorId": connector_id, "idTag": TAGS.valid}
+    sent, _ = await _operator_request(csms, cp, "ReserveNow", body, {"status": "Accepted"})
+    wrong = 1 if connector_id == 0 else 0  # the scope mixed up: fails "= configured", "!= 0"
+    assert sent["connectorId"] == (wrong if fault else connector_id)
+    assert sent["idTag"] == TAGS.valid
+
+
+@pytest.mark.parametrize("fault", [None, "reservation-expiry-in-minutes"])
+async def test_reservation_expiry_in_minutes(
+    start_csms: StartCsms, connect: ConnectChargePoint, fault: str | None
+) -> None:
+    config = HarnessConfig().with_overrides(waits={"reservation_expiry_offset": 30})
+    csms = await start_csms(faults=[fault] if fault else [], config=config)
+    cp = await connect(csms.ocpp_url)
+    before = datetime.now(UTC)
+    body = {"connectorId": 1, "idTag": TAGS.valid}
+    sent, _ = await _operator_request(csms, cp, "ReserveNow", body, {"status": "Accepted"})
+    expiry = parse_timestamp(sent["expiryDate"])
+    assert expiry is not None
+    expected = timedelta(minutes=30) if fault else timedelta(seconds=30)
+    assert abs(expiry - before - expected) < timedelta(seconds=2)
+    # An expiryDate the operator gives is stretched the same way.
+    given = dict(body, expiryDate=ocpp_timestamp(datetime.now(UTC) + timedelta(seconds=10)))
+    sent, _ = await _operator_request(csms, cp, "ReserveNow", given, {"status": "Accepted"})
+    expiry = parse_timestamp(sent["expiryDate"])
+    assert expiry is not None
+    expected = timedelta(minutes=10) if fault else timedelta(seconds=10)
+    assert abs(expiry - datetime.now(UTC) - expected) < timedelta(seconds=2)
+
+
+@pytest.mark.parametrize("explicit", [False, True], ids=["completed", "given"])
+async def test_cancel_wrong_reservation(
+    start_csms: StartCsms, connect: ConnectChargePoint, explicit: bool
+) -> None:
+    csms, cp = await _with_fault("cancel-wrong-reservation", start_csms, connect)
+    reserve = {"connectorId": 1, "idTag": TAGS.valid}
+    reserved, _ = await _operator_request(csms, cp, "ReserveNow", reserve, {"status": "Accepted"})
+    body = {"reservationId": reserved["reservationId"]} if explicit else {}
+    sent, _ = await _operator_request(csms, cp, "CancelReservation", body, {"status": "Accepted"})
+    assert sent == {"reservationId": reserved["reservationId"] + 1}
+    (record,) = csms.store.reservations()
+    assert record.status == "accepted"  # the reservation meant is not cancelled
+
+
+async def test_parent_id_tag_missing(start_csms: StartCsms, connect: ConnectChargePoint) -> None:
+    csms, cp = await _with_fault("parent-id-tag-missing", start_csms, connect)
+    for tag in (TAGS.valid, TAGS.same_parent):
+        assert await cp.request("Authorize", {"idTag": tag}) == {
+            "idTagInfo": {"status": "Accepted"}
+        }
+    started = await cp.start_transaction(TAGS.same_parent)
+    assert started["idTagInfo"] == {"status": "Accepted"}
+    stopped = await cp.request(
+        "StopTransaction",
+        {
+            "transactionId": started["transactionId"],
+            "idTag": TAGS.same_parent,
+            "meterStop": 1,
+            "timestamp": "2026-01-01T11:00:00.000Z",
+        },
+    )
+    assert stopped == {"idTagInfo": {"status": "Accepted"}}
+    sent, _ = await _operator_request(
+        csms, cp, "SendLocalList", {"updateType": "Full"}, {"status": "Accepted"}
+    )
+    assert all("parentIdTag" not in e["idTagInfo"] for e in sent["localAuthorizationList"])
+    # Other statuses are kept; the fault removes parentIdTag only.
+    assert (await cp.request("Authorize", {"idTag": TAGS.blocked}))["idTagInfo"] == {
+        "status": "Blocked"
+    }
+
+
+@pytest.mark.parametrize("fault", [None, "change-availability-operative"])
+async def test_change_availability_operative(
+    start_csms: StartCsms, connect: ConnectChargePoint, fault: str | None
+) -> None:
+    csms = await start_csms(faults=[fault] if fault else [])
+    cp = await connect(csms.ocpp_url)
+    body = {"connectorId": 1, "type": "Inoperative"}
+    sent, _ = await _operator_request(csms, cp, "ChangeAvailability", body, {"status": "Accepted"})
+    assert sent == {"connectorId": 1, "type": "Operative" if fault else "Inoperative"}
+
+
+@pytest.mark.parametrize("fault", [None, "trigger-wrong-connector"])
+async def test_trigger_wrong_connector(
+    start_csms: StartCsms, connect: ConnectChargePoint, fault: str | None
+) -> None:
+    csms = await start_csms(faults=[fault] if fault else [])
+    cp = await connect(csms.ocpp_url)
+    body = {"requestedMessage": "MeterValues", "connectorId": 3}
+    sent, _ = await _operator_request(csms, cp, "TriggerMessage", body, {"status": "Rejected"})
+    assert sent == {"requestedMessage": "MeterValues", "connectorId": 4 if fault else 3}
+    body = {"requestedMessage": "Heartbeat"}  # no connector: nothing to get wrong
+    sent, _ = await _operator_request(csms, cp, "TriggerMessage", body, {"status": "Accepted"})
+    assert sent == body
+
+
+async def test_meter_values_callerror(start_csms: StartCsms, connect: ConnectChargePoint) -> None:
+    csms, cp = await _with_fault("meter-values-callerror", start_csms, connect)
+    outcome = await cp.call(
+        "MeterValues",
+        {
+            "connectorId": 1,
+            "meterValue": [
+                {"timestamp": "2026-01-01T10:00:00.000Z", "sampledValue": [{"value": "1"}]}
+            ],
+        },
+    )
+    assert isinstance(outcome, IncomingCallError)
+    assert outcome.error.error_code == "InternalError"
+    assert csms.store.meter_values() == []
+    assert "currentTime" in await cp.request("Heartbeat", {})  # the connection is kept
+
+
+@pytest.mark.parametrize("action", ["FirmwareStatusNotification", "DiagnosticsStatusNotification"])
+async def test_firmware_status_notification_not_implemented(
+    start_csms: StartCsms, connect: ConnectChargePoint, action: str
+) -> None:
+    _, cp = await _with_fault("firmware-status-notification-not-implemented", start_csms, connect)
+    outcome = await cp.call(action, {"status": "Idle"})
+    assert isinstance(outcome, IncomingCallError)
+    assert outcome.error.error_code == "NotImplemented"
+    assert "currentTime" in await cp.request("Heartbeat", {})
+
+
+@pytest.mark.parametrize(
+    ("action", "body"),
+    [
+        ("GetLocalListVersion", {}),
+        ("SendLocalList", {"updateType": "Full"}),
+        ("ReserveNow", {"connectorId": 1, "idTag": TAGS.valid}),
+    ],
+)
+async def test_request_not_sent(
+    start_csms: StartCsms, connect: ConnectChargePoint, action: str, body: dict[str, Any]
+) -> None:
+    csms, cp = await _with_fault("request-not-sent", start_csms, connect)
+    reply = await http_async("POST", f"{csms.api_url}/chargepoints/CP_1/requests/{action}", body)
+    assert reply.status == 200
+    assert (reply.body["action"], reply.body["response"]) == (action, {})
+    with pytest.raises(TimeoutError):
+        await cp.next_event(timeout=0.5)
+    # Nothing was sent, so nothing is recorded as sent.
+    assert csms.store.reservations() == [] and csms.store.local_lists() == []

@@ -40,6 +40,7 @@ def test_journal_mode_is_wal(tmp_path: Path) -> None:
 def test_seeded_id_tags(store: Store) -> None:
     tags = {record.id_tag: record for record in store.id_tags()}
     assert tags[TAGS.valid] == IdTagRecord(TAGS.valid, "Accepted", None, TAGS.parent)
+    assert tags[TAGS.same_parent] == IdTagRecord(TAGS.same_parent, "Accepted", None, TAGS.parent)
     assert tags[TAGS.parent] == IdTagRecord(TAGS.parent, "Accepted")
     assert tags[TAGS.blocked].status == "Blocked"
     assert tags[TAGS.expired].expiry_date is not None

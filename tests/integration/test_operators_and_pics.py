@@ -236,3 +236,17 @@ def test_a_warning_is_reported_without_changing_the_verdict(
     assert result.warnings == [
         'step 1: DataTransfer.conf status: expected "Accepted", got "UnknownVendorId" (tolerated, with a warning)'
     ]
+
+
+def test_blocks_the_pics_does_not_declare_are_not_applicable(
+    fast_config: HarnessConfig, all_cases: list[Case]
+) -> None:
+    config = fast_config.with_overrides(sut={"feature_profiles": ("Core",)})
+    others = [
+        c for c in all_cases if c.block in ("reservation", "local-auth-list", "remote-trigger")
+    ]
+    settings = RunSettings(config, "ws://127.0.0.1:9/ocpp", NoOperator())
+    run = asyncio.run(run_suite(others, settings))
+    assert len(run.cases) == 18
+    assert {c.verdict for c in run.cases} == {Verdict.NOT_APPLICABLE}
+    assert run.ok  # NOT_APPLICABLE does not fail a run
