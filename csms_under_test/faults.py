@@ -22,7 +22,6 @@ DROP_ON_NEGATIVE_ANSWER = "drop-on-negative-answer"
 GET_CONFIGURATION_ALL_KEYS_LISTED = "get-configuration-all-keys-listed"
 GET_CONFIGURATION_WRONG_KEY = "get-configuration-wrong-key"
 CHANGE_CONFIGURATION_WRONG_VALUE = "change-configuration-wrong-value"
-CLEAR_CACHE_NOT_SENT = "clear-cache-not-sent"
 DATA_TRANSFER_CALLERROR = "data-transfer-callerror"
 STATUS_TRANSITION_CALLERROR = "status-transition-callerror"
 STOP_TRANSACTION_REASON_CALLERROR = "stop-transaction-reason-callerror"
@@ -73,7 +72,6 @@ FAULTS: dict[str, str] = {
     CHANGE_CONFIGURATION_WRONG_VALUE: (
         "ChangeConfiguration of an ...Interval key sends the value times 60 (minutes, not seconds)"
     ),
-    CLEAR_CACHE_NOT_SENT: "ClearCache is reported Accepted to the operator but never sent",
     DATA_TRANSFER_CALLERROR: "DataTransfer from a charge point is answered with CALLERROR NotSupported",
     STATUS_TRANSITION_CALLERROR: (
         "a connector going from Preparing back to Available is answered with CALLERROR"

@@ -17,7 +17,7 @@ from csms_under_test.connections import (
     ChargePointDisconnected,
     ConnectionRegistry,
 )
-from csms_under_test.faults import CLEAR_CACHE_NOT_SENT, REQUEST_NOT_SENT, Faults
+from csms_under_test.faults import REQUEST_NOT_SENT, Faults
 from csms_under_test.operator_requests import complete_request, request_sent
 from csms_under_test.outgoing import IncompleteRequest
 from csms_under_test.store import (
@@ -187,12 +187,6 @@ class OperatorService:
                 f"the {action} request breaks the OCPP 1.6 schema",
                 request=request,
                 violations=[violation.to_dict() for violation in violations],
-            )
-        if action == "ClearCache" and CLEAR_CACHE_NOT_SENT in self._faults:
-            # The fault: the operator is told the charge point accepted; nothing was sent.
-            return ApiReply(
-                HTTPStatus.OK,
-                {"action": action, "request": request, "response": {"status": "Accepted"}},
             )
         if REQUEST_NOT_SENT in self._faults:
             # The fault: the operator is told the request went out; nothing was sent.

@@ -305,23 +305,6 @@ async def test_change_configuration_value_as_given_without_the_fault(
     assert payload == body
 
 
-async def test_clear_cache_not_sent(start_csms: StartCsms, connect: ConnectChargePoint) -> None:
-    csms, cp = await _with_fault("clear-cache-not-sent", start_csms, connect)
-    url = f"{csms.api_url}/chargepoints/CP_1/requests/ClearCache"
-    reply = await http_async("POST", url, {})
-    assert (reply.status, reply.body) == (
-        200,
-        {"action": "ClearCache", "request": {}, "response": {"status": "Accepted"}},
-    )
-    with pytest.raises(TimeoutError):
-        await cp.next_event(timeout=0.5)
-    # Other requests are still sent.
-    sent, _ = await _operator_request(
-        csms, cp, "UnlockConnector", {"connectorId": 1}, {"status": "Unlocked"}
-    )
-    assert sent == {"connectorId": 1}
-
-
 async def test_data_transfer_callerror(start_csms: StartCsms, connect: ConnectChargePoint) -> None:
     _, cp = await _with_fault("data-transfer-callerror", start_csms, connect)
     outcome = await cp.call("DataTransfer", {"vendorId": "org.example.unknown"})
@@ -536,6 +519,7 @@ async def test_firmware_status_notification_not_implemented(
     ("action", "body"),
     [
         ("GetLocalListVersion", {}),
+        ("ClearCache", {}),
         ("SendLocalList", {"updateType": "Full"}),
         ("ReserveNow", {"connectorId": 1, "idTag": TAGS.valid}),
     ],
