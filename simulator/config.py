@@ -126,6 +126,21 @@ CONFIG_SCHEMA: dict[str, Any] = {
                 },
             },
         },
+        "smart_charging": {
+            "type": "object",
+            "additionalProperties": False,
+            "description": "the values Smart Charging cases expect in the CSMS's profiles (catalog §8, §10)",
+            "properties": {
+                "stack_level": {"type": "integer", "minimum": 0},
+                "rate_unit": {
+                    "enum": ["A", "W"],
+                    "description": "A -> limit 6.0, W -> limit 6000.0",
+                },
+                "duration": {"type": "integer", "minimum": 1, "description": "seconds"},
+                "start_period": {"type": "integer", "minimum": 0},
+                "number_phases": {"type": "integer", "minimum": 1, "maximum": 3},
+            },
+        },
         "operator": {
             "type": "object",
             "additionalProperties": False,
@@ -198,6 +213,22 @@ class Waits:
 
 
 @dataclass(frozen=True)
+class SmartCharging:
+    """<Configured ...> values of the Smart Charging cases (catalog §8)."""
+
+    stack_level: int = 1
+    rate_unit: str = "A"
+    duration: int = 3600
+    start_period: int = 0
+    number_phases: int = 3
+
+    @property
+    def limit(self) -> float:
+        """The limit TC_056 expects: 6.0 A or 6000.0 W (catalog §8)."""
+        return 6.0 if self.rate_unit == "A" else 6000.0
+
+
+@dataclass(frozen=True)
 class OperatorChoice:
     adapter: str = "http"  # http | manual | python
     url: str = ""  # http: empty means the bundled CSMS's API
@@ -216,6 +247,7 @@ class HarnessConfig:
     id_tags: IdTags = field(default_factory=IdTags)
     limits: Limits = field(default_factory=Limits)
     waits: Waits = field(default_factory=Waits)
+    smart_charging: SmartCharging = field(default_factory=SmartCharging)
     operator: OperatorChoice = field(default_factory=OperatorChoice)
     bundled_csms: BundledCsms = field(default_factory=BundledCsms)
     source: str = "(defaults)"
@@ -234,6 +266,7 @@ _SECTIONS: dict[str, type] = {
     "id_tags": IdTags,
     "limits": Limits,
     "waits": Waits,
+    "smart_charging": SmartCharging,
     "operator": OperatorChoice,
     "bundled_csms": BundledCsms,
 }

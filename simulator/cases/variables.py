@@ -44,6 +44,12 @@ def config_variables(config: HarnessConfig) -> dict[str, Any]:
         "operator_wait": config.waits.operator,
         "connection_timeout": config.waits.connection_timeout,
         "reservation_expiry_offset": config.waits.reservation_expiry_offset,
+        "stack_level": config.smart_charging.stack_level,
+        "charging_rate_unit": config.smart_charging.rate_unit,
+        "charging_limit": config.smart_charging.limit,
+        "schedule_duration": config.smart_charging.duration,
+        "start_period": config.smart_charging.start_period,
+        "number_phases": config.smart_charging.number_phases,
     }
 
 
