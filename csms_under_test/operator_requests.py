@@ -21,7 +21,7 @@ from csms_under_test.faults import (
     UNLOCK_WRONG_CONNECTOR,
     Faults,
 )
-from csms_under_test.outgoing import AnswerRecorder, IncompleteRequest
+from csms_under_test.outgoing import AnswerRecorder, fill_from_store
 from csms_under_test.store import Store
 from simulator.config import HarnessConfig
 
@@ -133,14 +133,13 @@ def _complete_remote_stop(
     payload: dict[str, Any], charge_point_id: str, store: Store, faults: Faults
 ) -> None:
     # OCPP 1.6 §5.12: RemoteStopTransaction.req names the transaction to stop.
-    if "transactionId" not in payload:
-        active = store.active_transaction(charge_point_id)
-        if active is None:
-            raise IncompleteRequest(
-                f"charge point {charge_point_id} has no active transaction to stop; "
-                "give transactionId"
-            )
-        payload["transactionId"] = active.id
+    active = None if "transactionId" in payload else store.active_transaction(charge_point_id)
+    fill_from_store(
+        payload,
+        "transactionId",
+        active.id if active else None,
+        f"charge point {charge_point_id} has no active transaction to stop; give transactionId",
+    )
     transaction_id = payload["transactionId"]
     if REMOTE_STOP_WRONG_TRANSACTION in faults and _is_int(transaction_id):
         payload["transactionId"] = transaction_id + WRONG_TRANSACTION_OFFSET

@@ -13,3 +13,13 @@ AnswerRecorder = Callable[[dict[str, Any] | None, datetime], None]
 
 class IncompleteRequest(ValueError):
     """The request lacks a field the CSMS cannot fill in."""
+
+
+def fill_from_store(payload: dict[str, Any], key: str, found: Any | None, missing: str) -> None:
+    """Give ``payload[key]`` the value the store found, unless the operator gave one;
+    ``missing`` says why the request cannot be completed when the store found nothing."""
+    if key in payload:
+        return
+    if found is None:
+        raise IncompleteRequest(missing)
+    payload[key] = found

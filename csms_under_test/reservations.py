@@ -21,7 +21,7 @@ from csms_under_test.faults import (
     RESERVE_WRONG_IDTAG,
     Faults,
 )
-from csms_under_test.outgoing import AnswerRecorder, IncompleteRequest
+from csms_under_test.outgoing import AnswerRecorder, fill_from_store
 from csms_under_test.store import (
     RESERVATION_ACCEPTED,
     RESERVATION_CANCELLED,
@@ -124,14 +124,14 @@ def complete_cancel_reservation(
     payload: dict[str, Any], *, charge_point_id: str, store: Store, faults: Faults, now: datetime
 ) -> None:
     """Fill in reservationId (in place): the charge point's latest active reservation."""
-    if "reservationId" not in payload:
-        active = latest_active(store, charge_point_id, now)
-        if active is None:
-            raise IncompleteRequest(
-                f"charge point {charge_point_id} has no accepted, unexpired reservation to "
-                "cancel; give reservationId"
-            )
-        payload["reservationId"] = active.reservation_id
+    active = None if "reservationId" in payload else latest_active(store, charge_point_id, now)
+    fill_from_store(
+        payload,
+        "reservationId",
+        active.reservation_id if active else None,
+        f"charge point {charge_point_id} has no accepted, unexpired reservation to cancel; "
+        "give reservationId",
+    )
     reservation_id = payload["reservationId"]
     if CANCEL_WRONG_RESERVATION in faults and _is_int(reservation_id):
         payload["reservationId"] = reservation_id + 1
