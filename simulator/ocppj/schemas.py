@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from functools import cache
 from importlib import resources
 from typing import Any
 
-from jsonschema import Draft4Validator, FormatChecker
+from jsonschema import Draft4Validator, FormatChecker, validators
 from jsonschema.exceptions import ValidationError
 
 from simulator.ocppj.errors import ErrorCode
@@ -90,12 +92,27 @@ def known_actions() -> frozenset[str]:
     )
 
 
+def _multiple_of(
+    validator: Any, step: Any, instance: Any, schema: Any
+) -> Iterator[ValidationError]:
+    """multipleOf in decimal arithmetic: the OCA schemas use 0.1 (charging limits), and binary
+    floats would reject legal values such as 0.3 (0.3 / 0.1 = 2.9999999999999996)."""
+    if not validator.is_type(instance, "number") or isinstance(instance, bool):
+        return
+    quotient = Decimal(str(instance)) / Decimal(str(step))
+    if quotient != quotient.to_integral_value():
+        yield ValidationError(f"{instance!r} is not a multiple of {step}")
+
+
+_OcppValidator = validators.extend(Draft4Validator, {"multipleOf": _multiple_of})  # type: ignore[no-untyped-call]
+
+
 @cache
-def _validator(schema_name: str) -> Draft4Validator:
+def _validator(schema_name: str) -> Any:
     text = _schema_dir().joinpath(f"{schema_name}.json").read_text(encoding="utf-8")
     schema = json.loads(text)
     Draft4Validator.check_schema(schema)
-    return Draft4Validator(schema, format_checker=_format_checker)
+    return _OcppValidator(schema, format_checker=_format_checker)
 
 
 def schema_name(action: str, response: bool) -> str:

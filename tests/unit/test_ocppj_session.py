@@ -120,3 +120,25 @@ def test_all_core_actions_have_schemas() -> None:
         "GetConfiguration",
     ):
         assert action in known_actions()
+
+
+def test_multiple_of_is_decimal_not_binary_float() -> None:
+    def profile(limit: float) -> dict[str, object]:
+        period = {"startPeriod": 0, "limit": limit}
+        schedule = {"chargingRateUnit": "A", "chargingSchedulePeriod": [period]}
+        return {
+            "connectorId": 1,
+            "csChargingProfiles": {
+                "chargingProfileId": 1,
+                "stackLevel": 0,
+                "chargingProfilePurpose": "TxDefaultProfile",
+                "chargingProfileKind": "Absolute",
+                "chargingSchedule": schedule,
+            },
+        }
+
+    for legal in (0.3, 6.0, 6, 16.1, 6000.0, 0.7):
+        assert validate_payload("SetChargingProfile", profile(legal), response=False) == [], legal
+    [violation] = validate_payload("SetChargingProfile", profile(6.05), response=False)
+    assert violation.keyword == "multipleOf"
+    assert violation.path == "csChargingProfiles.chargingSchedule.chargingSchedulePeriod[0].limit"
