@@ -249,6 +249,13 @@ def reaction(
     return entry[1](cp, request)
 
 
+def _remote_start(cp: ChargePoint, request: dict[str, Any]) -> Activity:
+    connector_id = int(request.get("connectorId", cp.config.connector_id))
+    if "chargingProfile" in request:
+        cp.connectors[connector_id].pending_profile = dict(request["chargingProfile"])
+    return remote_start(cp, connector_id, str(request.get("idTag")))
+
+
 def _remote_stop(cp: ChargePoint, request: dict[str, Any]) -> Activity | None:
     transaction = cp.transactions.get(int(request.get("transactionId", -1)))
     return _stop_then_finishing(cp, transaction.connector_id, "Remote") if transaction else None
@@ -312,12 +319,7 @@ def triggered(cp: ChargePoint, message: str, connector_id: Any) -> Activity:
 # action -> (the charge point's answer status that triggers it, the reaction)
 _REACTIONS: dict[str, tuple[str, Callable[[ChargePoint, dict[str, Any]], Activity | None]]] = {
     "Reset": ("Accepted", lambda cp, r: reboot(cp, str(r.get("type")))),
-    "RemoteStartTransaction": (
-        "Accepted",
-        lambda cp, r: remote_start(
-            cp, int(r.get("connectorId", cp.config.connector_id)), str(r.get("idTag"))
-        ),
-    ),
+    "RemoteStartTransaction": ("Accepted", lambda cp, r: _remote_start(cp, r)),
     "RemoteStopTransaction": ("Accepted", _remote_stop),
     "UnlockConnector": ("Unlocked", _unlock),
     "ReserveNow": ("Accepted", reserved),

@@ -60,6 +60,11 @@ def core_keys(connectors: int, feature_profiles: str) -> dict[str, ConfigKey]:
         # Local Auth List Management profile (§9.4)
         "LocalAuthListEnabled": rw_bool("true"),
         "LocalAuthListMaxLength": ConfigKey("100", readonly=True),
+        # Smart Charging profile (§9.4)
+        "ChargeProfileMaxStackLevel": ConfigKey("10", readonly=True),
+        "ChargingScheduleAllowedChargingRateUnit": ConfigKey("Current,Power", readonly=True),
+        "ChargingScheduleMaxPeriods": ConfigKey("24", readonly=True),
+        "MaxChargingProfilesInstalled": ConfigKey("20", readonly=True),
         # Reservation profile (§9.5)
         "ReserveConnectorZeroSupported": ConfigKey("true", readonly=True),
         "SendLocalListMaxLength": ConfigKey("100", readonly=True),

@@ -16,6 +16,7 @@ from typing import Any
 from simulator.chargepoint.configuration import ConfigKey, core_keys
 from simulator.chargepoint.local_list import LocalList
 from simulator.chargepoint.reservations import Reservation
+from simulator.chargepoint.smart_charging import ProfileStore
 from simulator.clock import Clock, ocpp_timestamp
 from simulator.config import ChargePointConfig
 from simulator.ocppj.errors import ErrorCode
@@ -53,6 +54,7 @@ class Connector:
     plugged: bool = False  # a cable is in
     pending_id_tag: str | None = None  # authorized, waiting for the cable
     reported_status: str | None = None  # the last status the CSMS was told
+    pending_profile: dict[str, Any] | None = None  # RemoteStartTransaction's chargingProfile
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,7 @@ class Transaction:
     started_at: float  # monotonic seconds
     accepted: bool = True  # the CSMS accepted its idTag
     parent_id_tag: str | None = None  # from StartTransaction.conf idTagInfo
+    started: datetime | None = None  # wall time, for Relative charging profiles (§3.13)
 
 
 @dataclass(frozen=True)
@@ -117,6 +120,7 @@ class ChargePoint:
     _delivered: dict[int, int] = field(init=False, default_factory=dict)
     _delivering: int | None = field(init=False, default=None)
     local_list: LocalList = field(init=False)
+    smart_charging: ProfileStore = field(init=False)
     reservations: dict[int, Reservation] = field(init=False, default_factory=dict)
     expiry_wait_cap: float = 300.0  # never wait longer for a reservation to expire
 
@@ -127,6 +131,7 @@ class ChargePoint:
         }
         self.configuration = core_keys(self.config.connectors, SUPPORTED_FEATURE_PROFILES)
         self.configuration["ConnectionTimeOut"].value = f"{self.connection_timeout:g}"
+        self.smart_charging = ProfileStore(self.config.connectors)
         self.local_list = LocalList(
             supported=self.hardware.local_list_supported,
             update_fails=self.hardware.local_list_update_fails,
@@ -370,7 +375,15 @@ class ChargePoint:
                 parent_id_tag=id_tag_info.get("parentIdTag")
                 if isinstance(id_tag_info, dict)
                 else None,
+                started=self.clock.now(),
             )
+            profile = self.connectors[connector_id].pending_profile
+            if profile is not None:
+                # RemoteStartTransaction's TxProfile applies to the transaction it started (§5.11).
+                transaction_id = response["transactionId"]
+                profile = {**profile, "transactionId": transaction_id}
+                self.smart_charging.set(connector_id, profile, (connector_id, transaction_id))
+                self.connectors[connector_id].pending_profile = None
             self.reservations.pop(request.get("reservationId", -1), None)  # fulfilled
             if local_id is not None:
                 self._adopt(local_id, response["transactionId"])
@@ -381,6 +394,8 @@ class ChargePoint:
         transaction = (
             self.transactions.pop(transaction_id, None) if transaction_id is not None else None
         )
+        if isinstance(transaction_id, int):
+            self.smart_charging.end_transaction(transaction_id)  # TxProfiles end with it
         if transaction is not None:
             connector = self.connectors[transaction.connector_id]
             stop = meter_stop if isinstance(meter_stop, int) else None
@@ -491,13 +506,41 @@ class ChargePoint:
         return Answer({"status": "Accepted"})
 
     def _answer_SetChargingProfile(self, payload: dict[str, Any]) -> Answer:
-        return Answer({"status": "NotSupported"})
+        """OCPP 1.6 §5.16: stored by purpose, stack level and connector, or Rejected."""
+        connector_id = int(payload.get("connectorId", -1))
+        if not self._valid_connector(connector_id, allow_zero=True):
+            return Answer({"status": "Rejected"})
+        transaction = self.transaction_on(connector_id) if connector_id else None
+        running = (connector_id, transaction.transaction_id) if transaction else None
+        status = self.smart_charging.set(connector_id, payload["csChargingProfiles"], running)
+        return Answer({"status": status})
 
     def _answer_ClearChargingProfile(self, payload: dict[str, Any]) -> Answer:
-        return Answer({"status": "Unknown"})
+        return Answer({"status": self.smart_charging.clear(payload)})
 
     def _answer_GetCompositeSchedule(self, payload: dict[str, Any]) -> Answer:
-        return Answer({"status": "Rejected"})
+        """OCPP 1.6 §5.7: the composite of the installed profiles over ``duration``."""
+        connector_id = int(payload.get("connectorId", -1))
+        if not self._valid_connector(connector_id, allow_zero=True):
+            return Answer({"status": "Rejected"})
+        transaction = self.transaction_on(connector_id) if connector_id else None
+        schedule = self.smart_charging.composite(
+            connector_id,
+            int(payload.get("duration", 0)),
+            payload.get("chargingRateUnit"),
+            self.clock.now(),
+            transaction.started if transaction else None,
+        )
+        if schedule is None:
+            return Answer({"status": "Rejected"})
+        return Answer(
+            {
+                "status": "Accepted",
+                "connectorId": connector_id,
+                "scheduleStart": self.timestamp(),
+                "chargingSchedule": schedule,
+            }
+        )
 
     def _answer_UpdateFirmware(self, payload: dict[str, Any]) -> Answer:
         return Answer({})

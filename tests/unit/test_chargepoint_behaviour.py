@@ -390,3 +390,57 @@ def test_a_same_parent_idtag_stops_the_transaction() -> None:
     ) == ["Authorize"]
     trace = do(cp, "present_id_tag", {"Authorize": parent_info}, id_tag="B")
     assert trace == ["Authorize", "StopTransaction(Local)", "StatusNotification(1:Finishing)"]
+
+
+def test_smart_charging_answers_are_wired_and_schema_valid() -> None:
+    from simulator.ocppj import validate_payload
+
+    cp = new_cp()
+    profile = {
+        "chargingProfileId": 7,
+        "stackLevel": 1,
+        "chargingProfilePurpose": "TxDefaultProfile",
+        "chargingProfileKind": "Absolute",
+        "chargingSchedule": {
+            "chargingRateUnit": "A",
+            "startSchedule": "2026-01-01T12:00:00Z",
+            "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 6.0, "numberPhases": 3}],
+        },
+    }
+    assert cp.answer(
+        "SetChargingProfile", {"connectorId": 1, "csChargingProfiles": profile}
+    ).payload == {"status": "Accepted"}
+    answer = cp.answer(
+        "GetCompositeSchedule", {"connectorId": 1, "duration": 600, "chargingRateUnit": "A"}
+    ).payload
+    assert answer is not None and answer["status"] == "Accepted"
+    assert answer["chargingSchedule"]["chargingSchedulePeriod"][0]["limit"] == 6.0
+    assert validate_payload("GetCompositeSchedule", answer, response=True) == []
+    assert cp.answer("ClearChargingProfile", {"id": 7}).payload == {"status": "Accepted"}
+    assert cp.answer("ClearChargingProfile", {"id": 7}).payload == {"status": "Unknown"}
+    assert cp.answer("GetCompositeSchedule", {"connectorId": 1, "duration": 600}).payload == {
+        "status": "Rejected"
+    }
+    tx_profile = {
+        **profile,
+        "chargingProfilePurpose": "TxProfile",
+        "chargingProfileKind": "Relative",
+    }
+    del tx_profile["chargingSchedule"]["startSchedule"]  # type: ignore[attr-defined]
+    # A TxProfile needs a transaction: refused now, bound to the transaction RemoteStart starts.
+    assert cp.answer(
+        "SetChargingProfile", {"connectorId": 1, "csChargingProfiles": tx_profile}
+    ).payload == {"status": "Rejected"}
+    start = reaction(
+        cp,
+        "RemoteStartTransaction",
+        {"idTag": "T", "connectorId": 1, "chargingProfile": tx_profile},
+        {"status": "Accepted"},
+    )
+    assert start is not None
+    drive(cp, start)
+    do(cp, "plug_in")
+    [installed] = cp.smart_charging.profiles(1)
+    assert installed["transactionId"] == next(iter(cp.transactions))
+    cp.end_transaction(installed["transactionId"])
+    assert cp.smart_charging.profiles(1) == []
