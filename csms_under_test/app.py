@@ -10,6 +10,7 @@ from typing import Any
 
 from csms_under_test.connections import ConnectionRegistry
 from csms_under_test.faults import Faults
+from csms_under_test.files import FILES_PATH, FTP_PASSWORD, FTP_USER, FileArea, FtpServer
 from csms_under_test.handlers import all_handlers
 from csms_under_test.network import url_host
 from csms_under_test.operator_api import OperatorApi
@@ -25,7 +26,9 @@ class ReferenceCsms:
     """A real (small) CSMS: every request is answered from and recorded in a SQLite store.
 
     ``start`` and ``stop`` run on the event loop that then serves the CSMS; the store is
-    only touched from that loop.
+    only touched from that loop. Firmware and diagnostics files live in ``files_dir``
+    (default: the database file's folder), served over HTTP by the operator API server and
+    over FTP on ``ftp_port`` (see :mod:`csms_under_test.files`).
     """
 
     def __init__(
@@ -39,6 +42,8 @@ class ReferenceCsms:
         faults: Iterable[str] = (),
         heartbeat_interval: int = 10,
         call_timeout: float = 30.0,
+        ftp_port: int = 0,
+        files_dir: Path | None = None,
     ) -> None:
         if heartbeat_interval < 1:
             raise ValueError(f"heartbeat_interval must be at least 1 s, not {heartbeat_interval}")
@@ -52,11 +57,14 @@ class ReferenceCsms:
         self.call_timeout = call_timeout
         self._port = port
         self._api_port = api_port
+        self._ftp_port = ftp_port
+        self.files = FileArea(self.db_path.parent if files_dir is None else files_dir)
         self.registry = ConnectionRegistry()
         self._store: Store | None = None
         self._ocpp: OcppServer | None = None
         self._api: OperatorApi | None = None
         self._operator: OperatorService | None = None
+        self._ftp: FtpServer | None = None
 
     # -- lifecycle --------------------------------------------------------------------
     async def start(self) -> None:
@@ -66,6 +74,7 @@ class ReferenceCsms:
         self._store = Store(self.db_path)
         try:
             self._store.seed_id_tags(self.config.id_tags)
+            self.files.prepare()
             self._ocpp = OcppServer(
                 store=self._store,
                 faults=self.faults,
@@ -82,16 +91,24 @@ class ReferenceCsms:
                 call_timeout=self.call_timeout,
             )
             self._api = OperatorApi(
-                self._operator, asyncio.get_running_loop(), host=self.host, port=self._api_port
+                self._operator,
+                asyncio.get_running_loop(),
+                host=self.host,
+                port=self._api_port,
+                files=self.files,
             )
             self._api.start()
+            self._ftp = FtpServer(self.files, host=self.host, port=self._ftp_port)
+            self._ftp.start()
         except BaseException:
             await self.stop()
             raise
         logger.info(
-            "reference CSMS listening: %s, operator API %s, faults: %s",
+            "reference CSMS listening: %s, operator API %s, files %s and %s, faults: %s",
             self.ocpp_url,
             self.api_url,
+            self.files_http_url,
+            self.ftp_url,
             ", ".join(self.faults) or "none",
         )
 
@@ -105,6 +122,9 @@ class ReferenceCsms:
         if self._api is not None:
             await asyncio.to_thread(self._api.close)
             self._api = None
+        if self._ftp is not None:
+            await asyncio.to_thread(self._ftp.close)
+            self._ftp = None
         self._operator = None
         if self._store is not None:
             self._store.close()
@@ -121,6 +141,18 @@ class ReferenceCsms:
     def api_url(self) -> str:
         port = self._api.port if self._api is not None else self._api_port
         return f"http://{url_host(self.host)}:{port}/api"
+
+    @property
+    def files_http_url(self) -> str:
+        """``http://HOST:API_PORT/files``: add ``/firmware/<name>`` or ``/diagnostics/``."""
+        port = self._api.port if self._api is not None else self._api_port
+        return f"http://{url_host(self.host)}:{port}{FILES_PATH}"
+
+    @property
+    def ftp_url(self) -> str:
+        """``ftp://csms:csms@HOST:FTP_PORT``: add ``/firmware/<name>`` or ``/diagnostics/``."""
+        port = self._ftp.port if self._ftp is not None else self._ftp_port
+        return f"ftp://{FTP_USER}:{FTP_PASSWORD}@{url_host(self.host)}:{port}"
 
     # -- for in-process use (on the CSMS loop) ----------------------------------------
     @property

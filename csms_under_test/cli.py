@@ -42,7 +42,16 @@ def _parser() -> argparse.ArgumentParser:
         "--api-port", type=int, default=None, help="operator API port (default: --port + 1)"
     )
     parser.add_argument(
+        "--ftp-port", type=int, default=None, help="FTP port for files (default: --port + 2)"
+    )
+    parser.add_argument(
         "--db", type=Path, default=Path("csms.sqlite3"), help="SQLite file (default %(default)s)"
+    )
+    parser.add_argument(
+        "--files-dir",
+        type=Path,
+        default=None,
+        help="folder of firmware/ and diagnostics/ (default: the --db file's folder)",
     )
     parser.add_argument("--config", type=Path, help="harness configuration file (YAML)")
     parser.add_argument(
@@ -87,6 +96,8 @@ def _build(args: argparse.Namespace) -> ReferenceCsms:
     port = _check_port("--port", args.port)
     api_default = port + 1 if port else 0
     api_port = _check_port("--api-port", api_default if args.api_port is None else args.api_port)
+    ftp_default = port + 2 if port else 0
+    ftp_port = _check_port("--ftp-port", ftp_default if args.ftp_port is None else args.ftp_port)
     if args.heartbeat_interval < 1:
         raise UsageError(f"--heartbeat-interval must be at least 1, not {args.heartbeat_interval}")
     try:
@@ -97,6 +108,8 @@ def _build(args: argparse.Namespace) -> ReferenceCsms:
         host=args.host,
         port=port,
         api_port=api_port,
+        ftp_port=ftp_port,
+        files_dir=args.files_dir,
         db_path=args.db,
         config=_load_config(args.config),
         faults=args.fault,
@@ -117,6 +130,8 @@ async def _serve(csms: ReferenceCsms) -> int:
     try:
         print(f"ocpp: {csms.ocpp_url}", flush=True)
         print(f"operator: {csms.api_url}", flush=True)
+        print(f"files: {csms.files_http_url}", flush=True)
+        print(f"ftp: {csms.ftp_url}", flush=True)
         await stop.wait()
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM):
@@ -138,6 +153,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.log_level != "DEBUG":
         # One line per connection from websockets itself is noise next to the CSMS's own log.
         logging.getLogger("websockets").setLevel(logging.WARNING)
+        logging.getLogger("pyftpdlib").setLevel(logging.WARNING)  # likewise per FTP command
     try:
         csms = _build(args)
     except UsageError as error:

@@ -3,6 +3,8 @@
 A stdlib ThreadingHTTPServer in its own thread; each request is parsed here and handed to
 :class:`~csms_under_test.operator_service.OperatorService` on the CSMS event loop with
 ``asyncio.run_coroutine_threadsafe``. JSON in, JSON out; no traceback ever leaves the server.
+The same server serves firmware and takes diagnostics uploads under ``/files`` (raw bytes,
+handled by :class:`~csms_under_test.files.FileArea` on the request thread).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from csms_under_test.files import FileArea, FileReply, is_files_target
 from csms_under_test.network import bound_port, listen_socket
 from csms_under_test.operator_service import ApiReply, OperatorService, error_reply
 
@@ -43,9 +46,16 @@ class _BadRequest(Exception):
 
 class OperatorApi:
     def __init__(
-        self, service: OperatorService, loop: asyncio.AbstractEventLoop, *, host: str, port: int
+        self,
+        service: OperatorService,
+        loop: asyncio.AbstractEventLoop,
+        *,
+        host: str,
+        port: int,
+        files: FileArea | None = None,
     ) -> None:
         self._service = service
+        self.files = files  # firmware and diagnostics under /files (csms_under_test.files)
         self._loop = loop
         self._host = host
         self._requested_port = port
@@ -122,7 +132,7 @@ class OperatorApi:
         query: dict[str, list[str]],
         read_body: Callable[[], bytes],
     ) -> tuple[str, Callable[[], ApiReply]] | None:
-        service = self._service
+        service, files = self._service, self.files
         match segments:
             case ["api", "health"]:
                 return "GET", lambda: self._bridge(service.health(), QUERY_TIMEOUT)
@@ -140,6 +150,8 @@ class OperatorApi:
                 return "GET", lambda: self._bridge(
                     service.local_lists(_single(query, "chargePointId")), QUERY_TIMEOUT
                 )
+            case ["api", "diagnostics"] if files is not None:
+                return "GET", files.diagnostics_reply
             case ["api", "chargepoints", cp_id, "requests", action] if cp_id and action:
                 return "POST", lambda: self._send_request(cp_id, action, query, read_body)
         return None
@@ -257,8 +269,14 @@ class _ApiRequestHandler(BaseHTTPRequestHandler):
         self._dispatch("OPTIONS")
 
     def _dispatch(self, method: str) -> None:
+        api = self.server.api
+        reply: ApiReply | FileReply
         try:
-            reply = self.server.api.handle(method, self.path, self._read_body)
+            if api.files is not None and is_files_target(self.path):
+                length = self.headers.get("Content-Length")
+                reply = api.files.http_request(method, self.path, length, self.rfile)
+            else:
+                reply = api.handle(method, self.path, self._read_body)
         except _BadRequest as error:
             reply = error_reply(error.status, str(error))
         except Exception:
@@ -282,11 +300,15 @@ class _ApiRequestHandler(BaseHTTPRequestHandler):
             )
         return self.rfile.read(length)
 
-    def _send(self, reply: ApiReply, *, with_body: bool) -> None:
-        data = json.dumps(reply.body, ensure_ascii=False).encode("utf-8")
+    def _send(self, reply: ApiReply | FileReply, *, with_body: bool) -> None:
+        if isinstance(reply, FileReply):
+            data, content_type = reply.content, reply.content_type
+        else:
+            data = json.dumps(reply.body, ensure_ascii=False).encode("utf-8")
+            content_type = "application/json"
         try:
             self.send_response(reply.status)
-            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(data)))
             for name, value in reply.headers.items():
                 self.send_header(name, value)
