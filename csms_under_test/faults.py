@@ -41,6 +41,12 @@ TRIGGER_WRONG_CONNECTOR = "trigger-wrong-connector"
 METER_VALUES_CALLERROR = "meter-values-callerror"
 FIRMWARE_STATUS_NOTIFICATION_NOT_IMPLEMENTED = "firmware-status-notification-not-implemented"
 REQUEST_NOT_SENT = "request-not-sent"
+CHARGING_PROFILE_WITHOUT_VALIDITY = "charging-profile-without-validity"
+CHARGING_PROFILE_UNIT_SWAPPED = "charging-profile-unit-swapped"
+TX_PROFILE_WRONG_TRANSACTION = "tx-profile-wrong-transaction"
+REMOTE_START_PROFILE_WITH_TRANSACTION_ID = "remote-start-profile-with-transaction-id"
+COMPOSITE_SCHEDULE_WITHOUT_UNIT = "composite-schedule-without-unit"
+CLEAR_PROFILE_BY_ID_WITH_CRITERIA = "clear-profile-by-id-with-criteria"
 
 FAULTS: dict[str, str] = {
     REJECT_BOOT: "BootNotification is answered with status Rejected",
@@ -113,6 +119,20 @@ FAULTS: dict[str, str] = {
     ),
     REQUEST_NOT_SENT: (
         "every request the operator asks for is reported sent (200, empty response) but never sent"
+    ),
+    CHARGING_PROFILE_WITHOUT_VALIDITY: (
+        "Absolute charging profiles go out without validFrom, validTo and startSchedule"
+    ),
+    CHARGING_PROFILE_UNIT_SWAPPED: (
+        "SetChargingProfile sends chargingRateUnit W for A and A for W (limit unchanged)"
+    ),
+    TX_PROFILE_WRONG_TRANSACTION: "a TxProfile names the transactionId after the one meant (+1)",
+    REMOTE_START_PROFILE_WITH_TRANSACTION_ID: (
+        "RemoteStartTransaction's chargingProfile carries the CSMS's latest transactionId (or 1)"
+    ),
+    COMPOSITE_SCHEDULE_WITHOUT_UNIT: "GetCompositeSchedule goes out without chargingRateUnit",
+    CLEAR_PROFILE_BY_ID_WITH_CRITERIA: (
+        "ClearChargingProfile by id also names that profile's connectorId, purpose and stackLevel"
     ),
 }
 

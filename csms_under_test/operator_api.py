@@ -150,6 +150,10 @@ class OperatorApi:
                 return "GET", lambda: self._bridge(
                     service.local_lists(_single(query, "chargePointId")), QUERY_TIMEOUT
                 )
+            case ["api", "chargingprofiles"]:
+                return "GET", lambda: self._bridge(
+                    service.charging_profiles(_single(query, "chargePointId")), QUERY_TIMEOUT
+                )
             case ["api", "diagnostics"] if files is not None:
                 return "GET", files.diagnostics_reply
             case ["api", "chargepoints", cp_id, "requests", action] if cp_id and action:

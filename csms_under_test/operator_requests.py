@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, TypeGuard
 
-from csms_under_test import local_list, reservations
+from csms_under_test import charging_profiles, local_list, reservations
 from csms_under_test.faults import (
     CHANGE_AVAILABILITY_OPERATIVE,
     CHANGE_CONFIGURATION_WRONG_VALUE,
@@ -82,7 +82,8 @@ def complete_request(
 ) -> dict[str, Any]:
     """The payload to send: ``payload`` plus what the CSMS fills in (never modified in place).
 
-    ``config`` gives the reservation expiry offset; ``now`` is the moment of sending.
+    ``config`` gives the reservation expiry offset and the Smart Charging values; ``now``
+    is the moment of sending.
     """
     completed = dict(payload)
     if action == "SendLocalList":
@@ -118,6 +119,20 @@ def complete_request(
         _complete_get_configuration(completed, faults)
     elif action == "ChangeConfiguration":
         _complete_change_configuration(completed, faults)
+    elif action == "SetChargingProfile":
+        charging_profiles.complete_set_charging_profile(
+            completed, charge_point_id=charge_point_id, store=store, faults=faults, now=now
+        )
+    elif action == "ClearChargingProfile":
+        charging_profiles.complete_clear_charging_profile(
+            completed, charge_point_id=charge_point_id, store=store, faults=faults
+        )
+    elif action == "GetCompositeSchedule":
+        charging_profiles.complete_get_composite_schedule(
+            completed, faults=faults, smart_charging=config.smart_charging
+        )
+    elif action == "RemoteStartTransaction":
+        charging_profiles.complete_remote_start(completed, store=store, faults=faults)
     elif action == "Reset" and RESET_TYPE_SWAPPED in faults:
         # OCPP 1.6 §5.14: the type is the operator's choice; this fault swaps it.
         swapped = {"Hard": "Soft", "Soft": "Hard"}
@@ -186,7 +201,8 @@ def request_sent(
 ) -> AnswerRecorder | None:
     """Record in the store that ``request`` (schema-valid) is being sent; the function
     returned, if any, records the charge point's answer. Without an answer (timeout,
-    disconnect) the request stays recorded as sent (a reservation stays requested)."""
+    disconnect) the request stays recorded as sent (a reservation stays requested, a charging
+    profile sent)."""
     if action == "ReserveNow":
         return reservations.reserve_now_sent(
             request, charge_point_id=charge_point_id, store=store, now=now
@@ -201,4 +217,16 @@ def request_sent(
         )
     if action == "GetLocalListVersion":
         return local_list.get_local_list_version_sent(charge_point_id=charge_point_id, store=store)
+    if action == "SetChargingProfile":
+        return charging_profiles.set_charging_profile_sent(
+            request, charge_point_id=charge_point_id, store=store, now=now
+        )
+    if action == "ClearChargingProfile":
+        return charging_profiles.clear_charging_profile_sent(
+            request, charge_point_id=charge_point_id, store=store
+        )
+    if action == "RemoteStartTransaction":
+        return charging_profiles.remote_start_sent(
+            request, charge_point_id=charge_point_id, store=store, now=now
+        )
     return None

@@ -23,6 +23,7 @@ from csms_under_test.outgoing import IncompleteRequest
 from csms_under_test.store import (
     DIAGNOSTICS,
     FIRMWARE,
+    ChargingProfileRecord,
     LocalListRecord,
     ReservationRecord,
     Store,
@@ -91,6 +92,22 @@ def local_list_json(record: LocalListRecord) -> dict[str, Any]:
     }
 
 
+def charging_profile_json(record: ChargingProfileRecord) -> dict[str, Any]:
+    return {
+        "chargingProfileId": record.charging_profile_id,
+        "chargePointId": record.charge_point_id,
+        "connectorId": record.connector_id,
+        "chargingProfilePurpose": record.purpose,
+        "stackLevel": record.stack_level,
+        "transactionId": record.transaction_id,
+        "status": record.status,
+        "answerStatus": record.answer_status,
+        "sentWith": record.sent_with,
+        "sentAt": record.sent_at,
+        "chargingProfile": record.profile,
+    }
+
+
 class OperatorService:
     def __init__(
         self,
@@ -147,6 +164,12 @@ class OperatorService:
     async def local_lists(self, charge_point_id: str | None) -> ApiReply:
         records = self._store.local_lists(charge_point_id)
         return ApiReply(HTTPStatus.OK, {"localLists": [local_list_json(r) for r in records]})
+
+    async def charging_profiles(self, charge_point_id: str | None) -> ApiReply:
+        records = self._store.charging_profiles(charge_point_id)
+        return ApiReply(
+            HTTPStatus.OK, {"chargingProfiles": [charging_profile_json(r) for r in records]}
+        )
 
     async def send_request(
         self,

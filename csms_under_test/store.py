@@ -1,14 +1,16 @@
 """The reference CSMS's persistent state: one SQLite file (WAL journal).
 
 The schema is created idempotently on open, so restarting on the same file keeps charge
-points, idTags, transactions, meter values, reservations and local list versions, and
-transaction and reservation ids continue where they left off (AUTOINCREMENT never reuses an
-id; a new reservationId is above every one ever stored). The connection is used from one thread only: the
-CSMS event loop's (sqlite3 enforces this).
+points, idTags, transactions, meter values, reservations, local list versions and charging
+profiles, and transaction, reservation and charging profile ids continue where they left
+off (AUTOINCREMENT never reuses an id; a new reservationId or chargingProfileId is above
+every one ever stored). The connection is used from one thread only: the CSMS event loop's
+(sqlite3 enforces this).
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -129,6 +131,24 @@ CREATE TABLE IF NOT EXISTS local_list_entries (
     id_tag          TEXT NOT NULL COLLATE NOCASE,
     PRIMARY KEY (charge_point_id, id_tag)
 );
+-- One row per charging profile the CSMS sent (OCPP 1.6 §3.13 Smart Charging): in a
+-- SetChargingProfile or embedded in a RemoteStartTransaction (sent_with).
+CREATE TABLE IF NOT EXISTS charging_profiles (
+    id                  INTEGER PRIMARY KEY AUTOINCREMENT,
+    charging_profile_id INTEGER NOT NULL,
+    charge_point_id     TEXT    NOT NULL,
+    connector_id        INTEGER,           -- NULL: a RemoteStartTransaction without one
+    purpose             TEXT    NOT NULL,
+    stack_level         INTEGER NOT NULL,
+    transaction_id      INTEGER,
+    profile             TEXT    NOT NULL,  -- the chargingProfile / csChargingProfiles JSON
+    sent_with           TEXT    NOT NULL,  -- SetChargingProfile or RemoteStartTransaction
+    status              TEXT    NOT NULL,  -- sent accepted rejected cleared
+    answer_status       TEXT,              -- the status the charge point answered
+    sent_at             TEXT    NOT NULL
+);
+CREATE INDEX IF NOT EXISTS charging_profiles_by_charge_point
+    ON charging_profiles (charge_point_id, charging_profile_id);
 """
 
 # Seeded for the configured "expired" idTag: any date in the past makes it Expired.
@@ -261,6 +281,34 @@ class LocalListRecord:
     id_tags: tuple[str, ...] = field(default=())  # of the accepted list, sorted
 
 
+# ChargingProfileRecord.status values.
+PROFILE_SENT = "sent"
+PROFILE_ACCEPTED = "accepted"
+PROFILE_REJECTED = "rejected"
+PROFILE_CLEARED = "cleared"
+
+
+@dataclass(frozen=True)
+class ChargingProfileRecord:
+    id: int  # the row
+    charging_profile_id: int
+    charge_point_id: str
+    connector_id: int | None
+    purpose: str
+    stack_level: int
+    transaction_id: int | None
+    profile_json: str
+    sent_with: str
+    status: str
+    answer_status: str | None
+    sent_at: str
+
+    @property
+    def profile(self) -> dict[str, Any]:
+        value: dict[str, Any] = json.loads(self.profile_json)
+        return value
+
+
 _TRANSACTION_COLUMNS = (
     "id, charge_point_id, connector_id, id_tag, reservation_id, meter_start, start_timestamp, "
     "meter_stop, stop_timestamp, stop_reason, stop_id_tag"
@@ -279,6 +327,10 @@ _RESERVATION_COLUMNS = (
 _LOCAL_LIST_COLUMNS = (
     "charge_point_id, list_version, update_type, accepted_at, last_sent_version, "
     "last_sent_status, reported_version, reported_at"
+)
+_CHARGING_PROFILE_COLUMNS = (
+    "id, charging_profile_id, charge_point_id, connector_id, purpose, stack_level, "
+    "transaction_id, profile, sent_with, status, answer_status, sent_at"
 )
 _METER_VALUE_COLUMNS = (
     "charge_point_id, connector_id, transaction_id, timestamp, value, context, format, "
@@ -744,3 +796,134 @@ class Store:
         self._db.execute(
             "INSERT OR IGNORE INTO local_lists (charge_point_id) VALUES (?)", (charge_point_id,)
         )
+
+    # -- charging profiles ------------------------------------------------------------
+    def next_charging_profile_id(self) -> int:
+        """A chargingProfileId above every one ever stored (for any charge point)."""
+        row = self._db.execute("SELECT MAX(charging_profile_id) FROM charging_profiles").fetchone()
+        return max(int(row[0] or 0), 0) + 1
+
+    def add_charging_profile(
+        self,
+        charge_point_id: str,
+        *,
+        charging_profile_id: int,
+        connector_id: int | None,
+        purpose: str,
+        stack_level: int,
+        transaction_id: int | None,
+        profile: dict[str, Any],
+        sent_with: str,
+        sent_at: str,
+    ) -> ChargingProfileRecord:
+        """Store a charging profile about to be sent (status sent)."""
+        with self._db:
+            cursor = self._db.execute(
+                f"INSERT INTO charging_profiles ({_CHARGING_PROFILE_COLUMNS}) "
+                "VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)",
+                (
+                    charging_profile_id,
+                    charge_point_id,
+                    connector_id,
+                    purpose,
+                    stack_level,
+                    transaction_id,
+                    json.dumps(profile, ensure_ascii=False),
+                    sent_with,
+                    PROFILE_SENT,
+                    sent_at,
+                ),
+            )
+        row_id = cursor.lastrowid
+        assert row_id is not None
+        record = self._charging_profile_row(row_id)
+        assert record is not None
+        return record
+
+    def answer_charging_profile(self, row_id: int, answer_status: str | None) -> None:
+        """The charge point answered: Accepted makes the profile accepted, anything else (or
+        a CALLERROR: ``None``) rejected. An accepted SetChargingProfile replaces (marks
+        cleared) the accepted profiles of the charge point with the same chargingProfileId,
+        or with the same connectorId, purpose and stackLevel (OCPP 1.6 §5.16)."""
+        record = self._charging_profile_row(row_id)
+        if record is None:
+            return
+        accepted = answer_status == "Accepted"
+        with self._db:
+            if accepted:
+                self._db.execute(
+                    "UPDATE charging_profiles SET status = ? WHERE charge_point_id = ? "
+                    "AND status = ? AND id != ? AND (charging_profile_id = ? OR "
+                    "(connector_id IS ? AND purpose = ? AND stack_level = ?))",
+                    (
+                        PROFILE_CLEARED,
+                        record.charge_point_id,
+                        PROFILE_ACCEPTED,
+                        row_id,
+                        record.charging_profile_id,
+                        record.connector_id,
+                        record.purpose,
+                        record.stack_level,
+                    ),
+                )
+            self._db.execute(
+                "UPDATE charging_profiles SET status = ?, answer_status = ? WHERE id = ?",
+                (PROFILE_ACCEPTED if accepted else PROFILE_REJECTED, answer_status, row_id),
+            )
+
+    def clear_charging_profiles(
+        self,
+        charge_point_id: str,
+        *,
+        charging_profile_id: int | None = None,
+        connector_id: int | None = None,
+        purpose: str | None = None,
+        stack_level: int | None = None,
+    ) -> int:
+        """Mark cleared the accepted profiles of the charge point with that id, or else those
+        matching every criterion given (none given: all); returns how many."""
+        criteria: list[tuple[str, object]] = (
+            [("charging_profile_id", charging_profile_id)]
+            if charging_profile_id is not None
+            else [
+                (column, value)
+                for column, value in (
+                    ("connector_id", connector_id),
+                    ("purpose", purpose),
+                    ("stack_level", stack_level),
+                )
+                if value is not None
+            ]
+        )
+        where = "".join(f" AND {column} = ?" for column, _ in criteria)
+        with self._db:
+            cursor = self._db.execute(
+                "UPDATE charging_profiles SET status = ? WHERE charge_point_id = ? AND status = ?"
+                + where,
+                (PROFILE_CLEARED, charge_point_id, PROFILE_ACCEPTED, *(v for _, v in criteria)),
+            )
+        return cursor.rowcount
+
+    def charging_profiles(self, charge_point_id: str | None = None) -> list[ChargingProfileRecord]:
+        """Every charging profile sent (or those to one charge point), oldest first."""
+        rows = self._rows(
+            "charging_profiles", _CHARGING_PROFILE_COLUMNS, "charge_point_id", charge_point_id
+        )
+        return [ChargingProfileRecord(*row) for row in rows]
+
+    def charging_profiles_by_id(
+        self, charge_point_id: str, charging_profile_id: int
+    ) -> list[ChargingProfileRecord]:
+        """The profiles sent to ``charge_point_id`` with that chargingProfileId, newest first."""
+        rows = self._db.execute(
+            f"SELECT {_CHARGING_PROFILE_COLUMNS} FROM charging_profiles "
+            "WHERE charge_point_id = ? AND charging_profile_id = ? ORDER BY id DESC",
+            (charge_point_id, charging_profile_id),
+        )
+        return [ChargingProfileRecord(*row) for row in rows]
+
+    def _charging_profile_row(self, row_id: int) -> ChargingProfileRecord | None:
+        row = self._db.execute(
+            f"SELECT {_CHARGING_PROFILE_COLUMNS} FROM charging_profiles WHERE id = ?", (row_id,)
+        ).fetchone()
+        return ChargingProfileRecord(*row) if row else None

@@ -45,6 +45,8 @@ def config_variables(config: HarnessConfig) -> dict[str, Any]:
         "connection_timeout": config.waits.connection_timeout,
         "reservation_expiry_offset": config.waits.reservation_expiry_offset,
         "stack_level": config.smart_charging.stack_level,
+        "stack_level_plus_1": config.smart_charging.stack_level + 1,  # TC_067's s+1, s+2
+        "stack_level_plus_2": config.smart_charging.stack_level + 2,
         "charging_rate_unit": config.smart_charging.rate_unit,
         "charging_limit": config.smart_charging.limit,
         "schedule_duration": config.smart_charging.duration,

@@ -16,7 +16,7 @@ from typing import Any
 from simulator.chargepoint.configuration import ConfigKey, core_keys
 from simulator.chargepoint.local_list import LocalList
 from simulator.chargepoint.reservations import Reservation
-from simulator.chargepoint.smart_charging import ProfileStore
+from simulator.chargepoint.smart_charging import DEFAULT_PHASES, ProfileStore, convert
 from simulator.clock import Clock, ocpp_timestamp
 from simulator.config import ChargePointConfig
 from simulator.ocppj.errors import ErrorCode
@@ -515,6 +515,24 @@ class ChargePoint:
         status = self.smart_charging.set(connector_id, payload["csChargingProfiles"], running)
         return Answer({"status": status})
 
+    def _rated_schedule(self, payload: dict[str, Any]) -> dict[str, Any] | None:
+        """With no profile in force the charge point can still charge at its rating: the
+        composite is that one period (catalog TC_066: the tool returns a schedule). None
+        for a unit the charge point does not use."""
+        limits = self.smart_charging.limits
+        unit = payload.get("chargingRateUnit") or limits.allowed_units[0]
+        if unit not in limits.allowed_units:
+            return None
+        rated = convert(limits.rated_current, "A", unit, DEFAULT_PHASES)
+        return {
+            "duration": int(payload.get("duration", 0)),
+            "startSchedule": self.timestamp(),
+            "chargingRateUnit": unit,
+            "chargingSchedulePeriod": [
+                {"startPeriod": 0, "limit": rated, "numberPhases": DEFAULT_PHASES}
+            ],
+        }
+
     def _answer_ClearChargingProfile(self, payload: dict[str, Any]) -> Answer:
         return Answer({"status": self.smart_charging.clear(payload)})
 
@@ -531,6 +549,8 @@ class ChargePoint:
             self.clock.now(),
             transaction.started if transaction else None,
         )
+        if schedule is None:
+            schedule = self._rated_schedule(payload)
         if schedule is None:
             return Answer({"status": "Rejected"})
         return Answer(

@@ -418,9 +418,15 @@ def test_smart_charging_answers_are_wired_and_schema_valid() -> None:
     assert validate_payload("GetCompositeSchedule", answer, response=True) == []
     assert cp.answer("ClearChargingProfile", {"id": 7}).payload == {"status": "Accepted"}
     assert cp.answer("ClearChargingProfile", {"id": 7}).payload == {"status": "Unknown"}
-    assert cp.answer("GetCompositeSchedule", {"connectorId": 1, "duration": 600}).payload == {
-        "status": "Rejected"
-    }
+    # With no profile in force the composite is the charge point's rating (32 A, 3 phases).
+    rated_request = {"connectorId": 1, "duration": 600, "chargingRateUnit": "W"}
+    rated = cp.answer("GetCompositeSchedule", rated_request).payload
+    assert rated is not None and rated["status"] == "Accepted"
+    periods = rated["chargingSchedule"]["chargingSchedulePeriod"]
+    assert periods == [{"startPeriod": 0, "limit": 22080.0, "numberPhases": 3}]
+    assert validate_payload("GetCompositeSchedule", rated, response=True) == []
+    unknown = cp.answer("GetCompositeSchedule", {"connectorId": 9, "duration": 600}).payload
+    assert unknown == {"status": "Rejected"}
     tx_profile = {
         **profile,
         "chargingProfilePurpose": "TxProfile",
