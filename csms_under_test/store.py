@@ -549,9 +549,16 @@ class Store:
 
     def _rows(self, table: str, columns: str, column: str, value: object | None) -> list[Any]:
         """Every row of ``table`` in id order, or those whose ``column`` equals ``value``."""
-        where, params = (f" WHERE {column} = ?", (value,)) if value is not None else ("", ())
-        query = f"SELECT {columns} FROM {table}{where} ORDER BY id"
-        return self._db.execute(query, params).fetchall()
+        return self._select(table, columns, {column: value} if value is not None else {})
+
+    def _select(
+        self, table: str, columns: str, where: dict[str, object], newest_first: bool = False
+    ) -> list[Any]:
+        """The rows of ``table`` whose columns equal ``where``'s values, in id order."""
+        condition = " AND ".join(f"{column} = ?" for column in where)
+        query = f"SELECT {columns} FROM {table}" + (f" WHERE {condition}" if where else "")
+        query += " ORDER BY id DESC" if newest_first else " ORDER BY id"
+        return self._db.execute(query, tuple(where.values())).fetchall()
 
     # -- meter values ---------------------------------------------------------------
     def add_meter_values(
@@ -702,18 +709,13 @@ class Store:
         self, charge_point_id: str, reservation_id: int
     ) -> list[ReservationRecord]:
         """The reservations of ``charge_point_id`` with that reservationId, newest first."""
-        rows = self._db.execute(
-            f"SELECT {_RESERVATION_COLUMNS} FROM reservations "
-            "WHERE charge_point_id = ? AND reservation_id = ? ORDER BY id DESC",
-            (charge_point_id, reservation_id),
-        )
+        where = {"charge_point_id": charge_point_id, "reservation_id": reservation_id}
+        rows = self._select("reservations", _RESERVATION_COLUMNS, where, newest_first=True)
         return [ReservationRecord(*row) for row in rows]
 
     def _reservation_row(self, row_id: int) -> ReservationRecord | None:
-        row = self._db.execute(
-            f"SELECT {_RESERVATION_COLUMNS} FROM reservations WHERE id = ?", (row_id,)
-        ).fetchone()
-        return ReservationRecord(*row) if row else None
+        rows = self._select("reservations", _RESERVATION_COLUMNS, {"id": row_id})
+        return ReservationRecord(*rows[0]) if rows else None
 
     # -- local authorization lists ----------------------------------------------------
     def local_list(self, charge_point_id: str) -> LocalListRecord | None:
@@ -915,15 +917,12 @@ class Store:
         self, charge_point_id: str, charging_profile_id: int
     ) -> list[ChargingProfileRecord]:
         """The profiles sent to ``charge_point_id`` with that chargingProfileId, newest first."""
-        rows = self._db.execute(
-            f"SELECT {_CHARGING_PROFILE_COLUMNS} FROM charging_profiles "
-            "WHERE charge_point_id = ? AND charging_profile_id = ? ORDER BY id DESC",
-            (charge_point_id, charging_profile_id),
+        where = {"charge_point_id": charge_point_id, "charging_profile_id": charging_profile_id}
+        rows = self._select(
+            "charging_profiles", _CHARGING_PROFILE_COLUMNS, where, newest_first=True
         )
         return [ChargingProfileRecord(*row) for row in rows]
 
     def _charging_profile_row(self, row_id: int) -> ChargingProfileRecord | None:
-        row = self._db.execute(
-            f"SELECT {_CHARGING_PROFILE_COLUMNS} FROM charging_profiles WHERE id = ?", (row_id,)
-        ).fetchone()
-        return ChargingProfileRecord(*row) if row else None
+        rows = self._select("charging_profiles", _CHARGING_PROFILE_COLUMNS, {"id": row_id})
+        return ChargingProfileRecord(*rows[0]) if rows else None
