@@ -98,7 +98,7 @@ class Link:
         self.held_actions: set[str] = set()
         self.findings: list[str] = []
         self.closed: ConnectionLost | None = None
-        self._pending: tuple[Call, float, asyncio.Future[CallOutcome], CallOutcome] | None = None
+        self._pending: tuple[Call, asyncio.Future[CallOutcome], CallOutcome] | None = None
         self._inbox: list[InboundRequest] = []
         self._inbox_changed = asyncio.Event()
         self._interrupted = False
@@ -120,8 +120,8 @@ class Link:
 
     def _finding(self, message: str) -> None:
         self.findings.append(message)
-        if self._pending is not None and not self._pending[2].done():
-            self._pending[2].set_exception(ProtocolBreach(message))
+        if self._pending is not None and not self._pending[1].done():
+            self._pending[1].set_exception(ProtocolBreach(message))
         self._inbox_changed.set()
 
     def interrupt(self) -> None:
@@ -143,11 +143,9 @@ class Link:
         outcome = CallOutcome(outgoing.frame, outgoing.violations)
         future: asyncio.Future[CallOutcome] = asyncio.get_running_loop().create_future()
         # Pending before the frame leaves, so that an instant answer finds its request.
-        self._pending = (outgoing.frame, self._clock.monotonic(), future, outcome)
+        self._pending = (outgoing.frame, future, outcome)
         try:
-            sent_at = await self._send(outgoing, CP_TO_CSMS)
-            self._sent_at[outgoing.frame.unique_id] = sent_at
-            self._pending = (outgoing.frame, sent_at, future, outcome)
+            await self._send(outgoing, CP_TO_CSMS)
             return await asyncio.wait_for(asyncio.shield(future), timeout)
         except TimeoutError:
             self._session.abandon_call()
@@ -221,9 +219,12 @@ class Link:
         self.messages.append(record)
         return record
 
-    async def _send(self, outgoing: Outgoing, direction: str) -> float:
-        """Put a frame on the wire; returns the monotonic time it was handed to the socket."""
+    async def _send(self, outgoing: Outgoing, direction: str) -> None:
+        """Record a frame (with the monotonic time it is handed to the socket) and send it."""
         at = self._clock.monotonic()
+        if isinstance(outgoing.frame, Call):
+            # Latency counts from here; set before the send, as the answer may beat it back.
+            self._sent_at[outgoing.frame.unique_id] = at
         self._record(
             direction,
             outgoing.frame,
@@ -237,7 +238,6 @@ class Link:
             self._mark_closed(exc)
             assert self.closed is not None
             raise self.closed from None
-        return at
 
     def _mark_closed(self, exc: ConnectionClosed) -> None:
         if self.closed is None:
@@ -256,8 +256,8 @@ class Link:
             if self.closed is None:
                 # A clean close ends the iteration without an exception: read its code here.
                 self.closed = ConnectionLost(self._ws.close_code, self._ws.close_reason or "")
-            if self._pending is not None and not self._pending[2].done():
-                self._pending[2].set_exception(self.closed)
+            if self._pending is not None and not self._pending[1].done():
+                self._pending[1].set_exception(self.closed)
             self._inbox_changed.set()
 
     async def _handle(self, raw: str | bytes, at: float) -> None:
@@ -301,15 +301,15 @@ class Link:
         )
         if event.late or pending is None or pending[0].unique_id != event.call.unique_id:
             return
-        outcome = pending[3]
+        outcome = pending[2]
         outcome.latency_s = latency
         outcome.violations = violations
         if isinstance(frame, CallResult):
             outcome.result = frame
         else:
             outcome.error = frame
-        if not pending[2].done():
-            pending[2].set_result(outcome)
+        if not pending[1].done():
+            pending[1].set_result(outcome)
 
     async def _handle_request(self, event: IncomingCall, at: float) -> None:
         call = event.call
