@@ -10,10 +10,18 @@ from typing import Any
 
 from csms_under_test.connections import ConnectionRegistry
 from csms_under_test.faults import Faults
-from csms_under_test.files import FILES_PATH, FTP_PASSWORD, FTP_USER, FileArea, FtpServer
+from csms_under_test.files import (
+    DEMO_FIRMWARE_NAME,
+    FILES_PATH,
+    FTP_PASSWORD,
+    FTP_USER,
+    FileArea,
+    FtpServer,
+)
 from csms_under_test.handlers import all_handlers
 from csms_under_test.network import url_host
 from csms_under_test.operator_api import OperatorApi
+from csms_under_test.operator_requests import FileLocations
 from csms_under_test.operator_service import ApiReply, OperatorService
 from csms_under_test.server import OCPP_PATH, OcppServer
 from csms_under_test.store import Store
@@ -28,7 +36,8 @@ class ReferenceCsms:
     ``start`` and ``stop`` run on the event loop that then serves the CSMS; the store is
     only touched from that loop. Firmware and diagnostics files live in ``files_dir``
     (default: the database file's folder), served over HTTP by the operator API server and
-    over FTP on ``ftp_port`` (see :mod:`csms_under_test.files`).
+    over FTP on ``ftp_port`` (see :mod:`csms_under_test.files`); UpdateFirmware and
+    GetDiagnostics from the operator default to them (:attr:`file_locations`).
     """
 
     def __init__(
@@ -89,6 +98,7 @@ class ReferenceCsms:
                 faults=self.faults,
                 config=self.config,
                 call_timeout=self.call_timeout,
+                file_locations=lambda: self.file_locations,
             )
             self._api = OperatorApi(
                 self._operator,
@@ -153,6 +163,11 @@ class ReferenceCsms:
         """``ftp://csms:csms@HOST:FTP_PORT``: add ``/firmware/<name>`` or ``/diagnostics/``."""
         port = self._ftp.port if self._ftp is not None else self._ftp_port
         return f"ftp://{FTP_USER}:{FTP_PASSWORD}@{url_host(self.host)}:{port}"
+
+    @property
+    def file_locations(self) -> FileLocations:
+        """:attr:`files_http_url` and :attr:`ftp_url`, as operator requests are completed with."""
+        return FileLocations(self.files_http_url, self.ftp_url, DEMO_FIRMWARE_NAME)
 
     # -- for in-process use (on the CSMS loop) ----------------------------------------
     @property

@@ -47,6 +47,8 @@ TX_PROFILE_WRONG_TRANSACTION = "tx-profile-wrong-transaction"
 REMOTE_START_PROFILE_WITH_TRANSACTION_ID = "remote-start-profile-with-transaction-id"
 COMPOSITE_SCHEDULE_WITHOUT_UNIT = "composite-schedule-without-unit"
 CLEAR_PROFILE_BY_ID_WITH_CRITERIA = "clear-profile-by-id-with-criteria"
+FIRMWARE_LOCATION_REWRITTEN = "firmware-location-rewritten"
+TRANSFER_FAILURE_UNHANDLED = "transfer-failure-unhandled"
 
 FAULTS: dict[str, str] = {
     REJECT_BOOT: "BootNotification is answered with status Rejected",
@@ -133,6 +135,13 @@ FAULTS: dict[str, str] = {
     COMPOSITE_SCHEDULE_WITHOUT_UNIT: "GetCompositeSchedule goes out without chargingRateUnit",
     CLEAR_PROFILE_BY_ID_WITH_CRITERIA: (
         "ClearChargingProfile by id also names that profile's connectorId, purpose and stackLevel"
+    ),
+    FIRMWARE_LOCATION_REWRITTEN: (
+        "UpdateFirmware names the CSMS's FTP mirror of the file instead of the location asked for"
+    ),
+    TRANSFER_FAILURE_UNHANDLED: (
+        "a DownloadFailed, InstallationFailed or UploadFailed status notification is answered "
+        "with CALLERROR InternalError"
     ),
 }
 

@@ -1,18 +1,22 @@
 """What the CSMS adds to an operator's request before sending it to a charge point.
 
-The operator may leave out what the CSMS knows itself; the CSMS fills it in from its store.
+The operator may leave out what the CSMS knows itself; the CSMS fills it in from its store,
+and for UpdateFirmware and GetDiagnostics from its own file area (:class:`FileLocations`).
 Some faults live here too: they change what the CSMS sends for what the operator asked.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeGuard
+from urllib.parse import urlsplit
 
 from csms_under_test import charging_profiles, local_list, reservations
 from csms_under_test.faults import (
     CHANGE_AVAILABILITY_OPERATIVE,
     CHANGE_CONFIGURATION_WRONG_VALUE,
+    FIRMWARE_LOCATION_REWRITTEN,
     GET_CONFIGURATION_ALL_KEYS_LISTED,
     GET_CONFIGURATION_WRONG_KEY,
     REMOTE_STOP_WRONG_TRANSACTION,
@@ -23,6 +27,7 @@ from csms_under_test.faults import (
 )
 from csms_under_test.outgoing import AnswerRecorder, fill_from_store
 from csms_under_test.store import Store
+from csms_under_test.timestamps import ocpp_timestamp
 from simulator.config import HarnessConfig
 
 # How far off the transactionId is with the remote-stop-wrong-transaction fault.
@@ -70,6 +75,17 @@ CORE_CONFIGURATION_KEYS: tuple[str, ...] = (
 )
 
 
+@dataclass(frozen=True)
+class FileLocations:
+    """Where the CSMS serves its files (see :mod:`csms_under_test.files`): ``http`` is
+    ``http://HOST:API_PORT/files``, ``ftp`` is ``ftp://csms:csms@HOST:FTP_PORT``; both
+    without a trailing slash, followed by ``/firmware/<name>`` or ``/diagnostics/``."""
+
+    http: str
+    ftp: str
+    demo_firmware: str  # the name of the image in /firmware the CSMS offers by default
+
+
 def complete_request(
     action: str,
     payload: dict[str, Any],
@@ -79,11 +95,12 @@ def complete_request(
     faults: Faults,
     config: HarnessConfig,
     now: datetime,
+    files: FileLocations,
 ) -> dict[str, Any]:
     """The payload to send: ``payload`` plus what the CSMS fills in (never modified in place).
 
     ``config`` gives the reservation expiry offset and the Smart Charging values; ``now``
-    is the moment of sending.
+    is the moment of sending; ``files`` the URLs of the CSMS's firmware and diagnostics.
     """
     completed = dict(payload)
     if action == "SendLocalList":
@@ -137,11 +154,34 @@ def complete_request(
         # OCPP 1.6 §5.14: the type is the operator's choice; this fault swaps it.
         swapped = {"Hard": "Soft", "Soft": "Hard"}
         completed["type"] = swapped.get(str(completed.get("type")), completed.get("type"))
+    elif action == "UpdateFirmware":
+        _complete_update_firmware(completed, files, faults, now)
+    elif action == "GetDiagnostics":
+        # OCPP 1.6 §5.9: location is where to upload; retries, retryInterval, startTime and
+        # stopTime are optional and sent as given.
+        completed.setdefault("location", f"{files.http}/diagnostics/")
     return completed
 
 
 def _is_int(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _complete_update_firmware(
+    payload: dict[str, Any], files: FileLocations, faults: Faults, now: datetime
+) -> None:
+    # OCPP 1.6 §5.19: location and retrieveDate are required; retries and retryInterval are
+    # optional and sent as given. Default: the CSMS's demo image over HTTP, fetched now.
+    payload.setdefault("location", f"{files.http}/firmware/{files.demo_firmware}")
+    payload.setdefault("retrieveDate", ocpp_timestamp(now))
+    location = payload["location"]
+    if FIRMWARE_LOCATION_REWRITTEN in faults and isinstance(location, str):
+        try:
+            path = urlsplit(location).path
+        except ValueError:  # not a URL (e.g. a broken IPv6 host): split the text itself
+            path = location
+        name = path.rsplit("/", 1)[-1]
+        payload["location"] = f"{files.ftp}/firmware/{name}"
 
 
 def _complete_remote_stop(

@@ -7,6 +7,7 @@ Every method returns an :class:`ApiReply` (HTTP status and JSON body); the HTTP 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from http import HTTPStatus
@@ -18,7 +19,7 @@ from csms_under_test.connections import (
     ConnectionRegistry,
 )
 from csms_under_test.faults import REQUEST_NOT_SENT, Faults
-from csms_under_test.operator_requests import complete_request, request_sent
+from csms_under_test.operator_requests import FileLocations, complete_request, request_sent
 from csms_under_test.outgoing import IncompleteRequest
 from csms_under_test.store import (
     DIAGNOSTICS,
@@ -117,12 +118,16 @@ class OperatorService:
         faults: Faults,
         config: HarnessConfig,
         call_timeout: float,
+        file_locations: Callable[[], FileLocations],
     ) -> None:
+        """``file_locations`` gives the URLs of the CSMS's files when a request is completed
+        (the servers' ports are known only once they have started)."""
         self._store = store
         self._registry = registry
         self._faults = faults
         self._config = config
         self.call_timeout = call_timeout
+        self._file_locations = file_locations
 
     async def health(self) -> ApiReply:
         return ApiReply(HTTPStatus.OK, {"status": "ok"})
@@ -200,6 +205,7 @@ class OperatorService:
                 faults=self._faults,
                 config=self._config,
                 now=utc_now(),
+                files=self._file_locations(),
             )
         except IncompleteRequest as error:
             return error_reply(HTTPStatus.BAD_REQUEST, str(error))
