@@ -3,12 +3,18 @@ database: the default target of both front ends."""
 
 from __future__ import annotations
 
+import asyncio
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from simulator.config import HarnessConfig
+
+if TYPE_CHECKING:
+    from reports.results import RunResult
+    from simulator.cases import Case
 
 
 @contextmanager
@@ -25,6 +31,38 @@ def bundled_csms(config: HarnessConfig, faults: Sequence[str] = ()) -> Iterator[
         )
         with csms:
             yield csms.ocpp_url, csms.api_url
+
+
+def with_bundled_file_locations(config: HarnessConfig, api_url: str) -> HarnessConfig:
+    """``config`` with every unset ``file_transfer`` location pointed at the bundled CSMS's
+    files (served on its operator API server, see csms_under_test.files): its demo firmware,
+    a firmware name it does not have (a real 404), its diagnostics folder, and its read-only
+    firmware folder as an upload target (a real 405)."""
+    from csms_under_test.files import DEMO_FIRMWARE_NAME, FILES_PATH
+
+    files = api_url.removesuffix("/api") + FILES_PATH
+    bundled = {
+        "firmware_location": f"{files}/firmware/{DEMO_FIRMWARE_NAME}",
+        "firmware_failing_location": f"{files}/firmware/missing-{DEMO_FIRMWARE_NAME}",
+        "diagnostics_location": f"{files}/diagnostics/",
+        "diagnostics_failing_location": f"{files}/firmware/",
+    }
+    unset = {k: v for k, v in bundled.items() if not getattr(config.file_transfer, k)}
+    return config.with_overrides(file_transfer=unset)
+
+
+def run_on_bundled(
+    config: HarnessConfig, cases: list[Case], faults: Sequence[str] = ()
+) -> RunResult:
+    """Run ``cases`` against a fresh bundled CSMS with ``faults``, operated over its API."""
+    from simulator.operator import HttpOperator
+    from simulator.runner import RunSettings
+    from simulator.runner.suite import run_suite
+
+    with bundled_csms(config, faults) as (ocpp_url, api_url):
+        config = with_bundled_file_locations(config, api_url)
+        settings = RunSettings(config, ocpp_url, HttpOperator(api_url))
+        return asyncio.run(run_suite(cases, settings))
 
 
 def default_cases_dir() -> Path:

@@ -22,7 +22,7 @@ from csms_under_test.faults import Faults
 from reports.console import case_line, summary
 from reports.html import write_html
 from reports.results import RunResult
-from simulator.bundled import bundled_csms, default_cases_dir
+from simulator.bundled import bundled_csms, default_cases_dir, with_bundled_file_locations
 from simulator.cases import BLOCKS, Case, discover_cases, load_cases
 from simulator.config import HarnessConfig, load_config
 from simulator.operator import choose_operator
@@ -205,6 +205,8 @@ def run_selected(
         nullcontext((args.csms, "")) if args.csms else bundled_csms(config, args.fault)
     )
     with target as (csms_url, api_url):
+        if not args.csms:
+            config = with_bundled_file_locations(config, api_url)
         operator = choose_operator(args.operator, config.operator, api_url or None)
         settings = RunSettings(
             config=config,

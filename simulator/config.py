@@ -124,6 +124,32 @@ CONFIG_SCHEMA: dict[str, Any] = {
                     **_POSITIVE,
                     "description": "seconds; ReserveNow.expiryDate = now + this (TC_047)",
                 },
+                "transfer": {
+                    **_POSITIVE,
+                    "description": "seconds; limit of one firmware download or diagnostics upload attempt",
+                },
+                "transfer_schedule_max": {
+                    "type": "number",
+                    "minimum": 0,
+                    "description": "seconds; cap on waiting for a retrieveDate or a retryInterval",
+                },
+            },
+        },
+        "file_transfer": {
+            "type": "object",
+            "additionalProperties": False,
+            "description": "the locations Firmware Management cases use (catalog §5); empty means the bundled CSMS's",
+            "properties": {
+                k: {"type": "string", "pattern": "^(https?|ftp)://", "description": d}
+                for k, d in (
+                    ("firmware_location", "the firmware URL UpdateFirmware must name (TC_044_1)"),
+                    ("firmware_failing_location", "a firmware URL whose download fails (TC_044_2)"),
+                    ("diagnostics_location", "where GetDiagnostics uploads go (TC_045_1)"),
+                    (
+                        "diagnostics_failing_location",
+                        "an upload URL that refuses uploads (TC_045_2)",
+                    ),
+                )
             },
         },
         "smart_charging": {
@@ -210,6 +236,18 @@ class Waits:
     connection_timeout: float = 30.0
     reservation_expiry_offset: float = 300.0
     late_answer_grace: float = 5.0
+    transfer: float = 60.0
+    transfer_schedule_max: float = 60.0
+
+
+@dataclass(frozen=True)
+class FileTransfer:
+    """Where Firmware Management cases send the charge point (catalog §5); "" = not set."""
+
+    firmware_location: str = ""
+    firmware_failing_location: str = ""
+    diagnostics_location: str = ""
+    diagnostics_failing_location: str = ""
 
 
 @dataclass(frozen=True)
@@ -248,6 +286,7 @@ class HarnessConfig:
     limits: Limits = field(default_factory=Limits)
     waits: Waits = field(default_factory=Waits)
     smart_charging: SmartCharging = field(default_factory=SmartCharging)
+    file_transfer: FileTransfer = field(default_factory=FileTransfer)
     operator: OperatorChoice = field(default_factory=OperatorChoice)
     bundled_csms: BundledCsms = field(default_factory=BundledCsms)
     source: str = "(defaults)"
@@ -267,6 +306,7 @@ _SECTIONS: dict[str, type] = {
     "limits": Limits,
     "waits": Waits,
     "smart_charging": SmartCharging,
+    "file_transfer": FileTransfer,
     "operator": OperatorChoice,
     "bundled_csms": BundledCsms,
 }

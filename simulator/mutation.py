@@ -9,7 +9,6 @@ faults``; the exit status is 0 only when K = N and every case passes when health
 from __future__ import annotations
 
 import argparse
-import asyncio
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -17,21 +16,16 @@ from rich.console import Console
 
 from csms_under_test.faults import FAULTS
 from reports.results import CaseResult, Verdict
-from simulator.bundled import bundled_csms, default_cases_dir
+from simulator.bundled import default_cases_dir, run_on_bundled
 from simulator.cases import Case, discover_cases, load_cases
 from simulator.config import HarnessConfig, load_config
-from simulator.operator import HttpOperator
-from simulator.runner import RunSettings
-from simulator.runner.suite import run_suite
 from simulator.yamlsource import YamlSourceError
 
 
 def run_against(
     config: HarnessConfig, cases: list[Case], faults: Sequence[str]
 ) -> list[CaseResult]:
-    with bundled_csms(config, faults) as (ocpp_url, api_url):
-        settings = RunSettings(config, ocpp_url, HttpOperator(api_url))
-        return asyncio.run(run_suite(cases, settings)).cases
+    return run_on_bundled(config, cases, faults).cases
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -18,7 +18,7 @@ import pytest
 import simulator
 from reports.html import write_html
 from reports.results import CaseResult, RunResult, Verdict
-from simulator.bundled import bundled_csms
+from simulator.bundled import bundled_csms, with_bundled_file_locations
 from simulator.cases import BLOCKS, Case, load_case
 from simulator.config import load_config
 from simulator.operator import choose_operator
@@ -73,6 +73,7 @@ class _Harness:
                 csms_url, api_url = self._stack.enter_context(
                     bundled_csms(harness_config, option("--ocpp-fault"))
                 )
+                harness_config = with_bundled_file_locations(harness_config, api_url)
             operator = choose_operator(option("--ocpp-operator"), harness_config.operator, api_url)
             self._settings = RunSettings(harness_config, csms_url, operator)
         return self._settings

@@ -37,6 +37,7 @@ class ExpectCsmsStep(StepBase):
     reply: dict[str, Any] | None  # None: the charge point model's default answer
     save: dict[str, str]
     answers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    transfer: str | None = None  # "succeeds" | "fails": the file transfer the case needs
 
 
 @dataclass(frozen=True)

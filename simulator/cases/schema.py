@@ -86,8 +86,14 @@ STEP_SCHEMA: dict[str, Any] = {
                 },
                 "save": _SAVE,
                 "answers": _ANSWERS,
+                "transfer": {
+                    "enum": ["succeeds", "fails"],
+                    "description": "the outcome of the charge point's real download or upload "
+                    "this case needs (UpdateFirmware, GetDiagnostics); another outcome is INCONCLUSIVE",
+                },
             },
-            "expect_csms: ACTION, match: {fields}, reply: {payload}, answers: {ACTION: {fields}}",
+            "expect_csms: ACTION, match: {fields}, reply: {payload}, answers: {ACTION: {fields}}, "
+            "transfer: succeeds|fails",
         ),
         _step(
             "do",

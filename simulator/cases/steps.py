@@ -48,6 +48,7 @@ def build_steps(
                 reply=raw.get("reply"),
                 save=raw.get("save", {}),
                 answers=raw.get("answers", {}),
+                transfer=raw.get("transfer"),
             )
         elif "do" in raw:
             step = DoStep(

@@ -52,10 +52,26 @@ def config_variables(config: HarnessConfig) -> dict[str, Any]:
         "schedule_duration": config.smart_charging.duration,
         "start_period": config.smart_charging.start_period,
         "number_phases": config.smart_charging.number_phases,
+        **{
+            name: value
+            for name, key in PICS_LOCATIONS.items()
+            if (value := getattr(config.file_transfer, key.removeprefix("file_transfer.")))
+        },
     }
 
 
-CONFIG_VARIABLE_NAMES: frozenset[str] = frozenset(config_variables(HarnessConfig()))
+# Variables only a PICS that sets the key defines (there is no sensible default): a case
+# using one while it is unset ends in ERROR naming the key.
+PICS_LOCATIONS: dict[str, str] = {
+    "firmware_location": "file_transfer.firmware_location",
+    "firmware_failing_location": "file_transfer.firmware_failing_location",
+    "diagnostics_location": "file_transfer.diagnostics_location",
+    "diagnostics_failing_location": "file_transfer.diagnostics_failing_location",
+}
+
+CONFIG_VARIABLE_NAMES: frozenset[str] = frozenset(config_variables(HarnessConfig())) | frozenset(
+    PICS_LOCATIONS
+)
 
 
 def substitute(value: Any, variables: dict[str, Any]) -> Any:

@@ -13,7 +13,7 @@ from simulator.chargepoint.model import ChargePoint, QueuedMessage
 from simulator.chargepoint.plan import Activity, Connect, Disconnect, Send, Wait
 
 
-def _report(
+def report_status(
     cp: ChargePoint, connector_id: int, status: str, error_code: str = "NoError"
 ) -> Activity:
     """A status change: sent, or while offline only remembered (the latest status is
@@ -47,10 +47,10 @@ def start_transaction(cp: ChargePoint, connector_id: int, id_tag: str) -> Activi
     fields = {"connectorId": connector_id, "idTag": id_tag}
     if cp.offline:
         cp.start_offline_transaction(connector_id, id_tag)  # queued StartTransaction
-        yield from _report(cp, connector_id, "Charging")
+        yield from report_status(cp, connector_id, "Charging")
         return
     answer = yield Send("StartTransaction", fields)
-    yield from _report(cp, connector_id, "Charging")
+    yield from report_status(cp, connector_id, "Charging")
     transaction = cp.transaction_on(connector_id)
     if (
         answer is not None
@@ -62,7 +62,7 @@ def start_transaction(cp: ChargePoint, connector_id: int, id_tag: str) -> Activi
             "StopTransaction",
             {"transactionId": transaction.transaction_id, "reason": "DeAuthorized"},
         )
-        yield from _report(cp, connector_id, "Finishing")
+        yield from report_status(cp, connector_id, "Finishing")
 
 
 def plug_in(cp: ChargePoint, connector_id: int) -> Activity:
@@ -71,10 +71,10 @@ def plug_in(cp: ChargePoint, connector_id: int) -> Activity:
     connector.plugged = True
     if cp.hardware.lock_fails:
         # TC_024: the connector cannot lock the cable.
-        yield from _report(cp, connector_id, "Faulted", "ConnectorLockFailure")
+        yield from report_status(cp, connector_id, "Faulted", "ConnectorLockFailure")
         return
     if connector.status != "Preparing":
-        yield from _report(cp, connector_id, "Preparing")
+        yield from report_status(cp, connector_id, "Preparing")
     if connector.pending_id_tag is not None:
         id_tag, connector.pending_id_tag = connector.pending_id_tag, None
         yield from start_transaction(cp, connector_id, id_tag)
@@ -100,7 +100,7 @@ def present_id_tag(cp: ChargePoint, connector_id: int, id_tag: str) -> Activity:
         yield from start_transaction(cp, connector_id, id_tag)
     else:
         connector.pending_id_tag = id_tag
-        yield from _report(cp, connector_id, "Preparing")
+        yield from report_status(cp, connector_id, "Preparing")
 
 
 def _present_during_transaction(cp: ChargePoint, connector_id: int, id_tag: str) -> Activity:
@@ -120,7 +120,7 @@ def _present_during_transaction(cp: ChargePoint, connector_id: int, id_tag: str)
             return
     fields = {"transactionId": transaction.transaction_id, "idTag": id_tag, "reason": "Local"}
     yield Send("StopTransaction", fields)
-    yield from _report(cp, connector_id, "Finishing")
+    yield from report_status(cp, connector_id, "Finishing")
 
 
 def connection_timeout(cp: ChargePoint, connector_id: int) -> Activity:
@@ -130,24 +130,24 @@ def connection_timeout(cp: ChargePoint, connector_id: int) -> Activity:
     connector = cp.connectors[connector_id]
     if not connector.plugged and connector.pending_id_tag is not None:
         connector.pending_id_tag = None
-        yield from _report(cp, connector_id, "Available")
+        yield from report_status(cp, connector_id, "Available")
 
 
 def ev_disconnect(cp: ChargePoint, connector_id: int) -> Activity:
     """[EV side disconnected] (TC_005_1): SuspendedEV, and with
     StopTransactionOnEVSideDisconnect the transaction stops (EVDisconnected), Finishing."""
     transaction = cp.transaction_on(connector_id)
-    yield from _report(cp, connector_id, "SuspendedEV")
+    yield from report_status(cp, connector_id, "SuspendedEV")
     if transaction is not None and cp.flag("StopTransactionOnEVSideDisconnect"):
         fields = {"transactionId": transaction.transaction_id, "reason": "EVDisconnected"}
         yield from _transaction_message(cp, "StopTransaction", fields)
-        yield from _report(cp, connector_id, "Finishing")
+        yield from report_status(cp, connector_id, "Finishing")
 
 
 def unplug(cp: ChargePoint, connector_id: int) -> Activity:
     """[cable removed at the charge point]: Available again."""
     cp.connectors[connector_id].plugged = False
-    yield from _report(cp, connector_id, "Available")
+    yield from report_status(cp, connector_id, "Available")
 
 
 def stop_locally(cp: ChargePoint, connector_id: int) -> Activity:
@@ -159,15 +159,15 @@ def stop_locally(cp: ChargePoint, connector_id: int) -> Activity:
     yield from _transaction_message(cp, "StopTransaction", fields)
     if cp.offline:
         cp.end_transaction(transaction.transaction_id, cp.meter_wh(connector_id))
-    yield from _report(cp, connector_id, "Finishing")
+    yield from report_status(cp, connector_id, "Finishing")
 
 
 # -- power and connectivity -------------------------------------------------------------
-def _boot(cp: ChargePoint, statuses: dict[int, str]) -> Activity:
+def boot(cp: ChargePoint, statuses: dict[int, str]) -> Activity:
     yield Connect("the charge point is back")
     yield Send("BootNotification", {})
     for connector_id in range(cp.config.connectors + 1):
-        yield from _report(cp, connector_id, statuses.get(connector_id, "Available"))
+        yield from report_status(cp, connector_id, statuses.get(connector_id, "Available"))
 
 
 def reboot(cp: ChargePoint, kind: str) -> Activity:
@@ -180,7 +180,7 @@ def reboot(cp: ChargePoint, kind: str) -> Activity:
         )
     yield Disconnect(f"{kind} reset")
     cp.restart()
-    yield from _boot(cp, {})
+    yield from boot(cp, {})
 
 
 def power_loss(cp: ChargePoint) -> Activity:
@@ -189,7 +189,7 @@ def power_loss(cp: ChargePoint) -> Activity:
     running = list(cp.transactions.values())
     yield Disconnect("power cut")
     cp.restart(keep_transactions=True)
-    yield from _boot(cp, {t.connector_id: "Finishing" for t in running})
+    yield from boot(cp, {t.connector_id: "Finishing" for t in running})
     for transaction in running:
         yield Send(
             "StopTransaction", {"transactionId": transaction.transaction_id, "reason": "PowerLoss"}
@@ -212,7 +212,7 @@ def come_online(cp: ChargePoint) -> Activity:
         yield from _deliver(cp, message)
     for connector_id, connector in cp.connectors.items():
         if connector_id and connector.status != connector.reported_status:
-            yield from _report(cp, connector_id, connector.status)
+            yield from report_status(cp, connector_id, connector.status)
             if connector.status == "Charging":
                 yield from _deauthorize_if_invalid(cp, connector_id)
 
@@ -234,50 +234,22 @@ def _deauthorize_if_invalid(cp: ChargePoint, connector_id: int) -> Activity:
     yield Send(
         "StopTransaction", {"transactionId": transaction.transaction_id, "reason": "DeAuthorized"}
     )
-    yield from _report(cp, connector_id, "Finishing")
+    yield from report_status(cp, connector_id, "Finishing")
 
 
 # -- reactions to CSMS requests the charge point accepted ---------------------------------
-def reaction(
-    cp: ChargePoint, action: str, request: dict[str, Any], answer: dict[str, Any] | None
-) -> Activity | None:
-    """What the charge point does after answering a CSMS request, or None."""
-    status = (answer or {}).get("status")
-    entry = _REACTIONS.get(action)
-    if entry is None or status != entry[0]:
-        return None
-    return entry[1](cp, request)
-
-
-def _remote_start(cp: ChargePoint, request: dict[str, Any]) -> Activity:
-    connector_id = int(request.get("connectorId", cp.config.connector_id))
-    if "chargingProfile" in request:
-        cp.connectors[connector_id].pending_profile = dict(request["chargingProfile"])
-    return remote_start(cp, connector_id, str(request.get("idTag")))
-
-
-def _remote_stop(cp: ChargePoint, request: dict[str, Any]) -> Activity | None:
-    transaction = cp.transactions.get(int(request.get("transactionId", -1)))
-    return _stop_then_finishing(cp, transaction.connector_id, "Remote") if transaction else None
-
-
-def _unlock(cp: ChargePoint, request: dict[str, Any]) -> Activity | None:
-    connector_id = int(request.get("connectorId", -1))
-    return unlock_with_session(cp, connector_id) if cp.transaction_on(connector_id) else None
-
-
 def reserved(cp: ChargePoint, request: dict[str, Any]) -> Activity:
     """ReserveNow accepted (OCPP 1.6 §5.13): the connector is Reserved; a reservation of
     connector 0 holds the configured connector."""
     reservation = cp.reserve(request)
-    yield from _report(cp, reservation.connector_id, "Reserved")
+    yield from report_status(cp, reservation.connector_id, "Reserved")
 
 
 def reservation_cancelled(cp: ChargePoint, reservation_id: int) -> Activity:
     """CancelReservation accepted (OCPP 1.6 §5.1): the connector is Available again."""
     reservation = cp.reservations.pop(reservation_id, None)
     if reservation is not None:
-        yield from _report(cp, reservation.connector_id, "Available")
+        yield from report_status(cp, reservation.connector_id, "Available")
 
 
 def reservation_expiry(cp: ChargePoint, connector_id: int) -> Activity:
@@ -288,7 +260,7 @@ def reservation_expiry(cp: ChargePoint, connector_id: int) -> Activity:
     remaining = (reservation.expiry - cp.clock.now()).total_seconds()
     yield Wait(max(0.0, min(remaining, cp.expiry_wait_cap)), "until the reservation's expiryDate")
     cp.reservations.pop(reservation.reservation_id, None)
-    yield from _report(cp, reservation.connector_id, "Available")
+    yield from report_status(cp, reservation.connector_id, "Available")
 
 
 def availability_changed(cp: ChargePoint, connector_id: int, kind: str) -> Activity:
@@ -297,7 +269,7 @@ def availability_changed(cp: ChargePoint, connector_id: int, kind: str) -> Activ
     status = "Unavailable" if kind == "Inoperative" else "Available"
     targets = list(cp.connectors) if connector_id == 0 else [connector_id]
     for target in targets:
-        yield from _report(cp, target, status)
+        yield from report_status(cp, target, status)
 
 
 def triggered(cp: ChargePoint, message: str, connector_id: Any) -> Activity:
@@ -306,7 +278,7 @@ def triggered(cp: ChargePoint, message: str, connector_id: Any) -> Activity:
         targets = [int(connector_id)] if connector_id is not None else list(cp.connectors)
         for target in targets:
             connector = cp.connectors[target]
-            yield from _report(cp, target, connector.status, connector.error_code)
+            yield from report_status(cp, target, connector.status, connector.error_code)
     elif message == "MeterValues":
         meter = int(connector_id) if connector_id is not None else 0
         yield Send("MeterValues", {"connectorId": meter})
@@ -314,28 +286,6 @@ def triggered(cp: ChargePoint, message: str, connector_id: Any) -> Activity:
         yield Send(message, {"status": "Idle"})
     else:  # BootNotification, Heartbeat
         yield Send(message, {})
-
-
-# action -> (the charge point's answer status that triggers it, the reaction)
-_REACTIONS: dict[str, tuple[str, Callable[[ChargePoint, dict[str, Any]], Activity | None]]] = {
-    "Reset": ("Accepted", lambda cp, r: reboot(cp, str(r.get("type")))),
-    "RemoteStartTransaction": ("Accepted", lambda cp, r: _remote_start(cp, r)),
-    "RemoteStopTransaction": ("Accepted", _remote_stop),
-    "UnlockConnector": ("Unlocked", _unlock),
-    "ReserveNow": ("Accepted", reserved),
-    "CancelReservation": (
-        "Accepted",
-        lambda cp, r: reservation_cancelled(cp, int(r.get("reservationId", -1))),
-    ),
-    "ChangeAvailability": (
-        "Accepted",
-        lambda cp, r: availability_changed(cp, int(r.get("connectorId", 0)), str(r.get("type"))),
-    ),
-    "TriggerMessage": (
-        "Accepted",
-        lambda cp, r: triggered(cp, str(r.get("requestedMessage")), r.get("connectorId")),
-    ),
-}
 
 
 def remote_start(cp: ChargePoint, connector_id: int, id_tag: str) -> Activity:
@@ -350,22 +300,22 @@ def remote_start(cp: ChargePoint, connector_id: int, id_tag: str) -> Activity:
         yield from start_transaction(cp, connector_id, id_tag)
     else:
         connector.pending_id_tag = id_tag
-        yield from _report(cp, connector_id, "Preparing")
+        yield from report_status(cp, connector_id, "Preparing")
 
 
-def _stop_then_finishing(cp: ChargePoint, connector_id: int, reason: str) -> Activity:
+def stop_then_finishing(cp: ChargePoint, connector_id: int, reason: str) -> Activity:
     transaction = cp.transaction_on(connector_id)
     if transaction is None:
         return
     yield Send("StopTransaction", {"transactionId": transaction.transaction_id, "reason": reason})
-    yield from _report(cp, connector_id, "Finishing")
+    yield from report_status(cp, connector_id, "Finishing")
 
 
 def unlock_with_session(cp: ChargePoint, connector_id: int) -> Activity:
     """UnlockConnector during a transaction (TC_018_1, OCPP 1.6 §5.18): Finishing, then the
     transaction stops with reason UnlockCommand."""
     transaction = cp.transaction_on(connector_id)
-    yield from _report(cp, connector_id, "Finishing")
+    yield from report_status(cp, connector_id, "Finishing")
     if transaction is not None:
         yield Send(
             "StopTransaction",

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from simulator.chargepoint.configuration import ConfigKey, core_keys
+from simulator.chargepoint.diagnostics import TransferRecord, compact_json, diagnostics_file_name
 from simulator.chargepoint.local_list import LocalList
 from simulator.chargepoint.reservations import Reservation
 from simulator.chargepoint.smart_charging import DEFAULT_PHASES, ProfileStore, convert
@@ -68,6 +69,7 @@ class Hardware:
     rejects_reservations: bool = False  # ReserveNow -> Rejected (TC_048_4)
     local_list_supported: bool = True  # GetLocalListVersion -1, SendLocalList NotSupported
     local_list_update_fails: bool = False  # SendLocalList -> Failed (TC_043_3)
+    firmware_install_fails: bool = False  # a downloaded image -> InstallationFailed (TC_044_3)
 
 
 HARDWARE_FLAGS: tuple[str, ...] = tuple(Hardware.__dataclass_fields__)
@@ -123,8 +125,13 @@ class ChargePoint:
     smart_charging: ProfileStore = field(init=False)
     reservations: dict[int, Reservation] = field(init=False, default_factory=dict)
     expiry_wait_cap: float = 300.0  # never wait longer for a reservation to expire
+    transfer_wait_cap: float = 60.0  # never wait longer for a retrieveDate or retryInterval
+    firmware_version: str = field(init=False)  # changes when an UpdateFirmware installs
+    transfers: list[TransferRecord] = field(init=False, default_factory=list)
+    events: list[tuple[datetime, str]] = field(init=False, default_factory=list)  # the log
 
     def __post_init__(self) -> None:
+        self.firmware_version = self.config.firmware_version
         self.connectors = {
             i: Connector(i, register_wh=float(self.config.meter_start_wh))
             for i in range(self.config.connectors + 1)
@@ -280,7 +287,7 @@ class ChargePoint:
                 "chargePointVendor": self.config.vendor,
                 "chargePointModel": self.config.model,
                 "chargePointSerialNumber": self.config.serial_number,
-                "firmwareVersion": self.config.firmware_version,
+                "firmwareVersion": self.firmware_version,
             },
             "StatusNotification": lambda f: {
                 "connectorId": self.config.connector_id,
@@ -335,7 +342,12 @@ class ChargePoint:
             payload["transactionId"] = transaction.transaction_id
         return payload
 
+    def log(self, event: str) -> None:
+        """Note an event in the charge point's log (what GetDiagnostics uploads)."""
+        self.events.append((self.clock.now(), event))
+
     def on_request_sent(self, action: str, payload: dict[str, Any]) -> None:
+        self.log(f"sent {action}.req {compact_json(payload)}")
         if action == "StatusNotification" and payload.get("connectorId") in self.connectors:
             connector = self.connectors[payload["connectorId"]]
             connector.status = str(payload.get("status", connector.status))
@@ -344,6 +356,7 @@ class ChargePoint:
 
     def on_response(self, action: str, request: dict[str, Any], response: dict[str, Any]) -> None:
         """Update state from the CSMS's answer to one of our requests."""
+        self.log(f"received {action}.conf {compact_json(response)}")
         id_tag_info = response.get("idTagInfo")
         if isinstance(id_tag_info, dict) and "idTag" in request:
             # OCPP 1.6 §3.5.1: the cache keeps the latest IdTagInfo from Authorize,
@@ -404,6 +417,7 @@ class ChargePoint:
     # -- answers to CSMS requests -----------------------------------------------------
     def answer(self, action: str, payload: dict[str, Any]) -> Answer:
         """The default answer to a CSMS request (a case may script another)."""
+        self.log(f"received {action}.req {compact_json(payload)}")
         handler = getattr(self, f"_answer_{action}", None)
         if handler is None:
             return Answer(error=ErrorCode.NOT_SUPPORTED, description=f"{action} is not supported")
@@ -566,4 +580,5 @@ class ChargePoint:
         return Answer({})
 
     def _answer_GetDiagnostics(self, payload: dict[str, Any]) -> Answer:
-        return Answer({})
+        # OCPP 1.6 §5.9: the name of the file the charge point will upload.
+        return Answer({"fileName": diagnostics_file_name(self.config.id, self.clock.now())})

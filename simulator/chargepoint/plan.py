@@ -1,8 +1,10 @@
 """What charge point behaviour asks the runner to do, free of I/O.
 
 Behaviour is a generator (an Activity) that yields instructions and receives, for each
-Send, the CSMS's answer payload (None when there was no usable answer). The runner
-executes the instructions on the live connection and checks every answer.
+Send, the CSMS's answer payload (None when there was no usable answer), and for each
+Download / Upload a :class:`TransferResult` as a dict (``{"ok": True, "data": bytes}`` or
+``{"ok": False, "error": "..."}``). The runner executes the instructions on the live
+connection and the network, and checks every answer.
 """
 
 from __future__ import annotations
@@ -38,5 +40,21 @@ class Connect:
     why: str = ""
 
 
-Instruction = Send | Wait | Disconnect | Connect
+@dataclass(frozen=True)
+class Download:
+    """Fetch a file (UpdateFirmware's location, OCPP 1.6 §5.19): http, https or ftp."""
+
+    url: str
+
+
+@dataclass(frozen=True)
+class Upload:
+    """Store ``data`` as ``filename`` at ``url`` (GetDiagnostics' location, OCPP 1.6 §5.9)."""
+
+    url: str
+    filename: str
+    data: bytes
+
+
+Instruction = Send | Wait | Disconnect | Connect | Download | Upload
 Activity = Generator[Instruction, dict[str, Any] | None, None]

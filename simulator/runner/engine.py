@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from reports.results import CaseResult, Check, MessageRecord, Reason, StepRecord, Verdict, worst
+from simulator import transfers
 from simulator.cases.blocks import block_by_name
 from simulator.cases.model import (
     Case,
@@ -26,10 +27,16 @@ from simulator.cases.model import (
     Step,
     WaitStep,
 )
-from simulator.cases.variables import UnknownVariable, config_variables, substitute
-from simulator.chargepoint.behaviour import ACTIVITIES, reaction
+from simulator.cases.variables import (
+    PICS_LOCATIONS,
+    UnknownVariable,
+    config_variables,
+    substitute,
+)
+from simulator.chargepoint.behaviour import ACTIVITIES
 from simulator.chargepoint.model import HARDWARE_FLAGS, Answer, ChargePoint, Hardware, Transaction
-from simulator.chargepoint.plan import Activity, Connect, Disconnect, Send, Wait
+from simulator.chargepoint.plan import Activity, Connect, Disconnect, Download, Send, Upload, Wait
+from simulator.chargepoint.reactions import reaction
 from simulator.clock import Clock, SystemClock, ocpp_timestamp
 from simulator.config import HarnessConfig
 from simulator.ocppj import Session
@@ -240,13 +247,11 @@ class CaseRun:
                 self._fail(step, record, "connection", f"{lost}{during}", "OCPP-J 1.6 §3")
             except UnknownVariable as exc:
                 record.status = "error"
-                self._reason(
-                    step.label,
-                    "variable",
-                    f"{exc}: a previous step did not provide it",
-                    Verdict.ERROR,
-                    step.ref,
+                key = PICS_LOCATIONS.get(exc.name)
+                why = (
+                    f"the PICS does not set {key}" if key else "a previous step did not provide it"
                 )
+                self._reason(step.label, "variable", f"{exc}: {why}", Verdict.ERROR, step.ref)
             finally:
                 record.duration_s = round(
                     self.clock.monotonic() - self.started_at - record.started_at, 6
@@ -386,6 +391,56 @@ class CaseRun:
                     if self.link is None:
                         record.status = "failed"
                         raise StepFailed
+                case Download() | Upload():
+                    answer = await self._move_file(instruction, record)
+
+    async def _move_file(
+        self, instruction: Download | Upload, record: StepRecord
+    ) -> dict[str, Any]:
+        """A real transfer for UpdateFirmware / GetDiagnostics, bounded by waits.transfer."""
+        timeout, ca_file = self.config.waits.transfer, self.settings.ca_file
+        started = self.clock.monotonic()
+        try:
+            if isinstance(instruction, Download):
+                data = await transfers.download(instruction.url, timeout=timeout, ca_file=ca_file)
+                result: dict[str, Any] = {"ok": True, "data": data}
+                done = f"downloaded {len(data)} bytes from {instruction.url}"
+            else:
+                await transfers.upload(
+                    instruction.url,
+                    instruction.data,
+                    instruction.filename,
+                    timeout=timeout,
+                    ca_file=ca_file,
+                )
+                result = {"ok": True}
+                done = (
+                    f"uploaded {instruction.filename} ({len(instruction.data)} bytes) "
+                    f"to {instruction.url}"
+                )
+        except transfers.TransferError as exc:
+            result, done = {"ok": False, "error": str(exc)}, str(exc)
+        record.notes.append(f"{done} ({self.clock.monotonic() - started:.2f} s)")
+        return result
+
+    def _check_transfer(self, step: ExpectCsmsStep, record: StepRecord) -> None:
+        """``transfer: succeeds | fails``: the case's sequence needs that outcome of the
+        charge point's real transfer; another outcome leaves the case undecided."""
+        if step.transfer is None:
+            return
+        done = self.model.transfers[-1] if self.model.transfers else None
+        if done is not None and done.ok == (step.transfer == "succeeds"):
+            return
+        record.status = "inconclusive"
+        seen = done.describe() if done is not None else "no transfer was attempted"
+        self._reason(
+            step.label,
+            "transfer",
+            f"this case needs a transfer that {step.transfer}, but {seen}",
+            Verdict.INCONCLUSIVE,
+            step.ref,
+        )
+        raise StepFailed
 
     async def _expect_csms(self, step: ExpectCsmsStep, record: StepRecord) -> None:
         assert self.link is not None
@@ -410,6 +465,7 @@ class CaseRun:
             reacting = reaction(self.model, step.action, request.call.payload, reply.payload)
             if reacting is not None:
                 await self._perform(reacting, step, record, step.answers, {})
+        self._check_transfer(step, record)
 
     def _reply_for(self, step: ExpectCsmsStep, request: InboundRequest) -> Answer:
         if request.suggested_error is not None:
@@ -636,6 +692,7 @@ def build_model(case: Case, config: HarnessConfig, clock: Clock) -> ChargePoint:
         hardware=hardware,
     )
     model.expiry_wait_cap = config.waits.reservation_expiry_offset + config.waits.late_answer_grace
+    model.transfer_wait_cap = config.waits.transfer_schedule_max
     for key, value in setup.get("configuration", {}).items():
         model.configuration[key].value = str(substitute(value, config_variables(config)))
     for id_tag in setup.get("cached_id_tags", []):

@@ -5,18 +5,15 @@ import asyncio
 import pytest
 
 from reports.results import RunResult, Verdict
-from simulator.bundled import bundled_csms
+from simulator.bundled import bundled_csms, run_on_bundled
 from simulator.cases import Case
 from simulator.config import HarnessConfig
 from simulator.operator import HttpOperator
 from simulator.runner import RunSettings, run_case
-from simulator.runner.suite import run_suite
 
 
 def run(config: HarnessConfig, cases: list[Case], faults: tuple[str, ...] = ()) -> RunResult:
-    with bundled_csms(config, faults) as (ocpp_url, api_url):
-        settings = RunSettings(config, ocpp_url, HttpOperator(api_url))
-        return asyncio.run(run_suite(cases, settings))
+    return run_on_bundled(config, cases, faults)
 
 
 def test_every_case_passes_against_the_reference_csms(

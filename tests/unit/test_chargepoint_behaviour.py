@@ -1,11 +1,13 @@
 """Charge point behaviour, sans I/O: run an activity with scripted CSMS answers and read
 the instructions it yields."""
 
+from collections.abc import Callable
 from typing import Any
 
-from simulator.chargepoint.behaviour import ACTIVITIES, reaction
+from simulator.chargepoint.behaviour import ACTIVITIES
 from simulator.chargepoint.model import ChargePoint, Hardware
-from simulator.chargepoint.plan import Activity, Connect, Disconnect, Send, Wait
+from simulator.chargepoint.plan import Activity, Connect, Disconnect, Download, Send, Upload, Wait
+from simulator.chargepoint.reactions import reaction
 from simulator.config import ChargePointConfig
 from tests.unit.test_chargepoint_model import FakeClock
 
@@ -32,9 +34,13 @@ def _fresh(**hardware: bool) -> ChargePoint:
 
 
 def drive(
-    cp: ChargePoint, activity: Activity, answers: dict[str, dict[str, Any]] | None = None
+    cp: ChargePoint,
+    activity: Activity,
+    answers: dict[str, dict[str, Any]] | None = None,
+    files: Callable[[Download | Upload], dict[str, Any]] | None = None,
 ) -> list[str]:
-    """Run an activity as the runner does; returns a compact trace."""
+    """Run an activity as the runner does; returns a compact trace. ``files`` plays the
+    network for Download / Upload (default: every transfer fails)."""
     answers = answers or {}
     trace: list[str] = []
     next_id = [100]
@@ -65,6 +71,10 @@ def drive(
             trace.append("disconnect")
         elif isinstance(instruction, Connect):
             trace.append("connect")
+        elif isinstance(instruction, Download | Upload):
+            answer = files(instruction) if files else {"ok": False, "error": "no network"}
+            kind = "download" if isinstance(instruction, Download) else "upload"
+            trace.append(f"{kind} {instruction.url}: {'ok' if answer.get('ok') else 'failed'}")
 
 
 def do(

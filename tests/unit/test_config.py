@@ -31,6 +31,12 @@ def test_a_partial_file_keeps_the_other_defaults(tmp_path: Path) -> None:
         ("charge_point:\n  connectors: 1\n  connector_id: 2\n", 3, "exceeds"),
         ("- a\n- b\n", 1, "mapping"),
         ("limits: [\n", 2, "not valid YAML"),
+        (
+            "file_transfer:\n  firmware_location: file:///fw.bin\n",
+            2,
+            "file_transfer.firmware_location",
+        ),
+        ("waits:\n  transfer: 0\n", 2, "waits.transfer"),
     ],
 )
 def test_bad_files_name_line_and_key(tmp_path: Path, text: str, line: int, fragment: str) -> None:
@@ -50,3 +56,11 @@ def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
 def test_overrides() -> None:
     config = HarnessConfig().with_overrides(charge_point={"id": "X"})
     assert config.charge_point.id == "X"
+
+
+def test_file_transfer_locations_are_optional_and_read(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text("file_transfer:\n  diagnostics_location: ftp://u:p@h/up/\n")
+    files = load_config(path).file_transfer
+    assert files.diagnostics_location == "ftp://u:p@h/up/"
+    assert files.firmware_location == ""  # unset: the bundled CSMS's, or ERROR for a case
