@@ -1,0 +1,209 @@
+"""What a certification lab's report states about a run, computed from the result model:
+the result per functional block, the performance measurements against the declared limits
+and the test configuration. Pure functions; the HTML report, the console and JUnit all
+read them, so the three never disagree.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from reports.results import CaseResult, RunResult, Verdict
+from simulator.cases.blocks import BLOCKS
+
+# The lab's block results (an OCA certificate's Test Result Summary), plus "Not tested" for
+# a block none of whose cases this run selected.
+PASS, FAIL, NOT_APPLICABLE, NOT_TESTED = "Pass", "Fail", "Not applicable", "Not tested"
+
+OCPP_EDITION = "OCPP 1.6 Edition 2, with errata sheet v4.0 (2019-10-23)"
+COMMUNICATION = "OCPP-J 1.6 (JSON over WebSocket)"
+DEVICE_UNDER_TEST = "Central System (CSMS)"
+
+
+@dataclass(frozen=True)
+class BlockSummary:
+    name: str  # the id used in case files: core, firmware-management, ...
+    title: str  # as a certificate names it: Core, Firmware Management, ...
+    description: str
+    counts: Counter[str] = field(default_factory=Counter)  # verdict -> cases
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def applicable(self) -> int:
+        return self.total - self.counts[Verdict.NOT_APPLICABLE]
+
+    @property
+    def result(self) -> str:
+        """Pass only when every applicable case passed (an INCONCLUSIVE or ERROR case
+        leaves the block short of Pass, like a case a lab could not run)."""
+        if self.total == 0:
+            return NOT_TESTED
+        if self.applicable == 0:
+            return NOT_APPLICABLE
+        return PASS if self.counts[Verdict.PASS] == self.applicable else FAIL
+
+    def count_text(self) -> str:
+        """e.g. "34 of 34 passed" or "3 of 5 passed; 1 FAIL, 1 INCONCLUSIVE"."""
+        if self.total == 0:
+            return "no case selected"
+        if self.applicable == 0:
+            return f"{self.total} not applicable"
+        text = f"{self.counts[Verdict.PASS]} of {self.applicable} passed"
+        others = [
+            f"{self.counts[v]} {v}"
+            for v in (Verdict.FAIL, Verdict.INCONCLUSIVE, Verdict.ERROR, Verdict.NOT_APPLICABLE)
+            if self.counts[v]
+        ]
+        return text + (f"; {', '.join(others)}" if others else "")
+
+
+def block_summaries(run: RunResult) -> list[BlockSummary]:
+    """The six blocks in the certificate's order (and any other block a case names)."""
+    counts: dict[str, Counter[str]] = {}
+    for case in run.cases:
+        counts.setdefault(case.block, Counter())[str(case.verdict)] += 1
+    rows = [
+        BlockSummary(b.name, b.title, b.description, counts.get(b.name, Counter())) for b in BLOCKS
+    ]
+    known = {b.name for b in BLOCKS}
+    rows += [BlockSummary(name, name, "", c) for name, c in counts.items() if name not in known]
+    return rows
+
+
+def cases_of(run: RunResult, block: str) -> list[CaseResult]:
+    return [case for case in run.cases if case.block == block]
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """One row of Performance Measurement Results: a declared limit and what was measured."""
+
+    name: str  # "OCPP response timeout" | "Response time Authorize"
+    declared_s: float
+    samples_s: tuple[float, ...]  # every measured answer time, in seconds
+    unanswered: int  # requests the CSMS did not answer within the limit
+
+    @property
+    def count(self) -> int:
+        return len(self.samples_s)
+
+    @property
+    def worst_s(self) -> float | None:
+        return max(self.samples_s) if self.samples_s else None
+
+    @property
+    def median_s(self) -> float | None:
+        return statistics.median(self.samples_s) if self.samples_s else None
+
+    @property
+    def p95_s(self) -> float | None:
+        """95th percentile, nearest rank."""
+        if not self.samples_s:
+            return None
+        ordered = sorted(self.samples_s)
+        return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
+
+    @property
+    def result(self) -> str:
+        if self.unanswered:
+            return FAIL
+        if self.worst_s is None:
+            return NOT_TESTED
+        return PASS if self.worst_s <= self.declared_s else FAIL
+
+    def measured_text(self) -> str:
+        """The worst case in the lab's form, or why there is none."""
+        if self.unanswered:
+            plural = "s" if self.unanswered != 1 else ""
+            return (
+                f"{self.unanswered} request{plural} unanswered within {lab_time(self.declared_s)}"
+            )
+        return lab_time(self.worst_s) if self.worst_s is not None else "no sample"
+
+    def statistics_text(self) -> str:
+        if not self.samples_s:
+            return "no sample"
+        return (
+            f"median {lab_time(self.median_s)}, 95th percentile {lab_time(self.p95_s)}, "
+            f"{self.count} sample{'s' if self.count != 1 else ''}"
+        )
+
+
+def lab_time(seconds: float | None) -> str:
+    """hh:mm:ss, with .fff when there is a fraction: 35 -> 00:00:35, 0.0021 -> 00:00:00.002."""
+    if seconds is None:
+        return "-"
+    millis = round(seconds * 1000)
+    whole, fraction = divmod(millis, 1000)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    text = f"{hours:02d}:{minutes:02d}:{secs:02d}"
+    return f"{text}.{fraction:03d}" if fraction else text
+
+
+def performance(run: RunResult) -> list[Measurement]:
+    """The two rows a lab reports: every CSMS answer against the OCPP response timeout, and
+    Authorize answers against the Authorize response time (the limits from the PICS)."""
+    limits = run.configuration.get("limits", {})
+    answers: list[tuple[str, float]] = []
+    unanswered: Counter[str] = Counter()
+    for case in run.cases:
+        for message in case.messages:
+            if message.direction == "CSMS->CP" and message.latency_ms is not None:
+                answers.append((message.action, message.latency_ms / 1000.0))
+        for check in case.checks:
+            if check.rule == "response-timeout" and not check.passed:
+                unanswered["all"] += 1
+                if check.expected.startswith("Authorize.conf"):
+                    unanswered["Authorize"] += 1
+    return [
+        Measurement(
+            "OCPP response timeout",
+            float(limits.get("response_timeout", 35.0)),
+            tuple(t for _, t in answers),
+            unanswered["all"],
+        ),
+        Measurement(
+            "Response time Authorize",
+            float(limits.get("authorize_response_time", 3.0)),
+            tuple(t for action, t in answers if action == "Authorize"),
+            unanswered["Authorize"],
+        ),
+    ]
+
+
+def configuration_rows(run: RunResult) -> list[tuple[str, str]]:
+    """Test Configuration: what was tested, how, and the limits and settings that apply."""
+    config: dict[str, Any] = run.configuration
+    sut = config.get("sut", {})
+    cp = config.get("charge_point", {})
+    limits = config.get("limits", {})
+    profiles = sut.get("feature_profiles", [])
+    milliseconds = cp.get("timestamp_milliseconds")
+    return [
+        ("Vendor", str(sut.get("vendor", "-"))),
+        ("Product designation (SUT)", str(sut.get("product", "-"))),
+        ("Device under test", DEVICE_UNDER_TEST),
+        ("Software version", str(sut.get("software_version", "-"))),
+        ("Communication", str(config.get("communication", COMMUNICATION))),
+        ("OCPP version", OCPP_EDITION),
+        ("Declared feature profiles", ", ".join(profiles) if profiles else "-"),
+        ("CSMS endpoint", run.csms_url),
+        ("Test harness", f"{run.harness} {run.version}"),
+        ("OCPP response timeout (declared)", lab_time(limits.get("response_timeout"))),
+        ("Response time Authorize (declared)", lab_time(limits.get("authorize_response_time"))),
+        (
+            "Milliseconds in timestamps",
+            "-" if milliseconds is None else ("Yes" if milliseconds else "No"),
+        ),
+        ("Charge point identity", str(cp.get("id", "-"))),
+        ("Operator adapter", str(config.get("operator", "-"))),
+        ("Configuration file", str(config.get("source", "-"))),
+    ]
