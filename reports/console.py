@@ -1,14 +1,28 @@
-"""Console output with rich: a line per finished case, then a summary table."""
+"""Console output with rich: a progress bar with live verdicts while the cases run, a line
+per finished case, then the summary per block and the two performance rows (the same
+figures as the HTML report, from reports.summary). ``quiet`` keeps only the summary."""
 
 from __future__ import annotations
 
 from collections import Counter
+from types import TracebackType
 
+from rich import box
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from reports.results import CaseResult, RunResult
+from reports.results import CaseResult, RunResult, Verdict
+from reports.summary import (
+    FAIL,
+    NOT_APPLICABLE,
+    NOT_TESTED,
+    PASS,
+    block_summaries,
+    lab_time,
+    performance,
+)
 
 STYLE = {
     "PASS": "bold green",
@@ -17,6 +31,7 @@ STYLE = {
     "INCONCLUSIVE": "bold yellow",
     "NOT_APPLICABLE": "dim",
 }
+RESULT_STYLE = {PASS: "bold green", FAIL: "bold red", NOT_APPLICABLE: "dim", NOT_TESTED: "dim"}
 
 
 def case_line(console: Console, result: CaseResult) -> None:
@@ -31,19 +46,90 @@ def case_line(console: Console, result: CaseResult) -> None:
         console.print(f"    [yellow]warning:[/] {escape(warning)}")
 
 
+class RunProgress:
+    """A progress bar over the selected cases, with the verdicts so far; every finished
+    case is printed above it. Quiet: nothing at all while the cases run."""
+
+    def __init__(self, console: Console, total: int, *, quiet: bool = False) -> None:
+        self.console = console
+        self.quiet = quiet
+        self.verdicts: Counter[str] = Counter()
+        self._progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("{task.fields[tally]}"),
+            console=console,
+            transient=True,
+            disable=quiet,
+        )
+        self._task = self._progress.add_task("starting", total=total, tally="")
+
+    def __enter__(self) -> RunProgress:
+        self._progress.start()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._progress.stop()
+
+    def started(self, case_id: str) -> None:
+        self._progress.update(self._task, description=f"running {case_id}")
+
+    def finished(self, result: CaseResult) -> None:
+        self.verdicts[str(result.verdict)] += 1
+        if not self.quiet:
+            case_line(self._progress.console, result)
+        tally = " ".join(
+            f"[{STYLE[v]}]{self.verdicts[v]} {v}[/]" for v in STYLE if self.verdicts[v]
+        )
+        self._progress.update(self._task, advance=1, tally=tally)
+
+
 def summary(console: Console, run: RunResult) -> None:
-    table = Table(title="Summary per block")
-    for column in ("Block", "PASS", "FAIL", "INCONCLUSIVE", "ERROR", "NOT_APPLICABLE"):
-        table.add_column(column, justify="left" if column == "Block" else "right")
-    blocks: dict[str, Counter[str]] = {}
-    for case in run.cases:
-        blocks.setdefault(case.block, Counter())[str(case.verdict)] += 1
-    for block, counts in blocks.items():
+    """Test Result Summary per block, Performance Measurement Results, the cases that did
+    not pass (with their first reason) and the totals."""
+    table = Table(title="Test Result Summary", title_justify="left", box=box.SIMPLE_HEAD)
+    table.add_column("Functional block")
+    table.add_column("Result")
+    for heading in ("Pass", "Fail", "Inconcl.", "Error", "N/A"):
+        table.add_column(heading, justify="right")
+    for block in block_summaries(run):
         table.add_row(
-            block,
-            *(str(counts[v]) for v in ("PASS", "FAIL", "INCONCLUSIVE", "ERROR", "NOT_APPLICABLE")),
+            block.title,
+            f"[{RESULT_STYLE.get(block.result, '')}]{block.result}[/]",
+            *(str(block.counts[v]) if block.counts[v] else "[dim]0[/]" for v in STYLE),
         )
     console.print(table)
+    measured = Table(
+        title="Performance Measurement Results", title_justify="left", box=box.SIMPLE_HEAD
+    )
+    measured.add_column("Measurement", min_width=13)
+    for column in ("Declared", "Worst", "95th pct"):
+        measured.add_column(column, no_wrap=True)
+    measured.add_column("n", justify="right")
+    measured.add_column("Result", no_wrap=True)
+    for row in performance(run):
+        measured.add_row(
+            row.name,
+            lab_time(row.declared_s),
+            row.measured_text(),
+            lab_time(row.p95_s, millis=True),
+            str(row.count),
+            f"[{RESULT_STYLE.get(row.result, '')}]{row.result}[/]",
+        )
+    console.print(measured)
+    not_passed = [c for c in run.cases if not Verdict(c.verdict).ok]
+    if not_passed:
+        console.print("Not passed:")
+        for case in not_passed:
+            first = escape(str(case.reasons[0])) if case.reasons else ""
+            console.print(f"  [{STYLE[str(case.verdict)]}]{case.verdict}[/] {case.id}: {first}")
     total: Counter[str] = Counter(str(c.verdict) for c in run.cases)
     console.print(
         f"{len(run.cases)} cases in {run.duration_s:.1f} s: "

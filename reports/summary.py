@@ -125,27 +125,29 @@ class Measurement:
             return (
                 f"{self.unanswered} request{plural} unanswered within {lab_time(self.declared_s)}"
             )
-        return lab_time(self.worst_s) if self.worst_s is not None else "no sample"
+        return lab_time(self.worst_s, millis=True) if self.worst_s is not None else "no sample"
 
     def statistics_text(self) -> str:
         if not self.samples_s:
             return "no sample"
         return (
-            f"median {lab_time(self.median_s)}, 95th percentile {lab_time(self.p95_s)}, "
+            f"median {lab_time(self.median_s, millis=True)}, "
+            f"95th percentile {lab_time(self.p95_s, millis=True)}, "
             f"{self.count} sample{'s' if self.count != 1 else ''}"
         )
 
 
-def lab_time(seconds: float | None) -> str:
-    """hh:mm:ss, with .fff when there is a fraction: 35 -> 00:00:35, 0.0021 -> 00:00:00.002."""
+def lab_time(seconds: float | None, *, millis: bool = False) -> str:
+    """hh:mm:ss, with .fff when there is a fraction or ``millis`` (measured values):
+    35 -> 00:00:35, 0.0021 -> 00:00:00.002, 0.0004 with millis -> 00:00:00.000."""
     if seconds is None:
         return "-"
-    millis = round(seconds * 1000)
-    whole, fraction = divmod(millis, 1000)
+    total = round(seconds * 1000)
+    whole, fraction = divmod(total, 1000)
     hours, rest = divmod(whole, 3600)
     minutes, secs = divmod(rest, 60)
     text = f"{hours:02d}:{minutes:02d}:{secs:02d}"
-    return f"{text}.{fraction:03d}" if fraction else text
+    return f"{text}.{fraction:03d}" if fraction or millis else text
 
 
 def performance(run: RunResult) -> list[Measurement]:
@@ -207,3 +209,28 @@ def configuration_rows(run: RunResult) -> list[tuple[str, str]]:
         ("Operator adapter", str(config.get("operator", "-"))),
         ("Configuration file", str(config.get("source", "-"))),
     ]
+
+
+# The order a report lists verdicts in (as the console does): passed first, then the findings.
+VERDICT_ORDER: tuple[Verdict, ...] = (
+    Verdict.PASS,
+    Verdict.FAIL,
+    Verdict.ERROR,
+    Verdict.INCONCLUSIVE,
+    Verdict.NOT_APPLICABLE,
+)
+
+
+def overall_text(run: RunResult) -> str:
+    """The run in one line: "62 cases: 60 PASS, 2 FAIL" (or "no case selected")."""
+    if not run.cases:
+        return "no case selected"
+    counts = Counter(str(case.verdict) for case in run.cases)
+    parts = [f"{counts[v]} {v}" for v in VERDICT_ORDER if counts[v]]
+    plural = "s" if len(run.cases) != 1 else ""
+    return f"{len(run.cases)} case{plural}: {', '.join(parts)}"
+
+
+def not_passed(run: RunResult) -> list[CaseResult]:
+    """The cases an engineer has to look at (FAIL, ERROR, INCONCLUSIVE), in run order."""
+    return [case for case in run.cases if not Verdict(case.verdict).ok]

@@ -19,8 +19,8 @@ from rich.console import Console
 
 import simulator
 from csms_under_test.faults import Faults
-from reports.console import case_line, summary
-from reports.html import write_html
+from reports.console import RunProgress, summary
+from reports.outputs import write_reports
 from reports.results import RunResult
 from simulator.bundled import bundled_csms, default_cases_dir, with_bundled_file_locations
 from simulator.cases import BLOCKS, Case, discover_cases, load_cases
@@ -41,6 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="simulate",
         description="Play an OCPP 1.6-J charge point and run OCTT Central System cases against a CSMS.",
+        epilog="Also: 'simulate report RESULTS.json --out DIR' renders report.html and junit.xml "
+        "again from a results.json; 'simulate mutation' proves every case fails under its faults.",
     )
     select = parser.add_argument_group("what to run")
     select.add_argument(
@@ -107,7 +109,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="Authorize response time limit (default 3)",
     )
     parser.add_argument(
-        "--out", type=Path, metavar="DIR", help="write results.json and report.html here"
+        "--out",
+        type=Path,
+        metavar="DIR",
+        help="write results.json, report.html and junit.xml here",
+    )
+    parser.add_argument(
+        "--quiet",
+        "-q",
+        action="store_true",
+        help="no progress display and no line per case: only the summary (for CI logs)",
     )
     parser.add_argument(
         "--version", action="version", version=f"{simulator.HARNESS_NAME} {simulator.__version__}"
@@ -159,6 +170,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from simulator.mutation import main as mutation_main
 
         return mutation_main(arguments[1:])
+    if arguments[:1] == ["report"]:
+        from simulator.rerender import main as report_main
+
+        return report_main(arguments[1:])
     parser = build_parser()
     args = parser.parse_args(arguments)
     console = Console(stderr=False, highlight=False, soft_wrap=True)
@@ -189,12 +204,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     run = run_selected(selected, config, args, console)
     if args.out:
-        args.out.mkdir(parents=True, exist_ok=True)
-        run.write_json(args.out / "results.json")
-        write_html(run, args.out / "report.html")
-        console.print(
-            f"wrote {args.out / 'results.json'} and {args.out / 'report.html'}", markup=False
-        )
+        written = write_reports(run, args.out)
+        console.print("wrote " + ", ".join(str(path) for path in written), markup=False)
     return EXIT_OK if run.ok else EXIT_NOT_OK
 
 
@@ -216,7 +227,15 @@ def run_selected(
             ca_file=args.ca_file,
         )
         console.print(f"Running {len(cases)} case(s) against {csms_url}", markup=False)
-        run = asyncio.run(run_suite(cases, settings, on_result=lambda r: case_line(console, r)))
+        with RunProgress(console, len(cases), quiet=args.quiet) as progress:
+            run = asyncio.run(
+                run_suite(
+                    cases,
+                    settings,
+                    on_start=lambda case: progress.started(case.id),
+                    on_result=progress.finished,
+                )
+            )
     summary(console, run)
     return run
 

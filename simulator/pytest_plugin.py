@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 import simulator
-from reports.html import write_html
+from reports.outputs import write_reports
 from reports.results import CaseResult, RunResult, Verdict
 from simulator.bundled import bundled_csms, with_bundled_file_locations
 from simulator.cases import BLOCKS, Case, load_case
@@ -116,10 +116,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         configuration=describe_configuration(settings),
         cases=harness.results,
     )
-    folder = Path(out)
-    folder.mkdir(parents=True, exist_ok=True)
-    run.write_json(folder / "results.json")
-    write_html(run, folder / "report.html")
+    write_reports(run, Path(out))
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:

@@ -29,6 +29,48 @@ def test_run_writes_results_and_report(tmp_path: Path) -> None:
     assert {"id", "block", "title", "verdict", "reasons", "steps", "messages"} <= set(case)
     assert case["verdict"] == "PASS"
     assert "TC_003_CSMS" in (tmp_path / "report.html").read_text()
+    assert 'name="TC_003_CSMS' in (tmp_path / "junit.xml").read_text()
+
+
+def test_quiet_prints_the_summary_only(capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["--case", "TC_003_CSMS", "--fault", "authorize-invalid", "--config", FAST, "-q"]
+    assert main(args) == 1
+    out = capsys.readouterr().out
+    assert "Test Result Summary" in out and "Performance Measurement Results" in out
+    assert "00:00:01" in out  # the declared Authorize response time (fast.yaml)
+    assert "Not passed:" in out and "FAIL TC_003_CSMS: step 2: Authorize.conf" in out
+    assert "Regular Charging Session" not in out  # no line per case while running
+
+
+def test_report_renders_html_and_junit_again_from_results(tmp_path: Path) -> None:
+    from tests.support.sample_results import sample_run
+
+    results = tmp_path / "run" / "results.json"
+    results.parent.mkdir()
+    sample_run().write_json(results)
+    assert main(["report", str(results), "--out", str(tmp_path / "again")]) == 0
+    html = (tmp_path / "again" / "report.html").read_text()
+    assert "TC_003_CSMS" in html and "&lt;script&gt;" in html
+    assert "<testsuite" in (tmp_path / "again" / "junit.xml").read_text()
+    assert not (tmp_path / "again" / "results.json").exists()  # the source stays where it is
+
+
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [
+        (None, "cannot read"),
+        ('{"cases": [\n  oops]}', "results.json:2:3: not JSON"),
+        ('{"cases": []}', "not a results.json of this harness"),
+    ],
+)
+def test_report_on_a_bad_file_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str | None, fragment: str
+) -> None:
+    results = tmp_path / "results.json"
+    if content is not None:
+        results.write_text(content)
+    assert main(["report", str(results), "--out", str(tmp_path / "out")]) == 2
+    assert fragment in capsys.readouterr().err
 
 
 def test_a_failing_case_exits_1(tmp_path: Path) -> None:
