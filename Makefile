@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 OUT    ?= out
 
-.PHONY: install demo test lint format mutation clean
+.PHONY: install browser demo test lint format mutation clean
 
 install: $(STAMP)
 
@@ -26,8 +26,15 @@ $(STAMP): $(BIN)/python pyproject.toml
 demo: $(STAMP)
 	$(BIN)/simulate --all --pics docs/examples/demo-pics.yaml --out $(OUT)/demo
 
-test: $(STAMP)
-	$(BIN)/pytest
+# The browser test opens the HTML report in Debian's chromium: install it when it is missing.
+browser:
+	@command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || { \
+	  echo "chromium not found; installing it with apt-get"; \
+	  $(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
+
+# OCPP_REQUIRE_BROWSER=1: a missing browser fails the browser test instead of skipping it.
+test: $(STAMP) browser
+	OCPP_REQUIRE_BROWSER=1 $(BIN)/pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff format --check .

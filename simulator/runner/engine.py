@@ -144,7 +144,7 @@ class CaseRun:
             steps=self.records,
             messages=self.messages,
             reference=self.case.reference,
-            file=self.case.file,
+            file=_shown_path(self.case.file),
             started=started_wall,
             duration_s=round(self.clock.monotonic() - self.started_at, 3),
             warnings=self.warnings,
@@ -698,6 +698,15 @@ def build_model(case: Case, config: HarnessConfig, clock: Clock) -> ChargePoint:
     for id_tag in setup.get("cached_id_tags", []):
         model.auth_cache[str(substitute(id_tag, config_variables(config)))] = {"status": "Accepted"}
     return model
+
+
+def _shown_path(file: str) -> str:
+    """A case file as reports show it: relative to the working folder when inside it."""
+    path = Path(file)
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return file
 
 
 def _kind(step: Step) -> str:
