@@ -170,6 +170,20 @@ def boot(cp: ChargePoint, statuses: dict[int, str]) -> Activity:
         yield from report_status(cp, connector_id, statuses.get(connector_id, "Available"))
 
 
+def restart(
+    cp: ChargePoint,
+    why: str,
+    statuses: dict[int, str] | None = None,
+    *,
+    keep_transactions: bool = False,
+) -> Activity:
+    """Drop the connection, restart, reconnect and boot; ``statuses`` for connectors that
+    are not Available afterwards."""
+    yield Disconnect(why)
+    cp.restart(keep_transactions=keep_transactions)
+    yield from boot(cp, statuses or {})
+
+
 def reboot(cp: ChargePoint, kind: str) -> Activity:
     """Reset Hard / Soft (OCPP 1.6 §5.14): stop every transaction with reason HardReset or
     SoftReset, restart, BootNotification, every connector Available."""
@@ -178,18 +192,15 @@ def reboot(cp: ChargePoint, kind: str) -> Activity:
         yield Send(
             "StopTransaction", {"transactionId": transaction.transaction_id, "reason": reason}
         )
-    yield Disconnect(f"{kind} reset")
-    cp.restart()
-    yield from boot(cp, {})
+    yield from restart(cp, f"{kind} reset")
 
 
 def power_loss(cp: ChargePoint) -> Activity:
     """[power off / on] with transactions running (TC_032_1): boot, the connector that had a
     transaction Finishing, the others Available, then StopTransaction reason PowerLoss."""
     running = list(cp.transactions.values())
-    yield Disconnect("power cut")
-    cp.restart(keep_transactions=True)
-    yield from boot(cp, {t.connector_id: "Finishing" for t in running})
+    finishing = {t.connector_id: "Finishing" for t in running}
+    yield from restart(cp, "power cut", finishing, keep_transactions=True)
     for transaction in running:
         yield Send(
             "StopTransaction", {"transactionId": transaction.transaction_id, "reason": "PowerLoss"}

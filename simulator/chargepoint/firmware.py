@@ -21,12 +21,11 @@ from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from simulator.chargepoint.behaviour import boot, report_status
+from simulator.chargepoint.behaviour import report_status, restart
 from simulator.chargepoint.diagnostics import TransferRecord, diagnostics_log
 from simulator.chargepoint.model import ChargePoint, parse_timestamp
 from simulator.chargepoint.plan import (
     Activity,
-    Disconnect,
     Download,
     Instruction,
     Send,
@@ -53,10 +52,9 @@ def update_firmware(cp: ChargePoint, request: dict[str, Any]) -> Activity:
     yield _firmware_status("Installing")
     installs = bool(image.get("data")) and not cp.hardware.firmware_install_fails
     cp.log(f"installing {location}: {'ok' if installs else 'the image does not install'}")
-    yield from _restart(cp, "rebooting to install the firmware")
     if installs:
         cp.firmware_version = image_version(location, cp.firmware_version)
-    yield from boot(cp, {})
+    yield from restart(cp, "rebooting to install the firmware")
     yield _firmware_status("Installed" if installs else "InstallationFailed")
 
 
@@ -90,11 +88,6 @@ def _firmware_status(status: str) -> Instruction:
 
 def _diagnostics_status(status: str) -> Instruction:
     return Send("DiagnosticsStatusNotification", {"status": status})
-
-
-def _restart(cp: ChargePoint, why: str) -> Activity:
-    yield Disconnect(why)
-    cp.restart()
 
 
 def _moment(value: Any) -> datetime | None:
