@@ -19,17 +19,27 @@ from reports.summary import (
     NOT_APPLICABLE,
     NOT_TESTED,
     PASS,
+    VERDICT_ORDER,
     block_summaries,
     lab_time,
+    not_passed,
     performance,
 )
 
+# Per verdict, in reports.summary.VERDICT_ORDER: its style and its column heading.
 STYLE = {
-    "PASS": "bold green",
-    "FAIL": "bold red",
-    "ERROR": "bold dark_orange",
-    "INCONCLUSIVE": "bold yellow",
-    "NOT_APPLICABLE": "dim",
+    Verdict.PASS: "bold green",
+    Verdict.FAIL: "bold red",
+    Verdict.ERROR: "bold dark_orange",
+    Verdict.INCONCLUSIVE: "bold yellow",
+    Verdict.NOT_APPLICABLE: "dim",
+}
+HEADING = {
+    Verdict.PASS: "Pass",
+    Verdict.FAIL: "Fail",
+    Verdict.ERROR: "Error",
+    Verdict.INCONCLUSIVE: "Inconcl.",
+    Verdict.NOT_APPLICABLE: "N/A",
 }
 RESULT_STYLE = {PASS: "bold green", FAIL: "bold red", NOT_APPLICABLE: "dim", NOT_TESTED: "dim"}
 
@@ -37,7 +47,7 @@ RESULT_STYLE = {PASS: "bold green", FAIL: "bold red", NOT_APPLICABLE: "dim", NOT
 def case_line(console: Console, result: CaseResult) -> None:
     verdict = str(result.verdict)
     console.print(
-        f"[{STYLE[verdict]}]{verdict:<14}[/] {result.id:<16} {escape(result.title)} "
+        f"[{STYLE[Verdict(verdict)]}]{verdict:<14}[/] {result.id:<16} {escape(result.title)} "
         f"[dim]({result.duration_s:.2f} s)[/]"
     )
     for reason in result.reasons:
@@ -86,7 +96,7 @@ class RunProgress:
         if not self.quiet:
             case_line(self._progress.console, result)
         tally = " ".join(
-            f"[{STYLE[v]}]{self.verdicts[v]} {v}[/]" for v in STYLE if self.verdicts[v]
+            f"[{STYLE[v]}]{self.verdicts[v]} {v}[/]" for v in VERDICT_ORDER if self.verdicts[v]
         )
         self._progress.update(self._task, advance=1, tally=tally)
 
@@ -97,13 +107,13 @@ def summary(console: Console, run: RunResult) -> None:
     table = Table(title="Test Result Summary", title_justify="left", box=box.SIMPLE_HEAD)
     table.add_column("Functional block")
     table.add_column("Result")
-    for heading in ("Pass", "Fail", "Inconcl.", "Error", "N/A"):
-        table.add_column(heading, justify="right")
+    for verdict in VERDICT_ORDER:
+        table.add_column(HEADING[verdict], justify="right")
     for block in block_summaries(run):
         table.add_row(
             block.title,
             f"[{RESULT_STYLE.get(block.result, '')}]{block.result}[/]",
-            *(str(block.counts[v]) if block.counts[v] else "[dim]0[/]" for v in STYLE),
+            *(str(block.counts[v]) if block.counts[v] else "[dim]0[/]" for v in VERDICT_ORDER),
         )
     console.print(table)
     measured = Table(
@@ -124,14 +134,14 @@ def summary(console: Console, run: RunResult) -> None:
             f"[{RESULT_STYLE.get(row.result, '')}]{row.result}[/]",
         )
     console.print(measured)
-    not_passed = [c for c in run.cases if not Verdict(c.verdict).ok]
-    if not_passed:
+    findings = not_passed(run)
+    if findings:
         console.print("Not passed:")
-        for case in not_passed:
+        for case in findings:
             first = escape(str(case.reasons[0])) if case.reasons else ""
-            console.print(f"  [{STYLE[str(case.verdict)]}]{case.verdict}[/] {case.id}: {first}")
+            console.print(f"  [{STYLE[Verdict(case.verdict)]}]{case.verdict}[/] {case.id}: {first}")
     total: Counter[str] = Counter(str(c.verdict) for c in run.cases)
     console.print(
         f"{len(run.cases)} cases in {run.duration_s:.1f} s: "
-        + ", ".join(f"[{STYLE[v]}]{total[v]} {v}[/]" for v in STYLE if total[v])
+        + ", ".join(f"[{STYLE[v]}]{total[v]} {v}[/]" for v in VERDICT_ORDER if total[v])
     )

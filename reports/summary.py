@@ -23,6 +23,15 @@ OCPP_EDITION = "OCPP 1.6 Edition 2, with errata sheet v4.0 (2019-10-23)"
 COMMUNICATION = "OCPP-J 1.6 (JSON over WebSocket)"
 DEVICE_UNDER_TEST = "Central System (CSMS)"
 
+# The order a report lists verdicts in (as the console does): passed first, then the findings.
+VERDICT_ORDER: tuple[Verdict, ...] = (
+    Verdict.PASS,
+    Verdict.FAIL,
+    Verdict.ERROR,
+    Verdict.INCONCLUSIVE,
+    Verdict.NOT_APPLICABLE,
+)
+
 
 @dataclass(frozen=True)
 class BlockSummary:
@@ -56,11 +65,7 @@ class BlockSummary:
         if self.applicable == 0:
             return f"{self.total} not applicable"
         text = f"{self.counts[Verdict.PASS]} of {self.applicable} passed"
-        others = [
-            f"{self.counts[v]} {v}"
-            for v in (Verdict.FAIL, Verdict.INCONCLUSIVE, Verdict.ERROR, Verdict.NOT_APPLICABLE)
-            if self.counts[v]
-        ]
+        others = [f"{self.counts[v]} {v}" for v in VERDICT_ORDER[1:] if self.counts[v]]
         return text + (f"; {', '.join(others)}" if others else "")
 
 
@@ -211,16 +216,6 @@ def configuration_rows(run: RunResult) -> list[tuple[str, str]]:
         ("Operator adapter", str(config.get("operator", "-"))),
         ("Configuration file", str(config.get("source", "-"))),
     ]
-
-
-# The order a report lists verdicts in (as the console does): passed first, then the findings.
-VERDICT_ORDER: tuple[Verdict, ...] = (
-    Verdict.PASS,
-    Verdict.FAIL,
-    Verdict.ERROR,
-    Verdict.INCONCLUSIVE,
-    Verdict.NOT_APPLICABLE,
-)
 
 
 def overall_text(run: RunResult) -> str:
