@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from simulator.config import HarnessConfig
+from simulator.config import FileTransfer, HarnessConfig
 
 _WHOLE = re.compile(r"^\$([a-z_][a-z0-9_]*)$")
 _INNER = re.compile(r"\$\{([a-z_][a-z0-9_]*)\}")
@@ -53,20 +53,16 @@ def config_variables(config: HarnessConfig) -> dict[str, Any]:
         "start_period": config.smart_charging.start_period,
         "number_phases": config.smart_charging.number_phases,
         **{
-            name: value
-            for name, key in PICS_LOCATIONS.items()
-            if (value := getattr(config.file_transfer, key.removeprefix("file_transfer.")))
+            name: value for name in PICS_LOCATIONS if (value := getattr(config.file_transfer, name))
         },
     }
 
 
 # Variables only a PICS that sets the key defines (there is no sensible default): a case
 # using one while it is unset ends in ERROR naming the key.
+# variable -> PICS key: one per field of the file_transfer section, named alike.
 PICS_LOCATIONS: dict[str, str] = {
-    "firmware_location": "file_transfer.firmware_location",
-    "firmware_failing_location": "file_transfer.firmware_failing_location",
-    "diagnostics_location": "file_transfer.diagnostics_location",
-    "diagnostics_failing_location": "file_transfer.diagnostics_failing_location",
+    name: f"file_transfer.{name}" for name in FileTransfer.__dataclass_fields__
 }
 
 CONFIG_VARIABLE_NAMES: frozenset[str] = frozenset(config_variables(HarnessConfig())) | frozenset(

@@ -21,7 +21,7 @@ from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from simulator.chargepoint.behaviour import report_status, restart
+from simulator.chargepoint.behaviour import availability_changed, restart
 from simulator.chargepoint.diagnostics import TransferRecord, diagnostics_log
 from simulator.chargepoint.model import ChargePoint, parse_timestamp
 from simulator.chargepoint.plan import (
@@ -47,8 +47,7 @@ def update_firmware(cp: ChargePoint, request: dict[str, Any]) -> Activity:
         return
     yield _firmware_status("Downloaded")
     # OCPP 1.6 §5.19: the charge point is unavailable while it installs (catalog TC_044_1).
-    for connector_id in cp.connectors:
-        yield from report_status(cp, connector_id, "Unavailable")
+    yield from availability_changed(cp, 0, "Inoperative")
     yield _firmware_status("Installing")
     installs = bool(image.get("data")) and not cp.hardware.firmware_install_fails
     cp.log(f"installing {location}: {'ok' if installs else 'the image does not install'}")
