@@ -2,3 +2,5 @@
 
 __version__ = "0.1.0"
 HARNESS_NAME = "ocpp16-pretest"
+
+__all__ = ["HARNESS_NAME", "__version__"]

@@ -54,15 +54,11 @@ def with_bundled_file_locations(config: HarnessConfig, api_url: str) -> HarnessC
 def run_on_bundled(
     config: HarnessConfig, cases: list[Case], faults: Sequence[str] = ()
 ) -> RunResult:
-    """Run ``cases`` against a fresh bundled CSMS with ``faults``, operated over its API."""
-    from simulator.operator import HttpOperator
-    from simulator.runner import RunSettings
-    from simulator.runner.suite import run_suite
+    """Run ``cases`` against a fresh bundled CSMS with ``faults``."""
+    from simulator.runner.suite import SuiteSession, Target
 
-    with bundled_csms(config, faults) as (ocpp_url, api_url):
-        config = with_bundled_file_locations(config, api_url)
-        settings = RunSettings(config, ocpp_url, HttpOperator(api_url))
-        return asyncio.run(run_suite(cases, settings))
+    with SuiteSession(config, Target(faults=tuple(faults))) as suite:
+        return asyncio.run(suite.run(cases))
 
 
 def default_cases_dir() -> Path:

@@ -12,7 +12,6 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Sequence
-from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 from rich.console import Console
@@ -22,18 +21,17 @@ from csms_under_test.faults import Faults
 from reports.console import RunProgress, summary
 from reports.outputs import write_reports
 from reports.results import RunResult
-from simulator.bundled import bundled_csms, default_cases_dir, with_bundled_file_locations
+from simulator.bundled import default_cases_dir
 from simulator.cases import BLOCKS, Case, discover_cases, load_cases
 from simulator.config import HarnessConfig, load_config
+from simulator.errors import InputError
 from simulator.operator import choose_operator
-from simulator.runner import RunSettings
-from simulator.runner.suite import run_suite
-from simulator.yamlsource import YamlSourceError
+from simulator.runner import SuiteSession, Target
 
 EXIT_OK, EXIT_NOT_OK, EXIT_USAGE = 0, 1, 2
 
 
-class UsageError(Exception):
+class UsageError(InputError):
     pass
 
 
@@ -191,15 +189,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"{case.id:<16} {case.block:<20} {case.title}")
             return EXIT_OK
         selected = select_cases(cases, args)
-        if args.csms and args.fault:
-            raise UsageError(
-                "--fault applies to the bundled CSMS only; it cannot be combined with --csms"
-            )
+        target_from(args)  # --fault with --csms is a usage error
         Faults(args.fault)  # an unknown name is a usage error that lists the known ones
-    except YamlSourceError as exc:
-        errors.print(f"simulate: {exc}", markup=False)
-        return EXIT_USAGE
-    except (UsageError, ValueError) as exc:
+    except (InputError, ValueError) as exc:
         errors.print(f"simulate: {exc}", markup=False)
         return EXIT_USAGE
     run = run_selected(selected, config, args, console)
@@ -209,29 +201,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     return EXIT_OK if run.ok else EXIT_NOT_OK
 
 
+def target_from(args: argparse.Namespace) -> Target:
+    return Target(
+        csms_url=args.csms,
+        operator=args.operator,
+        faults=tuple(args.fault),
+        password=args.password,
+        ca_file=args.ca_file,
+    )
+
+
 def run_selected(
     cases: list[Case], config: HarnessConfig, args: argparse.Namespace, console: Console
 ) -> RunResult:
-    target: AbstractContextManager[tuple[str, str]] = (
-        nullcontext((args.csms, "")) if args.csms else bundled_csms(config, args.fault)
-    )
-    with target as (csms_url, api_url):
-        if not args.csms:
-            config = with_bundled_file_locations(config, api_url)
-        operator = choose_operator(args.operator, config.operator, api_url or None)
-        settings = RunSettings(
-            config=config,
-            csms_url=csms_url,
-            operator=operator,
-            basic_auth_password=args.password,
-            ca_file=args.ca_file,
+    with SuiteSession(config, target_from(args)) as suite:
+        console.print(
+            f"Running {len(cases)} case(s) against {suite.settings.csms_url}", markup=False
         )
-        console.print(f"Running {len(cases)} case(s) against {csms_url}", markup=False)
         with RunProgress(console, len(cases), quiet=args.quiet) as progress:
             run = asyncio.run(
-                run_suite(
+                suite.run(
                     cases,
-                    settings,
                     on_start=lambda case: progress.started(case.id),
                     on_result=progress.finished,
                 )

@@ -9,6 +9,7 @@ faults``; the exit status is 0 only when K = N and every case passes when health
 from __future__ import annotations
 
 import argparse
+import asyncio
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -16,16 +17,19 @@ from rich.console import Console
 
 from csms_under_test.faults import FAULTS
 from reports.results import CaseResult, Verdict
-from simulator.bundled import default_cases_dir, run_on_bundled
+from simulator.bundled import default_cases_dir
 from simulator.cases import Case, discover_cases, load_cases
 from simulator.config import HarnessConfig, load_config
+from simulator.runner import SuiteSession, Target
 from simulator.yamlsource import YamlSourceError
 
 
 def run_against(
     config: HarnessConfig, cases: list[Case], faults: Sequence[str]
 ) -> list[CaseResult]:
-    return run_on_bundled(config, cases, faults).cases
+    """``cases`` in one suite session on a fresh bundled CSMS with ``faults``."""
+    with SuiteSession(config, Target(faults=tuple(faults))) as suite:
+        return asyncio.run(suite.run(cases)).cases
 
 
 def main(argv: Sequence[str] | None = None) -> int:

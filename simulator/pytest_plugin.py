@@ -2,28 +2,24 @@
 
 Registered through the ``pytest11`` entry point and passive until the ini option
 ``ocpp_testcases`` names folders of case files (this repository's pyproject.toml does).
-Items run on the same engine as ``simulate``; against the bundled CSMS unless
-``--ocpp-csms`` is given.
+Items run in one suite session, as ``simulate`` runs its cases: the same target, operator,
+carry-over between cases and wall time; against the bundled CSMS unless ``--ocpp-csms``
+is given.
 """
 
 from __future__ import annotations
 
 import asyncio
-from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-import simulator
 from reports.outputs import write_reports
-from reports.results import CaseResult, RunResult, Verdict
-from simulator.bundled import bundled_csms, with_bundled_file_locations
+from reports.results import CaseResult, Verdict
 from simulator.cases import BLOCKS, Case, load_case
 from simulator.config import load_config
-from simulator.operator import choose_operator
-from simulator.runner import RunSettings, run_case
-from simulator.runner.suite import describe_configuration
+from simulator.runner import SuiteSession, Target
 from simulator.yamlsource import YamlSourceError
 
 
@@ -45,6 +41,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="NAME",
         help="fault of the bundled CSMS",
     )
+    group.addoption(
+        "--ocpp-password",
+        metavar="SECRET",
+        help="HTTP Basic auth password (as simulate --password)",
+    )
+    group.addoption(
+        "--ocpp-ca-file", metavar="PEM", help="CA certificate(s) for wss:// (as simulate --ca-file)"
+    )
     group.addoption("--ocpp-out", metavar="DIR", help="write results.json and report.html here")
     parser.addini(
         "ocpp_config", "configuration file used when --ocpp-config is not given", default=""
@@ -54,69 +58,51 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
-class _Harness:
-    """The target and the results of one pytest session, started on first use."""
-
-    def __init__(self, config: pytest.Config) -> None:
-        self.pytest_config = config
-        self.results: list[CaseResult] = []
-        self._stack = ExitStack()
-        self._settings: RunSettings | None = None
-
-    def settings(self) -> RunSettings:
-        if self._settings is None:
-            option = self.pytest_config.getoption
-            path = option("--ocpp-config") or self._ini_config()
-            harness_config = load_config(Path(path) if path else None)
-            csms_url, api_url = option("--ocpp-csms"), None
-            if not csms_url:
-                csms_url, api_url = self._stack.enter_context(
-                    bundled_csms(harness_config, option("--ocpp-fault"))
-                )
-                harness_config = with_bundled_file_locations(harness_config, api_url)
-            operator = choose_operator(option("--ocpp-operator"), harness_config.operator, api_url)
-            self._settings = RunSettings(harness_config, csms_url, operator)
-        return self._settings
-
-    def _ini_config(self) -> str | None:
-        value = str(self.pytest_config.getini("ocpp_config") or "")
-        return str(self.pytest_config.rootpath / value) if value else None
-
-    def close(self) -> None:
-        self._stack.close()
+def _session(config: pytest.Config) -> SuiteSession:
+    """The suite session of this pytest run (its target starts on first use)."""
+    option = config.getoption
+    path = option("--ocpp-config") or _ini_config(config)
+    target = Target(
+        csms_url=option("--ocpp-csms"),
+        operator=option("--ocpp-operator"),
+        faults=tuple(option("--ocpp-fault")),
+        password=option("--ocpp-password"),
+        ca_file=option("--ocpp-ca-file"),
+    )
+    return SuiteSession(load_config(Path(path) if path else None), target)
 
 
-_HARNESS = pytest.StashKey[_Harness]()
+def _ini_config(config: pytest.Config) -> str | None:
+    value = str(config.getini("ocpp_config") or "")
+    return str(config.rootpath / value) if value else None
+
+
+_SESSION = pytest.StashKey[SuiteSession]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.stash[_HARNESS] = _Harness(config)
     for block in BLOCKS:
         config.addinivalue_line("markers", f"{block.name.replace('-', '_')}: {block.title} cases")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    harness = config.stash.get(_HARNESS, None)
-    if harness is not None:
-        harness.close()
+    suite = config.stash.get(_SESSION, None)
+    if suite is not None:
+        suite.close()
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    harness = session.config.stash.get(_HARNESS, None)
+    suite = session.config.stash.get(_SESSION, None)
     out = session.config.getoption("--ocpp-out")
-    if harness is None or not out or not harness.results or harness._settings is None:
+    if suite is None or not out or not suite.results:
         return
-    settings = harness.settings()
-    run = RunResult(
-        harness=simulator.HARNESS_NAME,
-        version=simulator.__version__,
-        started=harness.results[0].started,
-        duration_s=round(sum(r.duration_s for r in harness.results), 3),
-        csms_url=settings.csms_url,
-        configuration=describe_configuration(settings),
-        cases=harness.results,
-    )
-    write_reports(run, Path(out))
+    write_reports(suite.result(), Path(out))
+
+
+def _suite(config: pytest.Config) -> SuiteSession:
+    if _SESSION not in config.stash:
+        config.stash[_SESSION] = _session(config)
+    return config.stash[_SESSION]
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
@@ -160,9 +146,7 @@ class CaseItem(pytest.Item):
         self.add_marker(getattr(pytest.mark, case.block.replace("-", "_")))
 
     def runtest(self) -> None:
-        harness = self.config.stash[_HARNESS]
-        result = asyncio.run(run_case(self.case, harness.settings()))
-        harness.results.append(result)
+        result = asyncio.run(_suite(self.config).run_case(self.case))
         if result.verdict == Verdict.NOT_APPLICABLE:
             pytest.skip("; ".join(str(r) for r in result.reasons) or "not applicable")
         if result.verdict != Verdict.PASS:

@@ -39,6 +39,8 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 from urllib.parse import SplitResult, quote, unquote, urljoin, urlsplit
 
+from simulator.errors import HarnessError
+
 T = TypeVar("T")
 
 SCHEMES = ("http", "https", "ftp")
@@ -51,7 +53,7 @@ _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _ERROR_BODY_CHARS = 200
 
 
-class TransferError(Exception):
+class TransferError(HarnessError):
     """A download or upload failed; the message names the URL and the cause."""
 
 

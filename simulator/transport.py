@@ -3,6 +3,7 @@
 OCPP-J 1.6 §3: the charge point connects to ``<csms base URL>/<chargePointId>`` and offers
 subprotocol ``ocpp1.6``; Security Profile 1 adds HTTP Basic auth, profile 2 TLS (wss).
 Every way this can go wrong becomes a TransportError with a kind and a plain message.
+:class:`WebSocketDialer` is the production dialer the runner is given (simulator.channel).
 """
 
 from __future__ import annotations
@@ -13,7 +14,17 @@ from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import InvalidHandshake, InvalidStatus, InvalidURI
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
+
+from simulator.channel import NORMAL_CLOSURE, Channel, ChannelClosed, TransportError
+
+__all__ = [
+    "ConnectionSettings",
+    "TransportError",
+    "WebSocketChannel",
+    "WebSocketDialer",
+    "open_connection",
+]
 
 SUBPROTOCOL = "ocpp1.6"
 
@@ -29,17 +40,6 @@ class ConnectionSettings:
     @property
     def url(self) -> str:
         return f"{self.csms_url.rstrip('/')}/{quote(self.charge_point_id, safe='')}"
-
-
-class TransportError(Exception):
-    """The connection could not be opened. ``kind`` is one of: invalid-url, refused,
-    timeout, tls, http-status, subprotocol, handshake. ``csms_fault`` tells whether the
-    CSMS broke a rule (FAIL) rather than the environment failing (ERROR)."""
-
-    def __init__(self, kind: str, message: str, *, csms_fault: bool = False) -> None:
-        super().__init__(message)
-        self.kind = kind
-        self.csms_fault = csms_fault
 
 
 async def open_connection(settings: ConnectionSettings) -> ClientConnection:
@@ -96,3 +96,40 @@ async def open_connection(settings: ConnectionSettings) -> ClientConnection:
             csms_fault=True,
         )
     return websocket
+
+
+class WebSocketChannel:
+    """A websockets client connection as a :class:`simulator.channel.Channel`."""
+
+    def __init__(self, websocket: ClientConnection) -> None:
+        self.websocket = websocket
+
+    async def send(self, text: str) -> None:
+        try:
+            await self.websocket.send(text)
+        except ConnectionClosed as exc:
+            raise _closed(exc) from None
+
+    async def receive(self) -> str | bytes:
+        try:
+            return await self.websocket.recv()
+        except ConnectionClosed as exc:
+            raise _closed(exc) from None
+
+    async def close(self, code: int = NORMAL_CLOSURE, reason: str = "") -> None:
+        await self.websocket.close(code, reason)
+
+
+def _closed(exc: ConnectionClosed) -> ChannelClosed:
+    close = exc.rcvd or exc.sent
+    return ChannelClosed(close.code if close else None, close.reason if close else "")
+
+
+class WebSocketDialer:
+    """Opens an OCPP-J WebSocket to the CSMS for every connection of a case."""
+
+    def __init__(self, settings: ConnectionSettings) -> None:
+        self.settings = settings
+
+    async def __call__(self) -> Channel:
+        return WebSocketChannel(await open_connection(self.settings))

@@ -14,8 +14,10 @@ from typing import Any
 
 import yaml
 
+from simulator.errors import InputError
 
-class YamlSourceError(ValueError):
+
+class YamlSourceError(InputError):
     """An input file that cannot be used, with file, line and a hint."""
 
     def __init__(self, file: str, line: int | None, message: str, hint: str = "") -> None:

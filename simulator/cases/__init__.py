@@ -2,19 +2,23 @@
 
 from simulator.cases.blocks import BLOCKS, Block, block_by_name
 from simulator.cases.loader import CaseLoadError, discover_cases, load_case, load_cases
-from simulator.cases.model import (
-    Case,
+from simulator.cases.model import Case, State
+from simulator.cases.states import load_state_chain
+from simulator.cases.steps import (
+    STEP_KINDS,
+    DoStep,
     ExpectCsmsStep,
     OperatorStep,
     SendStep,
-    State,
     Step,
+    StepBase,
     WaitStep,
+    register_step_kind,
 )
-from simulator.cases.states import load_state_chain
 
 __all__ = [
     "BLOCKS",
+    "STEP_KINDS",
     "Block",
     "Case",
     "CaseLoadError",
@@ -24,10 +28,12 @@ __all__ = [
     "SendStep",
     "State",
     "Step",
+    "StepBase",
     "WaitStep",
     "block_by_name",
     "discover_cases",
     "load_case",
     "load_cases",
     "load_state_chain",
+    "register_step_kind",
 ]

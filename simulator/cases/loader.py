@@ -12,9 +12,10 @@ from typing import Any
 
 from simulator.cases.blocks import BLOCKS
 from simulator.cases.model import Case
-from simulator.cases.schema import CASE_SCHEMA
+from simulator.cases.schema import case_schema
 from simulator.cases.states import load_state_chain
 from simulator.cases.steps import build_steps, check_variables
+from simulator.cases.variables import CONFIG_VARIABLE_NAMES
 from simulator.yamlsource import YamlSourceError, load_yaml_file, schema_errors
 
 CaseLoadError = YamlSourceError
@@ -26,13 +27,13 @@ def load_case(path: Path) -> Case:
     document = load_yaml_file(path)
     if not isinstance(document.data, dict):
         raise document.error([], "a case file must be a mapping", "start with 'id: TC_xxx_CSMS'")
-    errors = schema_errors(document, CASE_SCHEMA)
+    errors = schema_errors(document, case_schema())
     if errors:
         raise errors[0]
     data: dict[str, Any] = document.data
     states = load_state_chain(data.get("given", "none"))
     steps = build_steps(document, data["steps"], label_prefix="")
-    check_variables(document, states, steps)
+    check_variables(document, [s.steps for s in states], steps, set(CONFIG_VARIABLE_NAMES))
     expected_name = f"{data['id']}.yaml"
     if path.name != expected_name:
         raise document.error(

@@ -6,8 +6,9 @@ from functools import cache
 from pathlib import Path
 
 from simulator.cases.model import State
-from simulator.cases.schema import STATE_SCHEMA
+from simulator.cases.schema import state_schema
 from simulator.cases.steps import build_steps, check_variables
+from simulator.cases.variables import CONFIG_VARIABLE_NAMES
 from simulator.yamlsource import load_yaml_file, schema_errors
 
 _STATE_DIR = Path(__file__).parent / "states"
@@ -16,13 +17,13 @@ _STATE_DIR = Path(__file__).parent / "states"
 @cache
 def load_state(name: str) -> State:
     document = load_yaml_file(_STATE_DIR / f"{name}.yaml")
-    errors = schema_errors(document, STATE_SCHEMA)
+    errors = schema_errors(document, state_schema())
     if errors:
         raise errors[0]
     data = document.data
     chain = load_state_chain(data["requires"]) if data.get("requires") else ()
     steps = build_steps(document, data["steps"], label_prefix=f"{data['name']} ")
-    check_variables(document, chain, steps)
+    check_variables(document, [s.steps for s in chain], steps, set(CONFIG_VARIABLE_NAMES))
     return State(data["name"], data.get("requires"), data["reference"], steps)
 
 

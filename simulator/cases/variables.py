@@ -8,18 +8,10 @@ from collections.abc import Iterator
 from typing import Any
 
 from simulator.config import FileTransfer, HarnessConfig
+from simulator.errors import UnknownVariable
 
 _WHOLE = re.compile(r"^\$([a-z_][a-z0-9_]*)$")
 _INNER = re.compile(r"\$\{([a-z_][a-z0-9_]*)\}")
-
-
-class UnknownVariable(KeyError):
-    def __init__(self, name: str) -> None:
-        super().__init__(name)
-        self.name = name
-
-    def __str__(self) -> str:
-        return f"unknown variable ${self.name}"
 
 
 def config_variables(config: HarnessConfig) -> dict[str, Any]:

@@ -12,10 +12,11 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
+from simulator.errors import InputError
 from simulator.operator.base import OperatorOutcome, OperatorRequest
 
 
-class OperatorHookError(ValueError):
+class OperatorHookError(InputError):
     pass
 
 

@@ -1,6 +1,7 @@
 """One OCPP-J connection during a case: sends, receives, pairs and records every frame.
 
-A reader task feeds received frames to the sans-I/O session. Answers go to the waiting
+The link runs over an injected :class:`simulator.channel.Channel` (a WebSocket in
+production, an in-memory peer in tests). A reader task feeds received frames to the sans-I/O session. Answers go to the waiting
 call; CSMS requests a later step of the case will take are held in an inbox; any other
 CSMS request is answered at once by the charge point model and recorded (issue: not
 failed). Protocol breaches that belong to no step (a non-JSON frame, an answer with an
@@ -15,12 +16,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from websockets.asyncio.client import ClientConnection
-from websockets.exceptions import ConnectionClosed
-
 from reports.results import MessageRecord
+from simulator.channel import Channel, ChannelClosed
 from simulator.chargepoint.model import Answer
 from simulator.clock import Clock, ocpp_timestamp
+from simulator.errors import LinkError
 from simulator.ocppj import (
     Call,
     CallError,
@@ -40,7 +40,7 @@ CP_TO_CSMS = "CP->CSMS"
 CSMS_TO_CP = "CSMS->CP"
 
 
-class ConnectionLost(Exception):
+class ConnectionLost(LinkError):
     def __init__(self, code: int | None, reason: str, awaiting: str = "") -> None:
         self.code = code
         self.reason = reason
@@ -50,7 +50,7 @@ class ConnectionLost(Exception):
         super().__init__(f"the CSMS closed the connection ({detail}){before}")
 
 
-class ProtocolBreach(Exception):
+class ProtocolBreach(LinkError):
     """The CSMS sent something that is not OCPP-J while a step was waiting: the step ends
     at once instead of waiting out its timeout. The details are in Link.findings."""
 
@@ -82,14 +82,14 @@ Answerer = Callable[[str, dict[str, Any]], Answer]
 class Link:
     def __init__(
         self,
-        websocket: ClientConnection,
+        channel: Channel,
         session: Session,
         clock: Clock,
         answerer: Answerer,
         started_at: float,
         messages: list[MessageRecord],
     ) -> None:
-        self._ws = websocket
+        self._channel = channel
         self._session = session
         self._clock = clock
         self._answerer = answerer
@@ -112,7 +112,7 @@ class Link:
 
     async def close(self) -> None:
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(self._ws.close(), timeout=2)
+            await asyncio.wait_for(self._channel.close(), timeout=2)
         if self._reader is not None:
             self._reader.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -233,29 +233,26 @@ class Link:
             violations=[v.to_dict() for v in outgoing.violations],
         )
         try:
-            await self._ws.send(outgoing.text)
-        except ConnectionClosed as exc:
+            await self._channel.send(outgoing.text)
+        except ChannelClosed as exc:
             self._mark_closed(exc)
             assert self.closed is not None
             raise self.closed from None
 
-    def _mark_closed(self, exc: ConnectionClosed) -> None:
+    def _mark_closed(self, exc: ChannelClosed) -> None:
         if self.closed is None:
-            close = exc.rcvd or exc.sent
-            self.closed = ConnectionLost(
-                close.code if close else None, close.reason if close else ""
-            )
+            self.closed = ConnectionLost(exc.code, exc.reason)
 
     async def _read(self) -> None:
         try:
-            async for raw in self._ws:
+            while True:
+                raw = await self._channel.receive()
                 await self._handle(raw, self._clock.monotonic())
-        except ConnectionClosed as exc:
+        except ChannelClosed as exc:
             self._mark_closed(exc)
         finally:
             if self.closed is None:
-                # A clean close ends the iteration without an exception: read its code here.
-                self.closed = ConnectionLost(self._ws.close_code, self._ws.close_reason or "")
+                self.closed = ConnectionLost(None, "the reader stopped")
             if self._pending is not None and not self._pending[1].done():
                 self._pending[1].set_exception(self.closed)
             self._inbox_changed.set()

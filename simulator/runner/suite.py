@@ -1,18 +1,58 @@
-"""Run a selection of cases one after another, each on a fresh connection."""
+"""One suite session: the target, the operator, the configuration, the carry-over between
+cases and the results, for every front end (``simulate``, the pytest plugin and
+``simulate mutation`` all run their cases through one).
+
+    with SuiteSession(config) as suite:          # starts the bundled CSMS: no csms_url
+        run = asyncio.run(suite.run(cases))      # or: await suite.run_case(case), per case
+
+Cases run one after another, each on a fresh connection; what one case could not stop is
+delivered at the start of the next (simulator.runner.preconditions). The wall time in the
+results is from the first case's start to the last case's end, however the cases were
+driven (one event loop for the CLI, one per item under pytest).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import asdict
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import ExitStack
+from dataclasses import asdict, dataclass
+from types import TracebackType
+from typing import Self
 
 import simulator
 from reports.results import CaseResult, RunResult
 from simulator.cases.model import Case
-from simulator.clock import ocpp_timestamp
-from simulator.runner.engine import CarryOver, RunSettings, run_case
+from simulator.channel import Dialer
+from simulator.clock import Clock, SystemClock, ocpp_timestamp
+from simulator.config import HarnessConfig
+from simulator.operator.base import Operator
+from simulator.operator.select import choose_operator
+from simulator.runner.engine import run_case
+from simulator.runner.preconditions import CarryOver
+from simulator.runner.settings import RunSettings
 
 CaseCallback = Callable[[Case], None]
 ResultCallback = Callable[[CaseResult], None]
+
+
+@dataclass(frozen=True)
+class Target:
+    """The CSMS under test and how to make it act. No ``csms_url``: the bundled reference
+    CSMS, started for the session with ``faults``."""
+
+    csms_url: str | None = None
+    operator: str | None = None  # --operator: URL, manual or python:module:function
+    faults: tuple[str, ...] = ()
+    password: str | None = None  # HTTP Basic (Security Profile 1)
+    ca_file: str | None = None
+    dialer: Dialer | None = None  # instead of the WebSocket transport (tests)
+    operator_adapter: Operator | None = None  # instead of choosing from ``operator``
+
+    def __post_init__(self) -> None:
+        if self.csms_url and self.faults:
+            raise ValueError(
+                "--fault applies to the bundled CSMS only; it cannot be combined with --csms"
+            )
 
 
 def describe_configuration(settings: RunSettings) -> dict[str, object]:
@@ -30,30 +70,119 @@ def describe_configuration(settings: RunSettings) -> dict[str, object]:
     }
 
 
+class SuiteSession:
+    def __init__(
+        self, config: HarnessConfig, target: Target | None = None, clock: Clock | None = None
+    ) -> None:
+        self.config = config
+        self.target = target or Target()
+        self.clock = clock or SystemClock()
+        self.results: list[CaseResult] = []
+        self.carry = CarryOver()
+        self._stack = ExitStack()
+        self._settings: RunSettings | None = None
+        self._started: tuple[float, str] | None = None  # monotonic, wall of the first case
+        self._ended = 0.0
+
+    @classmethod
+    def with_settings(cls, settings: RunSettings) -> SuiteSession:
+        """A session on a target the caller started and will stop itself."""
+        session = cls(settings.config, clock=settings.clock)
+        session._settings = settings
+        return session
+
+    # -- the target -----------------------------------------------------------------
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the bundled CSMS, if the session started one."""
+        self._stack.close()
+        self._settings = None
+
+    @property
+    def settings(self) -> RunSettings:
+        """The run settings, starting the bundled CSMS on first use when there is no URL."""
+        if self._settings is None:
+            self._settings = self._open()
+        return self._settings
+
+    def _open(self) -> RunSettings:
+        from simulator.bundled import bundled_csms, with_bundled_file_locations
+
+        target, config = self.target, self.config
+        csms_url, api_url = target.csms_url, None
+        if not csms_url:
+            csms_url, api_url = self._stack.enter_context(bundled_csms(config, target.faults))
+            config = with_bundled_file_locations(config, api_url)
+        operator = target.operator_adapter or choose_operator(
+            target.operator, config.operator, api_url
+        )
+        return RunSettings(
+            config,
+            csms_url,
+            operator,
+            clock=self.clock,
+            basic_auth_password=target.password,
+            ca_file=target.ca_file,
+            dialer=target.dialer,
+        )
+
+    # -- running cases --------------------------------------------------------------
+    async def run_case(self, case: Case) -> CaseResult:
+        settings = self.settings
+        if self._started is None:
+            self._started = (self.clock.monotonic(), ocpp_timestamp(self.clock.now()))
+        result = await run_case(case, settings, self.carry)
+        self._ended = self.clock.monotonic()
+        self.results.append(result)
+        return result
+
+    async def run(
+        self,
+        cases: Iterable[Case],
+        on_start: CaseCallback | None = None,
+        on_result: ResultCallback | None = None,
+    ) -> RunResult:
+        for case in cases:
+            if on_start:
+                on_start(case)
+            result = await self.run_case(case)
+            if on_result:
+                on_result(result)
+        return self.result()
+
+    def result(self) -> RunResult:
+        """Everything the session ran so far, as results.json records it."""
+        settings = self.settings
+        if self._started is None:
+            self._started = (self.clock.monotonic(), ocpp_timestamp(self.clock.now()))
+            self._ended = self._started[0]
+        started, started_wall = self._started
+        return RunResult(
+            harness=simulator.HARNESS_NAME,
+            version=simulator.__version__,
+            started=started_wall,
+            duration_s=round(self._ended - started, 3),
+            csms_url=settings.csms_url,
+            configuration=describe_configuration(settings),
+            cases=list(self.results),
+        )
+
+
 async def run_suite(
     cases: Sequence[Case],
     settings: RunSettings,
     on_start: CaseCallback | None = None,
     on_result: ResultCallback | None = None,
 ) -> RunResult:
-    clock = settings.clock
-    started = clock.monotonic()
-    started_wall = ocpp_timestamp(clock.now())
-    results = []
-    carry = CarryOver()
-    for case in cases:
-        if on_start:
-            on_start(case)
-        result = await run_case(case, settings, carry)
-        results.append(result)
-        if on_result:
-            on_result(result)
-    return RunResult(
-        harness=simulator.HARNESS_NAME,
-        version=simulator.__version__,
-        started=started_wall,
-        duration_s=round(clock.monotonic() - started, 3),
-        csms_url=settings.csms_url,
-        configuration=describe_configuration(settings),
-        cases=results,
-    )
+    """Run ``cases`` with ready-made settings (a target the caller already started)."""
+    return await SuiteSession.with_settings(settings).run(cases, on_start, on_result)

@@ -1,4 +1,4 @@
-"""The link's pairing and timing, with a fake socket (no network)."""
+"""The link's pairing and timing, over a fake channel (no network)."""
 
 import asyncio
 import json
@@ -26,7 +26,7 @@ class Clock:
 
 
 class InstantCsms:
-    """A socket whose peer answers while send() is still running: the answer is queued for
+    """A channel whose peer answers while send() is still running: the answer is queued for
     the reader before send() returns to the link."""
 
     def __init__(self) -> None:
@@ -37,13 +37,10 @@ class InstantCsms:
         await self.inbox.put(json.dumps([3, unique_id, {"currentTime": "2026-01-01T00:00:00Z"}]))
         await asyncio.sleep(0.01)  # the reader handles the answer before send() returns
 
-    def __aiter__(self) -> "InstantCsms":
-        return self
-
-    async def __anext__(self) -> str:
+    async def receive(self) -> str:
         return await self.inbox.get()
 
-    async def close(self) -> None:
+    async def close(self, code: int = 1000, reason: str = "") -> None:
         return None
 
 
@@ -51,7 +48,7 @@ async def test_an_answer_that_arrives_during_the_send_has_its_latency() -> None:
     def answerer(action: str, payload: dict[str, Any]) -> Answer:
         return Answer({})
 
-    link = Link(InstantCsms(), Session(), Clock(), answerer, 0.0, [])  # type: ignore[arg-type]
+    link = Link(InstantCsms(), Session(), Clock(), answerer, 0.0, [])
     link.start()
     outcome = await link.call("Heartbeat", {}, timeout=1)
     await link.close()

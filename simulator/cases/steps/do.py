@@ -1,0 +1,53 @@
+"""``do: activity``: something happens at the charge point (a [bracketed] action of the
+catalog: plug in, present an idTag, power cut, ...); the model decides what it sends."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar, Self
+
+from simulator.cases.steps.base import ANSWERS, SAVE, StepBase
+from simulator.chargepoint.behaviour import ACTIVITIES
+
+
+@dataclass(frozen=True)
+class DoStep(StepBase):
+    keyword: ClassVar[str] = "do"
+    properties: ClassVar[dict[str, Any]] = {
+        "do": {"enum": sorted(ACTIVITIES), "description": "a charge point activity"},
+        "with": {
+            "type": "object",
+            "properties": {"connector": {}, "id_tag": {}},
+            "additionalProperties": False,
+            "description": "connector (default $connector_id), id_tag",
+        },
+        "answers": ANSWERS,
+        "save": {
+            **SAVE,
+            "description": "variable -> Action.path, e.g. StartTransaction.transactionId",
+        },
+    }
+    hint: ClassVar[str] = "do: ACTIVITY, with: {connector, id_tag}, answers: {ACTION: {fields}}"
+    substituted: ClassVar[tuple[str, ...]] = ("params", "answers")
+    saves: ClassVar[str | None] = "save"
+
+    activity: str
+    params: dict[str, Any]
+    answers: dict[str, dict[str, Any]]  # action -> fields its answers must have
+    save: dict[str, str]  # variable -> "Action.path" in the answer
+
+    @classmethod
+    def parse(cls, raw: dict[str, Any], common: dict[str, Any]) -> Self:
+        return cls(
+            **common,
+            activity=raw["do"],
+            params=raw.get("with", {}),
+            answers=raw.get("answers", {}),
+            save=raw.get("save", {}),
+        )
+
+    def reported_action(self) -> str:
+        return self.activity
+
+    def describe(self) -> str:
+        return self.activity.replace("_", " ")

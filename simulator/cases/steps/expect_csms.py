@@ -1,0 +1,67 @@
+"""``expect_csms: Action``: the CSMS must send a request; it is checked, then answered.
+
+When the charge point accepted it, the model's reaction runs (a reboot after Reset, ...):
+``answers`` checks the CSMS's answers to what the charge point sends then, by action.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Self
+
+from simulator.cases.steps.base import ANSWERS, FIELDS, SAVE, StepBase
+from simulator.ocppj.actions import CSMS_INITIATED
+
+
+@dataclass(frozen=True)
+class ExpectCsmsStep(StepBase):
+    keyword: ClassVar[str] = "expect_csms"
+    properties: ClassVar[dict[str, Any]] = {
+        "expect_csms": {
+            "enum": sorted(CSMS_INITIATED),
+            "description": "a CSMS-initiated OCPP 1.6 action",
+        },
+        "match": {**FIELDS, "description": "fields the CSMS's request must have"},
+        "reply": {**FIELDS, "description": "the charge point's answer (default: the model's)"},
+        "save": SAVE,
+        "answers": ANSWERS,
+        "transfer": {
+            "enum": ["succeeds", "fails"],
+            "description": "the outcome of the charge point's real download or upload "
+            "this case needs (UpdateFirmware, GetDiagnostics); another outcome is INCONCLUSIVE",
+        },
+    }
+    hint: ClassVar[str] = (
+        "expect_csms: ACTION, match: {fields}, reply: {payload}, answers: {ACTION: {fields}}, "
+        "transfer: succeeds|fails"
+    )
+    substituted: ClassVar[tuple[str, ...]] = ("match", "reply", "answers")
+    saves: ClassVar[str | None] = "save"
+
+    action: str
+    match: dict[str, Any] | None
+    reply: dict[str, Any] | None  # None: the charge point model's default answer
+    save: dict[str, str]
+    answers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    transfer: str | None = None  # "succeeds" | "fails": the file transfer the case needs
+
+    @classmethod
+    def parse(cls, raw: dict[str, Any], common: dict[str, Any]) -> Self:
+        return cls(
+            **common,
+            action=raw["expect_csms"],
+            match=raw.get("match"),
+            reply=raw.get("reply"),
+            save=raw.get("save", {}),
+            answers=raw.get("answers", {}),
+            transfer=raw.get("transfer"),
+        )
+
+    def reported_action(self) -> str:
+        return self.action
+
+    def describe(self) -> str:
+        return f"waiting for {self.action}.req"
+
+    def awaited_requests(self) -> frozenset[str]:
+        return frozenset({self.action})

@@ -1,0 +1,52 @@
+"""What the runner talks to the CSMS through: a channel of text frames, opened by a dialer.
+
+The runner never opens a socket itself. Production injects the WebSocket transport
+(``simulator.transport.WebSocketDialer``); the project's tests inject an in-memory peer.
+Like python-websockets' split of ``asyncio/connection.py`` over ``protocol.py``, the
+channel is a thin pump: framing, pairing and validation stay in the sans-I/O session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Protocol
+
+from simulator.errors import LinkError
+
+NORMAL_CLOSURE = 1000  # RFC 6455 §7.4.1
+
+
+class TransportError(LinkError):
+    """The connection could not be opened. ``kind`` is one of: invalid-url, refused,
+    timeout, tls, http-status, subprotocol, handshake. ``csms_fault`` tells whether the
+    CSMS broke a rule (FAIL) rather than the environment failing (ERROR)."""
+
+    def __init__(self, kind: str, message: str, *, csms_fault: bool = False) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.csms_fault = csms_fault
+
+
+class ChannelClosed(LinkError):
+    """The channel is closed; ``code`` and ``reason`` are those of the closing handshake
+    (``code`` None when there was none)."""
+
+    def __init__(self, code: int | None, reason: str = "") -> None:
+        super().__init__(f"closed (code {code}{', ' + reason if reason else ''})")
+        self.code = code
+        self.reason = reason
+
+
+class Channel(Protocol):
+    async def send(self, text: str) -> None:
+        """Send one text frame; raises ChannelClosed."""
+
+    async def receive(self) -> str | bytes:
+        """The next frame from the peer; raises ChannelClosed once the channel is closed."""
+
+    async def close(self, code: int = NORMAL_CLOSURE, reason: str = "") -> None:
+        """Close the channel (the closing handshake, where there is one)."""
+
+
+# Opens a fresh channel to the CSMS; raises TransportError.
+Dialer = Callable[[], Awaitable[Channel]]

@@ -1,0 +1,91 @@
+"""Interpret charge point activities (``simulator.chargepoint.plan``) on the live case.
+
+An activity is the model's sans-I/O generator: it yields instructions and receives the
+CSMS's answers. Here each instruction is carried out: a Send is exchanged and checked like
+a ``send`` step (``answers`` adds the fields expected, by action), a Wait sleeps on the
+injected clock, Disconnect / Connect drop and reopen the link, Download / Upload move real
+bytes (simulator.transfers), each bounded by ``waits.transfer``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from simulator import transfers
+from simulator.chargepoint.plan import Activity, Connect, Disconnect, Download, Send, Upload, Wait
+from simulator.runner.context import StepRun
+
+
+async def perform(
+    run: StepRun,
+    activity: Activity,
+    answers: dict[str, dict[str, Any]],
+    save: dict[str, str],
+) -> None:
+    """Run ``activity`` to its end, or until the step ends (its outcome says why).
+    ``save`` paths name the action: ``{transaction_id: StartTransaction.transactionId}``."""
+    context, outcome = run.context, run.outcome
+    answer: dict[str, Any] | None = None
+    while not outcome.ended:
+        try:
+            instruction = activity.send(answer)
+        except StopIteration:
+            return
+        answer = None
+        match instruction:
+            case Send():
+                answer = await run.exchange(
+                    instruction.action, instruction.fields, answers.get(instruction.action)
+                )
+                if answer is not None:
+                    prefix = f"{instruction.action}."
+                    run.save(
+                        {
+                            k: v.removeprefix(prefix)
+                            for k, v in save.items()
+                            if v.startswith(prefix)
+                        },
+                        answer,
+                    )
+            case Wait():
+                outcome.note(f"waited {instruction.seconds:g} s ({instruction.why})")
+                await context.clock.sleep(instruction.seconds)
+            case Disconnect():
+                outcome.note(f"the charge point dropped its connection ({instruction.why})")
+                if context.link is not None:
+                    await context.link.close()
+                    context.link = None
+            case Connect():
+                outcome.note(f"the charge point reconnected ({instruction.why})")
+                context.link = await context.connect(outcome)
+            case Download() | Upload():
+                answer = await move_file(run, instruction)
+
+
+async def move_file(run: StepRun, instruction: Download | Upload) -> dict[str, Any]:
+    """A real transfer for UpdateFirmware / GetDiagnostics, bounded by waits.transfer."""
+    context = run.context
+    timeout, ca_file = context.config.waits.transfer, context.settings.ca_file
+    started = context.clock.monotonic()
+    try:
+        if isinstance(instruction, Download):
+            data = await transfers.download(instruction.url, timeout=timeout, ca_file=ca_file)
+            result: dict[str, Any] = {"ok": True, "data": data}
+            done = f"downloaded {len(data)} bytes from {instruction.url}"
+        else:
+            await transfers.upload(
+                instruction.url,
+                instruction.data,
+                instruction.filename,
+                timeout=timeout,
+                ca_file=ca_file,
+            )
+            result = {"ok": True}
+            done = (
+                f"uploaded {instruction.filename} ({len(instruction.data)} bytes) "
+                f"to {instruction.url}"
+            )
+    except transfers.TransferError as exc:
+        result, done = {"ok": False, "error": str(exc)}, str(exc)
+    run.outcome.note(f"{done} ({context.clock.monotonic() - started:.2f} s)")
+    return result

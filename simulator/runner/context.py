@@ -1,0 +1,118 @@
+"""What a step's executor works with: the case's shared state and the step's outcome.
+
+:class:`CaseContext` lives for one case (its charge point model, variables, transcript,
+current link, operator call); :class:`StepRun` is one step's view of it, with the few
+moves every executor needs: send a request and check the answer, save variables, connect.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Any
+
+from reports.results import MessageRecord, Verdict
+from simulator.cases.model import Case
+from simulator.cases.steps import Step
+from simulator.channel import TransportError
+from simulator.chargepoint.model import ChargePoint
+from simulator.clock import Clock
+from simulator.config import HarnessConfig
+from simulator.ocppj import Session
+from simulator.operator.base import OperatorOutcome
+from simulator.runner.checks import CheckContext, answer_checks
+from simulator.runner.link import Link
+from simulator.runner.matching import dig, show
+from simulator.runner.outcome import Outcome
+from simulator.runner.settings import RunSettings
+
+
+@dataclass
+class CaseContext:
+    case: Case
+    settings: RunSettings
+    model: ChargePoint
+    variables: dict[str, Any]
+    started_at: float  # monotonic time the case started
+    messages: list[MessageRecord] = field(default_factory=list)
+    link: Link | None = None  # None while the charge point is offline
+    operator_task: asyncio.Task[OperatorOutcome] | None = None
+    operator_asked: bool = False  # an operator step ran: CSMS requests get the operator wait
+    timed_out: bool = False  # a request of ours went unanswered within the response timeout
+
+    @property
+    def config(self) -> HarnessConfig:
+        return self.settings.config
+
+    @property
+    def clock(self) -> Clock:
+        return self.settings.clock
+
+    def since_start(self) -> float:
+        return self.clock.monotonic() - self.started_at
+
+    def where(self, label: str, ref: str = "") -> CheckContext:
+        return CheckContext(self.case.id, label, ref or self.case.reference)
+
+    async def connect(self, outcome: Outcome) -> Link | None:
+        """A fresh connection (catalog §2: every case starts on a stable new connection);
+        None, with the reason on ``outcome``, when it cannot be opened."""
+        try:
+            channel = await self.settings.dial()
+        except TransportError as exc:
+            verdict = Verdict.FAIL if exc.csms_fault else Verdict.ERROR
+            outcome.reason(verdict, f"transport:{exc.kind}", str(exc), "OCPP-J 1.6 §3")
+            return None
+        link = Link(
+            channel, Session(), self.clock, self.model.answer, self.started_at, self.messages
+        )
+        link.held_actions = set(self.case.awaited_requests())
+        link.start()
+        return link
+
+
+@dataclass
+class StepRun:
+    context: CaseContext
+    step: Step
+    outcome: Outcome
+
+    async def exchange(
+        self, action: str, fields: dict[str, Any], expected: dict[str, Any] | None
+    ) -> dict[str, Any] | None:
+        """Send one request the charge point model built and check the CSMS's answer: the
+        answer's payload, or None when the step ended (the reason is on the outcome)."""
+        context, outcome = self.context, self.outcome
+        link = context.link
+        if link is None:
+            outcome.reason(
+                Verdict.ERROR, "offline", f"the charge point is offline: it cannot send {action}"
+            )
+            return None
+        payload = context.model.build_request(action, fields)
+        sent = await link.call(action, payload, context.config.limits.response_timeout)
+        if sent.violations_sent:
+            detail = "; ".join(v.describe() for v in sent.violations_sent)
+            outcome.reason(
+                Verdict.ERROR,
+                "harness-schema",
+                f"the harness's own {action}.req breaks the OCA schema: {detail}",
+            )
+            return None
+        context.model.on_request_sent(action, payload)
+        context.timed_out = context.timed_out or sent.timed_out
+        if sent.result is not None:
+            # The charge point acts on what it was answered, whether or not the answer
+            # passes the case's checks (a transaction exists once it has an id).
+            context.model.on_response(action, payload, sent.result.payload)
+        checks = answer_checks(outcome.where, action, sent, context.config.limits, expected)
+        if not outcome.apply(checks) or sent.result is None:
+            return None
+        return sent.result.payload
+
+    def save(self, save: dict[str, str], payload: dict[str, Any]) -> None:
+        """``save: {name: dotted.path}``: variables for the steps that follow."""
+        for name, path in save.items():
+            value = dig(payload, path)
+            self.context.variables[name] = value
+            self.outcome.note(f"${name} = {show(value)}")

@@ -1,0 +1,29 @@
+"""``wait``: let time pass on the injected clock."""
+
+from __future__ import annotations
+
+from reports.results import Verdict
+from simulator.cases.steps import WaitStep
+from simulator.runner.context import StepRun
+from simulator.runner.executors.base import executes
+from simulator.runner.matching import show
+from simulator.runner.outcome import Outcome
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+@executes(WaitStep)
+async def execute_wait(step: WaitStep, run: StepRun) -> Outcome:
+    outcome = run.outcome
+    if not _number(step.seconds):
+        outcome.reason(
+            Verdict.ERROR, "variable", f"wait needs a number of seconds, got {show(step.seconds)}"
+        )
+        return outcome
+    seconds = float(step.seconds)
+    duration = min(seconds, float(step.at_most)) if _number(step.at_most) else seconds  # type: ignore[arg-type]
+    outcome.note(f"waited {duration:g} s")
+    await run.context.clock.sleep(max(duration, 0.0))
+    return outcome

@@ -1,0 +1,36 @@
+"""What the runner needs to run a case: configuration, how to reach the CSMS, the operator."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from simulator.channel import Channel, Dialer
+from simulator.clock import Clock, SystemClock
+from simulator.config import HarnessConfig
+from simulator.operator.base import Operator
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    config: HarnessConfig
+    csms_url: str  # what the report names as the CSMS under test
+    operator: Operator
+    clock: Clock = field(default_factory=SystemClock)
+    basic_auth_password: str | None = None
+    ca_file: str | None = None  # trusted for wss:// and for https file transfers
+    dialer: Dialer | None = None  # None: the WebSocket transport to csms_url
+
+    async def dial(self) -> Channel:
+        """A fresh channel to the CSMS (raises simulator.channel.TransportError)."""
+        if self.dialer is not None:
+            return await self.dialer()
+        from simulator.transport import ConnectionSettings, WebSocketDialer
+
+        settings = ConnectionSettings(
+            self.csms_url,
+            self.config.charge_point.id,
+            self.basic_auth_password,
+            self.ca_file,
+            open_timeout=self.config.limits.response_timeout,
+        )
+        return await WebSocketDialer(settings)()
