@@ -57,6 +57,8 @@ async def perform(
                     context.link = None
             case Connect():
                 outcome.note(f"the charge point reconnected ({instruction.why})")
+                if context.link is not None:
+                    await context.link.close()  # a fresh connection replaces the old one
                 context.link = await context.connect(outcome)
             case Download() | Upload():
                 answer = await move_file(run, instruction)

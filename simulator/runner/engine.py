@@ -216,8 +216,11 @@ class CaseRun:
         await self._listen_for_late_answer()
         context = self.context
         if self.carry is not None:
-            # What teardown could not stop is delivered at the start of the next case.
-            self.carry.transactions = list(context.model.transactions.values())
+            # What teardown could not stop is delivered at the start of the next case,
+            # with what this case's restore could not deliver.
+            kept = {t.transaction_id: t for t in self.carry.transactions}
+            kept.update(context.model.transactions)
+            self.carry.transactions = list(kept.values())
         if context.operator_task is not None:
             context.operator_task.cancel()
             with contextlib.suppress(BaseException):

@@ -148,12 +148,15 @@ class Link:
             await self._send(outgoing, CP_TO_CSMS)
             return await asyncio.wait_for(asyncio.shield(future), timeout)
         except TimeoutError:
-            self._session.abandon_call()
             return outcome
         except ConnectionLost as lost:
             raise ConnectionLost(lost.code, lost.reason, f"{action}.req") from None
         finally:
             self._pending = None
+            if self._session.outstanding is outgoing.frame:
+                # Unanswered (timeout, breach, close): a later answer is late, and the
+                # next request of ours (teardown's StopTransaction) may go out.
+                self._session.abandon_call()
 
     # -- the CSMS's requests ----------------------------------------------------------
     async def next_request(self, action: str, timeout: float) -> InboundRequest | None:

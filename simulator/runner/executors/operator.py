@@ -41,6 +41,8 @@ async def execute_operator(step: OperatorStep, run: StepRun) -> Outcome:
 
 
 def _operator_done(context: CaseContext, task: asyncio.Task[OperatorOutcome]) -> None:
+    if task is not context.operator_task:
+        return  # an earlier call, whose request was already taken: no wait is its own now
     failed = task.cancelled() or task.exception() is not None or not task.result().ok
     if failed and context.link is not None:
         context.link.interrupt()  # the CSMS was never made to act: no point waiting

@@ -17,13 +17,14 @@ def _number(value: object) -> bool:
 @executes(WaitStep)
 async def execute_wait(step: WaitStep, run: StepRun) -> Outcome:
     outcome = run.outcome
-    if not _number(step.seconds):
-        outcome.reason(
-            Verdict.ERROR, "variable", f"wait needs a number of seconds, got {show(step.seconds)}"
-        )
-        return outcome
+    for key, value in (("wait", step.seconds), ("at_most", step.at_most)):
+        if value is not None and not _number(value):
+            outcome.reason(
+                Verdict.ERROR, "variable", f"{key} needs a number of seconds, got {show(value)}"
+            )
+            return outcome
     seconds = float(step.seconds)
-    duration = min(seconds, float(step.at_most)) if _number(step.at_most) else seconds  # type: ignore[arg-type]
+    duration = min(seconds, float(step.at_most)) if step.at_most is not None else seconds
     outcome.note(f"waited {duration:g} s")
     await run.context.clock.sleep(max(duration, 0.0))
     return outcome
