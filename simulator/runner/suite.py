@@ -139,9 +139,11 @@ class SuiteSession:
     # -- running cases --------------------------------------------------------------
     async def run_case(self, case: Case) -> CaseResult:
         settings = self.settings
-        if self._started is None:
-            self._started = (self.clock.monotonic(), ocpp_timestamp(self.clock.now()))
+        first = self._started is None
+        began = self.clock.monotonic()
         result = await run_case(case, settings, self.carry)
+        if first:
+            self._started = (began, result.started)  # the run starts with its first case
         self._ended = self.clock.monotonic()
         self.results.append(result)
         return result
