@@ -24,6 +24,8 @@ CSMS, keeps its own: a peer's malformed frame comes back as data, never as an ex
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class HarnessError(Exception):
     """Root of every exception the harness raises on purpose."""
@@ -43,6 +45,7 @@ class UnknownVariable(HarnessError):
     def __init__(self, name: str) -> None:
         super().__init__(name)
         self.name = name
+        self.step: Any = None  # the step being resolved, once the runner knows it
 
     def __str__(self) -> str:
         return f"unknown variable ${self.name}"

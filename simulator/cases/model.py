@@ -40,7 +40,3 @@ class Case:
     @property
     def all_steps(self) -> tuple[Step, ...]:
         return tuple(step for state in self.states for step in state.steps) + self.steps
-
-    def awaited_requests(self) -> frozenset[str]:
-        """Every CSMS-initiated action some step of the case waits for."""
-        return frozenset(action for step in self.all_steps for action in step.awaited_requests())

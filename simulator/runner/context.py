@@ -8,6 +8,7 @@ moves every executor needs: send a request and check the answer, save variables,
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +26,11 @@ from simulator.runner.link import Link
 from simulator.runner.matching import dig, show
 from simulator.runner.outcome import Outcome
 from simulator.runner.settings import RunSettings
+from simulator.runner.windows import Window
+
+# How long to wait for an adapter's own outcome once the CSMS's request is overdue (the
+# request itself had the operator wait already).
+OPERATOR_OUTCOME_GRACE_S = 2.0
 
 
 @dataclass
@@ -38,6 +44,7 @@ class CaseContext:
     link: Link | None = None  # None while the charge point is offline
     operator_task: asyncio.Task[OperatorOutcome] | None = None
     operator_asked: bool = False  # an operator step ran: CSMS requests get the operator wait
+    windows: dict[str, Window] = field(default_factory=dict)  # opened early, by step label
     timed_out: bool = False  # a request of ours went unanswered within the response timeout
 
     @property
@@ -54,6 +61,19 @@ class CaseContext:
     def where(self, label: str, ref: str = "") -> CheckContext:
         return CheckContext(self.case.id, label, ref or self.case.reference)
 
+    async def operator_outcome(self) -> OperatorOutcome | None:
+        """What the last operator call came to (None when none was made or it is still
+        busy ``OPERATOR_OUTCOME_GRACE_S`` after the CSMS's request was due)."""
+        task, self.operator_task = self.operator_task, None
+        if task is None:
+            return None
+        try:
+            return await asyncio.wait_for(task, timeout=OPERATOR_OUTCOME_GRACE_S)
+        except TimeoutError:
+            return None
+        except Exception as exc:
+            return OperatorOutcome(False, f"{type(exc).__name__}: {exc}")
+
     async def connect(self, outcome: Outcome) -> Link | None:
         """A fresh connection (catalog §2: every case starts on a stable new connection);
         None, with the reason on ``outcome``, when it cannot be opened."""
@@ -66,7 +86,7 @@ class CaseContext:
         link = Link(
             channel, Session(), self.clock, self.model.answer, self.started_at, self.messages
         )
-        link.held_actions = set(self.case.awaited_requests())
+        link.response_timeout = self.config.limits.response_timeout
         link.start()
         return link
 
@@ -76,6 +96,9 @@ class StepRun:
     context: CaseContext
     step: Step
     outcome: Outcome
+    # The next step, resolved now (and then not again): a step may prepare for it, as an
+    # operator step opens the window of the expect_csms step that follows it.
+    following: Callable[[], Step | None] = lambda: None
 
     async def exchange(
         self, action: str, fields: dict[str, Any], expected: dict[str, Any] | None

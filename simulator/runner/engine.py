@@ -54,6 +54,7 @@ class CaseRun:
         self.whole = Outcome(self.context.where("connect"))
         self.restored: Outcome | None = None
         self.steps: dict[str, Outcome] = {}
+        self.resolved: dict[str, Step] = {}  # steps whose variables are substituted
         self.current = self.whole  # what a deadline or a harness error is charged to
         self.teardown: list[StepRecord] = []
 
@@ -145,30 +146,45 @@ class CaseRun:
         self.context.link = await self.context.connect(self.whole)
         if self.context.link is None:
             return
-        for step in self.case.all_steps:
-            outcome = await self._run_step(step)
+        steps = self.case.all_steps
+        for index, step in enumerate(steps):
+            following = steps[index + 1] if index + 1 < len(steps) else None
+            outcome = await self._run_step(step, following)
             if outcome.ended:
                 break
         self.teardown = await preconditions.teardown(self.context)
 
-    async def _run_step(self, step: Step) -> Outcome:
+    def _resolve(self, step: Step) -> Step:
+        """``step`` with its variables substituted: once, before it (or, for a step another
+        prepares for, before that one) runs."""
+        if step.label not in self.resolved:
+            try:
+                self.resolved[step.label] = step.resolve(self.context.variables)
+            except UnknownVariable as exc:
+                exc.step = step
+                raise
+        return self.resolved[step.label]
+
+    async def _run_step(self, step: Step, following: Step | None) -> Outcome:
         context = self.context
         started = context.since_start()
         outcome = Outcome(context.where(step.label, step.ref), started_at=round(started, 6))
         self.steps[step.label] = self.current = outcome
-        run = StepRun(context, step, outcome)
+        run = StepRun(
+            context, step, outcome, lambda: self._resolve(following) if following else None
+        )
         try:
-            resolved = step.resolve(context.variables)  # once, before the step runs
-            outcome = await executor_for(step)(resolved, run)
+            outcome = await executor_for(step)(self._resolve(step), run)
             if not outcome.ended:
                 self._protocol_findings(outcome)
         except UnknownVariable as exc:
             key = PICS_LOCATIONS.get(exc.name)
             why = f"the PICS does not set {key}" if key else "a previous step did not provide it"
+            where = exc.step or step
             outcome.reason(
                 Verdict.ERROR,
                 "variable",
-                f"{shown_path(self.case.file)}:{step.line}: step {step.label}: {exc}: {why}",
+                f"{shown_path(self.case.file)}:{where.line}: step {where.label}: {exc}: {why}",
             )
         except ProtocolBreach:
             self._protocol_findings(outcome)

@@ -1,11 +1,13 @@
 """One OCPP-J connection during a case: sends, receives, pairs and records every frame.
 
 The link runs over an injected :class:`simulator.channel.Channel` (a WebSocket in
-production, an in-memory peer in tests). A reader task feeds received frames to the sans-I/O session. Answers go to the waiting
-call; CSMS requests a later step of the case will take are held in an inbox; any other
-CSMS request is answered at once by the charge point model and recorded (issue: not
-failed). Protocol breaches that belong to no step (a non-JSON frame, an answer with an
-unknown uniqueId) are collected as findings for the runner to turn into verdicts.
+production, an in-memory peer in tests). A reader task feeds received frames to the
+sans-I/O session. Answers go to the waiting call. Every CSMS request is answered the
+moment it arrives: by the open ``expect_csms`` window that takes it (simulator.runner.
+windows), or else by the charge point model, and then queued in ``unsolicited`` for the
+runner to act on what the model accepted. Protocol breaches that belong to no step (a
+non-JSON frame, an answer with an unknown uniqueId) are collected as findings for the
+runner to turn into verdicts.
 """
 
 from __future__ import annotations
@@ -33,8 +35,8 @@ from simulator.ocppj import (
     Session,
     UnmatchedReply,
 )
-from simulator.ocppj.errors import ErrorCode
 from simulator.ocppj.session import Outgoing
+from simulator.runner.windows import InboundRequest, Window, schema_error_answer
 
 CP_TO_CSMS = "CP->CSMS"
 CSMS_TO_CP = "CSMS->CP"
@@ -69,11 +71,12 @@ class CallOutcome:
         return self.result is None and self.error is None
 
 
-@dataclass
-class InboundRequest:
-    call: Call
-    violations: list[SchemaViolation]
-    suggested_error: ErrorCode | None
+@dataclass(frozen=True)
+class Unsolicited:
+    """A CSMS request no window took, and the model's answer to it."""
+
+    request: InboundRequest
+    answer: Answer
 
 
 Answerer = Callable[[str, dict[str, Any]], Answer]
@@ -95,13 +98,14 @@ class Link:
         self._answerer = answerer
         self._started_at = started_at
         self.messages = messages
-        self.held_actions: set[str] = set()
+        self.response_timeout = 35.0  # the CSMS's own timeout, as far as we can know it
         self.findings: list[str] = []
         self.closed: ConnectionLost | None = None
         self._pending: tuple[Call, asyncio.Future[CallOutcome], CallOutcome] | None = None
-        self._inbox: list[InboundRequest] = []
-        self._inbox_changed = asyncio.Event()
-        self._interrupted = False
+        self._windows: list[Window] = []
+        self.unsolicited: list[Unsolicited] = []  # answered by the model, not yet acted on
+        self.changed = asyncio.Event()  # a request, a finding, the close, an operator call
+        self._received_at: dict[str, float] = {}  # the CSMS's unanswered CALLs: when they came
         self._sent_at: dict[str, float] = {}  # our CALLs by uniqueId: when they left
         self.late_answer = asyncio.Event()  # an answer arrived after its response timeout
         self._reader: asyncio.Task[None] | None = None
@@ -122,12 +126,7 @@ class Link:
         self.findings.append(message)
         if self._pending is not None and not self._pending[1].done():
             self._pending[1].set_exception(ProtocolBreach(message))
-        self._inbox_changed.set()
-
-    def interrupt(self) -> None:
-        """Stop a next_request wait now (its caller knows the request cannot come)."""
-        self._interrupted = True
-        self._inbox_changed.set()
+        self.changed.set()
 
     def take_findings(self) -> list[str]:
         findings, self.findings = self.findings, []
@@ -159,28 +158,33 @@ class Link:
                 self._session.abandon_call()
 
     # -- the CSMS's requests ----------------------------------------------------------
-    async def next_request(self, action: str, timeout: float) -> InboundRequest | None:
-        """The next held CSMS request for ``action``, waiting up to ``timeout`` s."""
-        deadline = self._clock.monotonic() + timeout
-        while True:
-            for request in self._inbox:
-                if request.call.action == action:
-                    self._inbox.remove(request)
-                    return request
+    def open_window(self, window: Window) -> None:
+        """From now on, the first request of the window's action that matches is its."""
+        self._windows.append(window)
+
+    def close_window(self, window: Window) -> None:
+        with contextlib.suppress(ValueError):
+            self._windows.remove(window)
+
+    async def wait_for(self, window: Window, until: Callable[[], float]) -> None:
+        """Wait until ``window`` took its request, or the deadline ``until()`` returns
+        (monotonic, read again at every change), or the window is interrupted; raises
+        ConnectionLost or ProtocolBreach when the connection closes or breaks OCPP-J."""
+        while window.taken is None:
             self._raise_if_closed()
             if self.findings:
                 raise ProtocolBreach(self.findings[0])
-            if self._interrupted:
-                self._interrupted = False
-                return None
-            remaining = deadline - self._clock.monotonic()
+            if window.interrupted:
+                return
+            remaining = until() - self._clock.monotonic()
             if remaining <= 0:
-                return None
-            self._inbox_changed.clear()
+                return
+            self.changed.clear()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._inbox_changed.wait(), remaining)
+                await asyncio.wait_for(self.changed.wait(), remaining)
 
     async def reply(self, call: Call, answer: Answer) -> None:
+        self._received_at.pop(call.unique_id, None)
         if answer.error is not None:
             outgoing = self._session.send_error(call.unique_id, answer.error, answer.description)
         else:
@@ -258,7 +262,7 @@ class Link:
                 self.closed = ConnectionLost(None, "the reader stopped")
             if self._pending is not None and not self._pending[1].done():
                 self._pending[1].set_exception(self.closed)
-            self._inbox_changed.set()
+            self.changed.set()
 
     async def _handle(self, raw: str | bytes, at: float) -> None:
         event = self._session.receive(raw)
@@ -316,17 +320,27 @@ class Link:
         self._record(
             CSMS_TO_CP, call, call.action, at, violations=[v.to_dict() for v in event.violations]
         )
-        if event.overlapping:
+        if event.overlapping and self._overlaps(at):
             self._finding(
                 f"the CSMS sent {call.action} while an earlier request of its own was unanswered "
                 "(OCPP-J 1.6 §4.1.1: one outstanding CALL per direction)"
             )
-        suggested = event.suggested_error
-        if call.action in self.held_actions:
-            self._inbox.append(InboundRequest(call, event.violations, suggested))
-            self._inbox_changed.set()
-            return
-        # Not scripted by the case: the charge point model answers it (catalog §2: the
-        # CSMS may send other requests; they are recorded, not failed).
-        answer = Answer(error=suggested, description="schema violation") if suggested else None
-        await self.reply(call, answer or self._answerer(call.action, call.payload))
+        self._received_at[call.unique_id] = at
+        request = InboundRequest(
+            call, event.violations, event.suggested_error, self._clock.now(), at - self._started_at
+        )
+        answer = next((a for w in self._windows if (a := w.consider(request)) is not None), None)
+        if answer is not None:
+            self._windows = [w for w in self._windows if w.taken is None]
+        else:
+            # No step waits for it: the charge point model answers it, and the runner acts
+            # on what it accepted (catalog §2: the CSMS may send other requests).
+            answer = schema_error_answer(request) or self._answerer(call.action, call.payload)
+            self.unsolicited.append(Unsolicited(request, answer))
+        await self.reply(call, answer)
+        self.changed.set()
+
+    def _overlaps(self, at: float) -> bool:
+        """A real overlap: an earlier CSMS request still unanswered that the CSMS cannot
+        have given up on yet (sent less than the response timeout ago)."""
+        return any(at - came < self.response_timeout for came in self._received_at.values())

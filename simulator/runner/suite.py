@@ -43,15 +43,17 @@ class Target:
     csms_url: str | None = None
     operator: str | None = None  # --operator: URL, manual or python:module:function
     faults: tuple[str, ...] = ()
+    variations: tuple[str, ...] = ()  # legal variations of the bundled CSMS
     password: str | None = None  # HTTP Basic (Security Profile 1)
     ca_file: str | None = None
     dialer: Dialer | None = None  # instead of the WebSocket transport (tests)
     operator_adapter: Operator | None = None  # instead of choosing from ``operator``
 
     def __post_init__(self) -> None:
-        if self.csms_url and self.faults:
+        if self.csms_url and (self.faults or self.variations):
             raise ValueError(
-                "--fault applies to the bundled CSMS only; it cannot be combined with --csms"
+                "--fault and --variation apply to the bundled CSMS only; "
+                "they cannot be combined with --csms"
             )
 
 
@@ -121,7 +123,9 @@ class SuiteSession:
         target, config = self.target, self.config
         csms_url, api_url = target.csms_url, None
         if not csms_url:
-            csms_url, api_url = self._stack.enter_context(bundled_csms(config, target.faults))
+            csms_url, api_url = self._stack.enter_context(
+                bundled_csms(config, target.faults, target.variations)
+            )
             config = with_bundled_file_locations(config, api_url)
         operator = target.operator_adapter or choose_operator(
             target.operator, config.operator, api_url

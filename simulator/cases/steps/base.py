@@ -79,10 +79,6 @@ class StepBase:
         """What the report calls the step when the case gives it no title."""
         return self.keyword
 
-    def awaited_requests(self) -> frozenset[str]:
-        """CSMS-initiated actions this step waits for (the link holds them for it)."""
-        return frozenset()
-
     # -- derived from the declarations --------------------------------------------------
     @property
     def kind(self) -> str:

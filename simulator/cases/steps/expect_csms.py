@@ -62,6 +62,3 @@ class ExpectCsmsStep(StepBase):
 
     def describe(self) -> str:
         return f"waiting for {self.action}.req"
-
-    def awaited_requests(self) -> frozenset[str]:
-        return frozenset({self.action})

@@ -1,5 +1,12 @@
-"""``expect_csms``: the CSMS must send a request; it is checked, answered, and what the
-charge point accepted it reacts to (simulator.chargepoint.reactions)."""
+"""``expect_csms``: the CSMS must send a request; the first of its action that matches and
+arrives in the step's window is checked and answered with the step's reply, and what the
+charge point accepted it reacts to (simulator.chargepoint.reactions).
+
+The window opens at the step's operator action (the operator step opens it, see
+executors/operator.py) or at the step's start. Same-action requests that do not match are
+answered by the model and passed over; when the awaited one never comes, the reason lists
+them and why each did not match.
+"""
 
 from __future__ import annotations
 
@@ -9,43 +16,62 @@ from simulator.chargepoint.model import Answer
 from simulator.chargepoint.reactions import reaction
 from simulator.runner.activities import perform
 from simulator.runner.checks import field_check, schema_check
-from simulator.runner.context import StepRun
+from simulator.runner.context import CaseContext, StepRun
 from simulator.runner.executors.base import executes
-from simulator.runner.executors.operator import operator_outcome
-from simulator.runner.link import InboundRequest
+from simulator.runner.matching import show
 from simulator.runner.outcome import Outcome
+from simulator.runner.windows import InboundRequest, Window, schema_error_answer
+
+
+def open_window(step: ExpectCsmsStep, context: CaseContext) -> Window:
+    """Start taking ``step``'s request: from now on the first that matches is the step's."""
+
+    def reply(request: InboundRequest) -> Answer:
+        if (error := schema_error_answer(request)) is not None:
+            return error
+        if step.reply is not None:
+            return Answer(step.reply)
+        return context.model.answer(step.action, request.call.payload)
+
+    window = Window(step.action, step.match, reply, context.clock.monotonic())
+    if context.link is not None:
+        context.link.open_window(window)
+    return window
 
 
 @executes(ExpectCsmsStep)
 async def execute_expect_csms(step: ExpectCsmsStep, run: StepRun) -> Outcome:
     context, outcome = run.context, run.outcome
-    if context.link is None:
+    link = context.link
+    if link is None:
         outcome.reason(
             Verdict.ERROR,
             "offline",
             f"the charge point is offline: it cannot receive {step.action}",
         )
         return outcome
+    window = context.windows.pop(step.label, None) or open_window(step, context)
     waits, limits = context.config.waits, context.config.limits
     timeout = waits.operator if context.operator_asked else limits.response_timeout
-    request = await context.link.next_request(step.action, timeout)
+    try:
+        await link.wait_for(window, lambda: _deadline(context, window, timeout))
+    finally:
+        link.close_window(window)
+    request = window.taken
     if request is None:
-        await _not_sent(step, run, timeout)
+        await _not_taken(step, run, window, timeout)
         return outcome
     message = f"{step.action}.req"
     checks = [schema_check(outcome.where, message, request.violations)]
     if step.match is not None:
-        received = context.clock.now()
-        checks.append(
-            field_check(outcome.where, message, step.match, request.call.payload, received)
-        )
-    reply = _reply_for(step, request, run)
-    await context.link.reply(request.call, reply)
+        payload = request.call.payload
+        checks.append(field_check(outcome.where, message, step.match, payload, request.received))
     if not outcome.apply(checks):
         return outcome
     run.save(step.save, request.call.payload)
-    if reply.payload is not None:
-        reacting = reaction(context.model, step.action, request.call.payload, reply.payload)
+    answer = window.answer
+    if answer is not None and answer.payload is not None:
+        reacting = reaction(context.model, step.action, request.call.payload, answer.payload)
         if reacting is not None:
             await perform(run, reacting, step.answers, {})
     if not outcome.ended:
@@ -53,17 +79,38 @@ async def execute_expect_csms(step: ExpectCsmsStep, run: StepRun) -> Outcome:
     return outcome
 
 
-def _reply_for(step: ExpectCsmsStep, request: InboundRequest, run: StepRun) -> Answer:
-    if request.suggested_error is not None:
-        return Answer(error=request.suggested_error, description="payload breaks the OCA schema")
-    if step.reply is not None:
-        return Answer(step.reply)
-    return run.context.model.answer(step.action, request.call.payload)
+def _deadline(context: CaseContext, window: Window, timeout: float) -> float:
+    """The window closes ``timeout`` after it opened; sooner once the operator's call has
+    returned (the CSMS has acted) and a request of the action came that did not match:
+    then only ``late_answer_grace`` more for the right one."""
+    end = window.opened_at + timeout
+    done = window.operator_done_at
+    if done is not None and window.passed_over:
+        end = min(end, done + context.config.waits.late_answer_grace)
+    return end
 
 
-async def _not_sent(step: ExpectCsmsStep, run: StepRun, timeout: float) -> None:
+async def _not_taken(step: ExpectCsmsStep, run: StepRun, window: Window, timeout: float) -> None:
     outcome = run.outcome
-    operated = await operator_outcome(run.context)
+    operated = await run.context.operator_outcome()
+    message = f"{step.action}.req"
+    if window.passed_over:
+        came = "; ".join(p.describe() for p in window.passed_over)
+        done = window.operator_done_at
+        grace = run.context.config.waits.late_answer_grace
+        within = (
+            f"within {grace:g} s after the operator's call returned"
+            if done is not None and done + grace < window.opened_at + timeout
+            else f"within {timeout:g} s"
+        )
+        outcome.check(
+            "field",
+            False,
+            f"{message} {show(window.expected)}",
+            came,
+            f"the CSMS sent {came}, and no {message} that matches {within}",
+        )
+        return
     if operated is not None and (not operated.ok or not operated.confirmed):
         # The operator never (knowingly) made the CSMS act: the case cannot decide.
         why = (
@@ -74,15 +121,15 @@ async def _not_sent(step: ExpectCsmsStep, run: StepRun, timeout: float) -> None:
         outcome.reason(
             Verdict.INCONCLUSIVE,
             "operator",
-            f"the CSMS did not send {step.action}.req within {timeout:g} s, and {why}: {operated.detail}",
+            f"the CSMS did not send {message} within {timeout:g} s, and {why}: {operated.detail}",
         )
         return
     outcome.check(
         "request-sent",
         False,
-        f"the CSMS sends {step.action}.req",
+        f"the CSMS sends {message}",
         "nothing",
-        f"the CSMS did not send {step.action}.req within {timeout:g} s",
+        f"the CSMS did not send {message} within {timeout:g} s",
     )
 
 

@@ -9,22 +9,26 @@ from __future__ import annotations
 
 import asyncio
 
-from simulator.cases.steps import OperatorStep
+from simulator.cases.steps import ExpectCsmsStep, OperatorStep
 from simulator.operator.base import OperatorOutcome, OperatorRequest
 from simulator.runner.context import CaseContext, StepRun
 from simulator.runner.executors.base import executes
+from simulator.runner.executors.expect_csms import open_window
 from simulator.runner.matching import show
 from simulator.runner.outcome import Outcome
-
-# How long the engine waits for an adapter's own outcome once the CSMS's request is
-# overdue (the request itself had the operator wait already).
-OUTCOME_GRACE_S = 2.0
+from simulator.runner.windows import Window
 
 
 @executes(OperatorStep)
 async def execute_operator(step: OperatorStep, run: StepRun) -> Outcome:
     context = run.context
     operator = context.settings.operator
+    window: Window | None = None
+    following = run.following()
+    if isinstance(following, ExpectCsmsStep) and following.action == step.action:
+        # The awaited request's window opens with the operator action, before the adapter
+        # is called: a CSMS may send it before the adapter returns.
+        window = context.windows[following.label] = open_window(following, context)
     request = OperatorRequest(
         charge_point_id=context.config.charge_point.id,
         action=step.action,
@@ -33,29 +37,21 @@ async def execute_operator(step: OperatorStep, run: StepRun) -> Outcome:
         timeout=context.config.waits.operator,
     )
     task = asyncio.create_task(operator.perform(request))
-    task.add_done_callback(lambda done: _operator_done(context, done))
+    task.add_done_callback(lambda done: _operator_done(context, done, window))
     context.operator_task = task
     context.operator_asked = True
     run.outcome.note(f"{operator.name} operator asked for {step.action} {show(request.request)}")
     return run.outcome
 
 
-def _operator_done(context: CaseContext, task: asyncio.Task[OperatorOutcome]) -> None:
-    if task is not context.operator_task:
-        return  # an earlier call, whose request was already taken: no wait is its own now
-    failed = task.cancelled() or task.exception() is not None or not task.result().ok
-    if failed and context.link is not None:
-        context.link.interrupt()  # the CSMS was never made to act: no point waiting
-
-
-async def operator_outcome(context: CaseContext) -> OperatorOutcome | None:
-    """What the last operator call came to (None when none was made or it is still busy)."""
-    task, context.operator_task = context.operator_task, None
-    if task is None:
-        return None
-    try:
-        return await asyncio.wait_for(task, timeout=OUTCOME_GRACE_S)
-    except TimeoutError:
-        return None
-    except Exception as exc:
-        return OperatorOutcome(False, f"{type(exc).__name__}: {exc}")
+def _operator_done(
+    context: CaseContext, task: asyncio.Task[OperatorOutcome], window: Window | None
+) -> None:
+    """The call returned: its window may close sooner (the CSMS has acted), or at once
+    when the call failed (the CSMS was never made to act: no point waiting)."""
+    if window is None:
+        return
+    window.operator_done_at = context.clock.monotonic()
+    window.interrupted = task.cancelled() or task.exception() is not None or not task.result().ok
+    if context.link is not None:
+        context.link.changed.set()
