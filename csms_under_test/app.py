@@ -25,6 +25,7 @@ from csms_under_test.operator_requests import FileLocations
 from csms_under_test.operator_service import ApiReply, OperatorService
 from csms_under_test.server import OCPP_PATH, OcppServer
 from csms_under_test.store import Store
+from csms_under_test.variations import Variations
 from simulator.config import HarnessConfig
 
 logger = logging.getLogger(__name__)
@@ -49,6 +50,7 @@ class ReferenceCsms:
         db_path: Path,
         config: HarnessConfig,
         faults: Iterable[str] = (),
+        variations: Iterable[str] = (),
         heartbeat_interval: int = 10,
         call_timeout: float = 30.0,
         ftp_port: int = 0,
@@ -62,6 +64,7 @@ class ReferenceCsms:
         self.db_path = Path(db_path)
         self.config = config
         self.faults = Faults(faults)
+        self.variations = Variations(variations)
         self.heartbeat_interval = heartbeat_interval
         self.call_timeout = call_timeout
         self._port = port
@@ -90,6 +93,7 @@ class ReferenceCsms:
                 registry=self.registry,
                 handlers=all_handlers(),
                 heartbeat_interval=self.heartbeat_interval,
+                variations=self.variations,
             )
             await self._ocpp.start(self.host, self._port)
             self._operator = OperatorService(
@@ -99,6 +103,7 @@ class ReferenceCsms:
                 config=self.config,
                 call_timeout=self.call_timeout,
                 file_locations=lambda: self.file_locations,
+                variations=self.variations,
             )
             self._api = OperatorApi(
                 self._operator,
@@ -114,12 +119,14 @@ class ReferenceCsms:
             await self.stop()
             raise
         logger.info(
-            "reference CSMS listening: %s, operator API %s, files %s and %s, faults: %s",
+            "reference CSMS listening: %s, operator API %s, files %s and %s, faults: %s, "
+            "variations: %s",
             self.ocpp_url,
             self.api_url,
             self.files_http_url,
             self.ftp_url,
             ", ".join(self.faults) or "none",
+            ", ".join(self.variations) or "none",
         )
 
     async def stop(self) -> None:

@@ -37,6 +37,7 @@ class BackgroundCsms:
         db_path: Path,
         config: HarnessConfig,
         faults: Iterable[str] = (),
+        variations: Iterable[str] = (),
         heartbeat_interval: int = 10,
         host: str = "127.0.0.1",
         port: int = 0,
@@ -53,6 +54,7 @@ class BackgroundCsms:
             db_path=db_path,
             config=config,
             faults=faults,
+            variations=variations,
             heartbeat_interval=heartbeat_interval,
             call_timeout=call_timeout,
         )

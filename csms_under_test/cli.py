@@ -14,6 +14,7 @@ from typing import NoReturn
 
 from csms_under_test.app import ReferenceCsms
 from csms_under_test.faults import FAULTS, Faults
+from csms_under_test.variations import VARIATIONS, Variations
 from simulator.config import HarnessConfig, load_config
 from simulator.yamlsource import YamlSourceError
 
@@ -63,6 +64,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--list-faults", action="store_true", help="list the faults and exit")
     parser.add_argument(
+        "--variation",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="switch on a legal variation, behaviour a lab accepts (repeatable)",
+    )
+    parser.add_argument(
+        "--list-variations", action="store_true", help="list the legal variations and exit"
+    )
+    parser.add_argument(
         "--heartbeat-interval",
         type=int,
         default=10,
@@ -102,6 +113,7 @@ def _build(args: argparse.Namespace) -> ReferenceCsms:
         raise UsageError(f"--heartbeat-interval must be at least 1, not {args.heartbeat_interval}")
     try:
         Faults(args.fault)
+        Variations(args.variation)
     except ValueError as error:
         raise UsageError(str(error)) from None
     return ReferenceCsms(
@@ -113,6 +125,7 @@ def _build(args: argparse.Namespace) -> ReferenceCsms:
         db_path=args.db,
         config=_load_config(args.config),
         faults=args.fault,
+        variations=args.variation,
         heartbeat_interval=args.heartbeat_interval,
     )
 
@@ -142,9 +155,10 @@ async def _serve(csms: ReferenceCsms) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    if args.list_faults:
-        width = max(map(len, FAULTS))
-        for name, description in FAULTS.items():
+    listed = FAULTS if args.list_faults else VARIATIONS if args.list_variations else None
+    if listed is not None:
+        width = max(map(len, listed))
+        for name, description in listed.items():
             print(f"{name:<{width}}  {description}")
         return 0
     logging.basicConfig(

@@ -14,6 +14,7 @@ from typing import Any
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 
+from csms_under_test.variations import SERIALISATION, Variations, numeric_ids, reserialise
 from simulator.ocppj import IncomingCallError, IncomingCallResult, Session
 
 logger = logging.getLogger(__name__)
@@ -30,10 +31,17 @@ class ChargePointDisconnected(Exception):
 
 
 class ChargePointConnection:
-    def __init__(self, charge_point_id: str, websocket: ServerConnection) -> None:
+    def __init__(
+        self,
+        charge_point_id: str,
+        websocket: ServerConnection,
+        variations: Variations | None = None,
+    ) -> None:
         self.charge_point_id = charge_point_id
         self.websocket = websocket
-        self.session = Session()
+        self.variations = variations or Variations()
+        reserialised = SERIALISATION in self.variations
+        self.session = Session(numeric_ids() if reserialised else None)
         # idTags this connection authorized with Authorize.req (read by a fault only)
         self.authorized_id_tags: set[str] = set()
         self._call_lock = asyncio.Lock()
@@ -41,18 +49,27 @@ class ChargePointConnection:
         self._lost = False
 
     async def send_text(self, text: str) -> None:
+        if SERIALISATION in self.variations:
+            text = reserialise(text)
         logger.debug("%s <- %s", self.charge_point_id, text)
         await self.websocket.send(text)
 
-    async def call(self, action: str, payload: dict[str, Any], timeout: float) -> CallOutcome:
-        """Send a CALL and wait for the CALLRESULT or CALLERROR.
+    async def call(
+        self,
+        action: str,
+        payload: dict[str, Any],
+        timeout: float,
+        sent: asyncio.Event | None = None,
+    ) -> CallOutcome:
+        """Send a CALL and wait for the CALLRESULT or CALLERROR (``sent`` is set once the
+        frame is out).
 
         ``timeout`` covers waiting for an earlier request of the CSMS to finish as well.
         Raises CallTimeout or ChargePointDisconnected.
         """
         try:
             async with asyncio.timeout(timeout), self._call_lock:
-                return await self._call_locked(action, payload)
+                return await self._call_locked(action, payload, sent)
         except TimeoutError:
             raise CallTimeout(
                 f"{self.charge_point_id} did not answer {action} within {timeout:g} s"
@@ -62,7 +79,9 @@ class ChargePointConnection:
                 f"{self.charge_point_id} disconnected before answering {action}"
             ) from None
 
-    async def _call_locked(self, action: str, payload: dict[str, Any]) -> CallOutcome:
+    async def _call_locked(
+        self, action: str, payload: dict[str, Any], sent: asyncio.Event | None
+    ) -> CallOutcome:
         if self._lost:
             raise ChargePointDisconnected(f"{self.charge_point_id} is not connected")
         outgoing = self.session.send_call(action, payload)
@@ -70,6 +89,8 @@ class ChargePointConnection:
         self._pending = pending
         try:
             await self.send_text(outgoing.text)
+            if sent is not None:
+                sent.set()
             return await pending
         finally:
             self._pending = None

@@ -6,6 +6,7 @@ Every method returns an :class:`ApiReply` (HTTP status and JSON body); the HTTP 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ from csms_under_test.store import (
     TransactionRecord,
 )
 from csms_under_test.timestamps import utc_now
+from csms_under_test.variations import OWN_REQUEST_FIRST, OWN_REQUESTS, Variations
 from simulator.config import HarnessConfig
 from simulator.ocppj import IncomingCallResult, known_actions, validate_payload
 from simulator.ocppj.actions import CHARGE_POINT_INITIATED, CSMS_INITIATED
@@ -119,6 +121,7 @@ class OperatorService:
         config: HarnessConfig,
         call_timeout: float,
         file_locations: Callable[[], FileLocations],
+        variations: Variations | None = None,
     ) -> None:
         """``file_locations`` gives the URLs of the CSMS's files when a request is completed
         (the servers' ports are known only once they have started)."""
@@ -128,6 +131,7 @@ class OperatorService:
         self._config = config
         self.call_timeout = call_timeout
         self._file_locations = file_locations
+        self._variations = variations or Variations()
 
     async def health(self) -> ApiReply:
         return ApiReply(HTTPStatus.OK, {"status": "ok"})
@@ -228,6 +232,11 @@ class OperatorService:
             logger.exception("%s: recording %s failed", charge_point_id, action)
             record_answer = None
         wait = self.call_timeout if timeout is None else timeout
+        own = OWN_REQUESTS.get(action) if OWN_REQUEST_FIRST in self._variations else None
+        if own is not None:
+            # The variation: the CSMS's own request of this action goes first.
+            with contextlib.suppress(CallTimeout, ChargePointDisconnected):
+                await connection.call(action, own(), wait)
         try:
             outcome = await connection.call(action, request, wait)
         except CallTimeout as error:

@@ -8,9 +8,12 @@ with a CALLERROR where OCPP-J allows one and logged otherwise.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Sequence
+import time
+from collections.abc import Coroutine, Sequence
 from http import HTTPStatus
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from websockets.asyncio.server import Server, ServerConnection, serve
@@ -18,13 +21,26 @@ from websockets.exceptions import ConnectionClosed, NegotiationError
 from websockets.http11 import Request, Response
 from websockets.typing import Subprotocol
 
-from csms_under_test.connections import ChargePointConnection, ConnectionRegistry
+from csms_under_test.connections import (
+    CallTimeout,
+    ChargePointConnection,
+    ChargePointDisconnected,
+    ConnectionRegistry,
+)
 from csms_under_test.faults import DROP_ON_NEGATIVE_ANSWER, Faults
 from csms_under_test.handlers import ErrorReply, NoReply
 from csms_under_test.handlers.base import CallContext, Handler
 from csms_under_test.network import bound_port, listen_socket
 from csms_under_test.store import Store
 from csms_under_test.timestamps import utc_now
+from csms_under_test.variations import (
+    LATE_DISCONNECT,
+    LATE_DISCONNECT_S,
+    POST_BOOT_BURST,
+    SLOW_ANSWER_S,
+    SLOW_ANSWERS,
+    Variations,
+)
 from simulator.ocppj import (
     ErrorCode,
     IncomingCall,
@@ -42,6 +58,10 @@ OCPP_SUBPROTOCOL = Subprotocol("ocpp1.6")
 CLOSE_TIMEOUT = 5.0
 # WebSocket close code 1011: the server ends the connection on an unexpected condition (RFC 6455).
 CLOSE_INTERNAL_ERROR = 1011
+# WebSocket close code 1008: policy violation (a second connection for one charge point).
+CLOSE_POLICY_VIOLATION = 1008
+# POST_BOOT_BURST: how long each of its requests may take.
+BURST_CALL_TIMEOUT = 10.0
 # Statuses by which a charge point declines a CSMS request (OCPP 1.6 §7: RemoteStartStopStatus,
 # UnlockStatus, ConfigurationStatus, ClearCacheStatus, ReservationStatus, CancelReservationStatus,
 # UpdateStatus, TriggerMessageStatus, AvailabilityStatus, ...).
@@ -101,15 +121,18 @@ class OcppServer:
         registry: ConnectionRegistry,
         handlers: dict[str, Handler],
         heartbeat_interval: int,
+        variations: Variations | None = None,
     ) -> None:
         self._store = store
         self._faults = faults
+        self._variations = variations or Variations()
+        self._closed_at: dict[str, float] = {}  # charge point id -> when its connection closed
         self._registry = registry
         self._handlers = handlers
         self._heartbeat_interval = heartbeat_interval
         self._server: Server | None = None
         self._port = 0
-        self._replaced: set[asyncio.Task[None]] = set()
+        self._replaced: set[asyncio.Task[None]] = set()  # closes, post-boot bursts
 
     @property
     def port(self) -> int:
@@ -163,7 +186,14 @@ class OcppServer:
         assert websocket.request is not None  # set once the handshake succeeded
         charge_point_id = charge_point_id_from_path(websocket.request.path)
         assert charge_point_id is not None  # _process_request refused other paths
-        connection = ChargePointConnection(charge_point_id, websocket)
+        connection = ChargePointConnection(charge_point_id, websocket, self._variations)
+        if self._still_registered(charge_point_id):
+            # LATE_DISCONNECT: the previous connection's close has not been noticed yet.
+            logger.info("%s: the previous connection still counts as up; closing", charge_point_id)
+            await connection.close(
+                f"{charge_point_id} is already connected", CLOSE_POLICY_VIOLATION
+            )
+            return
         previous = self._registry.add(connection)
         if previous is not None:
             logger.info("%s: new connection replaces the previous one", charge_point_id)
@@ -178,12 +208,24 @@ class OcppServer:
         finally:
             self._registry.remove(connection)
             connection.connection_lost()
+            self._closed_at[charge_point_id] = time.monotonic()
             logger.info("%s: disconnected", charge_point_id)
 
-    def _close_replaced(self, previous: ChargePointConnection) -> None:
-        task = asyncio.create_task(previous.close("replaced by a new connection"))
+    def _still_registered(self, charge_point_id: str) -> bool:
+        closed = self._closed_at.get(charge_point_id)
+        return (
+            LATE_DISCONNECT in self._variations
+            and closed is not None
+            and time.monotonic() - closed < LATE_DISCONNECT_S
+        )
+
+    def _in_background(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
         self._replaced.add(task)
         task.add_done_callback(self._replaced.discard)
+
+    def _close_replaced(self, previous: ChargePointConnection) -> None:
+        self._in_background(previous.close("replaced by a new connection"))
 
     async def _on_message(self, connection: ChargePointConnection, message: str | bytes) -> None:
         cp = connection.charge_point_id
@@ -257,4 +299,42 @@ class OcppServer:
                     reply = session.send_result(call.unique_id, result)
                     for violation in reply.violations:
                         logger.error("CSMS answer breaks the schema: %s", violation.describe())
+                    if call.action == "BootNotification" and POST_BOOT_BURST in self._variations:
+                        await self._start_burst(connection)
+        if SLOW_ANSWERS in self._variations:
+            await asyncio.sleep(SLOW_ANSWER_S)
         await connection.send_text(reply.text)
+
+    async def _start_burst(self, connection: ChargePointConnection) -> None:
+        """POST_BOOT_BURST: what many CSMSs do when a charge point boots. The first request
+        leaves before the BootNotification is answered."""
+        first_sent = asyncio.Event()
+        self._in_background(self._burst(connection, first_sent))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(first_sent.wait(), BURST_CALL_TIMEOUT)
+
+    async def _burst(self, connection: ChargePointConnection, first_sent: asyncio.Event) -> None:
+        cp = connection.charge_point_id
+        connectors = sorted(
+            {s.connector_id for s in self._store.connector_statuses(cp) if s.connector_id > 0}
+        ) or [1]
+        requests: list[tuple[str, dict[str, Any]]] = [
+            ("GetConfiguration", {"key": ["HeartbeatInterval", "MeterValuesSampledData"]}),
+            (
+                "ChangeConfiguration",
+                {"key": "MeterValuesSampledData", "value": "Energy.Active.Import.Register"},
+            ),
+            ("ChangeAvailability", {"connectorId": 0, "type": "Operative"}),
+            *(
+                ("TriggerMessage", {"requestedMessage": "StatusNotification", "connectorId": c})
+                for c in connectors
+            ),
+        ]
+        for index, (action, payload) in enumerate(requests):
+            try:
+                sent = first_sent if index == 0 else None
+                await connection.call(action, payload, BURST_CALL_TIMEOUT, sent)
+            except (CallTimeout, ChargePointDisconnected) as error:
+                logger.info("%s: post-boot %s: %s", cp, action, error)
+                first_sent.set()
+                return

@@ -18,7 +18,9 @@ if TYPE_CHECKING:
 
 
 @contextmanager
-def bundled_csms(config: HarnessConfig, faults: Sequence[str] = ()) -> Iterator[tuple[str, str]]:
+def bundled_csms(
+    config: HarnessConfig, faults: Sequence[str] = (), variations: Sequence[str] = ()
+) -> Iterator[tuple[str, str]]:
     """Yields (ocpp base URL, operator API URL)."""
     from csms_under_test.background import BackgroundCsms
 
@@ -27,6 +29,7 @@ def bundled_csms(config: HarnessConfig, faults: Sequence[str] = ()) -> Iterator[
             db_path=Path(folder) / "csms.sqlite3",
             config=config,
             faults=list(faults),
+            variations=list(variations),
             heartbeat_interval=config.bundled_csms.heartbeat_interval,
         )
         with csms:

@@ -18,6 +18,7 @@ from rich.console import Console
 
 import simulator
 from csms_under_test.faults import Faults
+from csms_under_test.variations import Variations
 from reports.console import RunProgress, summary
 from reports.outputs import write_reports
 from reports.results import RunResult
@@ -85,6 +86,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         metavar="NAME",
         help="run the bundled CSMS with this fault (repeatable; see csms-under-test --list-faults)",
+    )
+    target.add_argument(
+        "--variation",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="run the bundled CSMS with this legal variation (repeatable; see "
+        "csms-under-test --list-variations)",
     )
     parser.add_argument(
         "--config",
@@ -191,6 +200,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         selected = select_cases(cases, args)
         target_from(args)  # --fault with --csms is a usage error
         Faults(args.fault)  # an unknown name is a usage error that lists the known ones
+        Variations(args.variation)
     except (InputError, ValueError) as exc:
         errors.print(f"simulate: {exc}", markup=False)
         return EXIT_USAGE
@@ -206,6 +216,7 @@ def target_from(args: argparse.Namespace) -> Target:
         csms_url=args.csms,
         operator=args.operator,
         faults=tuple(args.fault),
+        variations=tuple(args.variation),
         password=args.password,
         ca_file=args.ca_file,
     )

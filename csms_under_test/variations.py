@@ -1,0 +1,108 @@
+"""Legal variations: things real CSMSs do that a certification lab accepts.
+
+Faults prove that every case can fail; variations prove that no case fails a correct CSMS
+for behaviour the OCPP 1.6 specification allows. ``make mutation`` runs every case under
+every variation and requires PASS. Handlers, the server and the operator service consult
+:class:`Variations`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+POST_BOOT_BURST = "post-boot-burst"
+OWN_REQUEST_FIRST = "own-request-first"
+LATE_DISCONNECT = "late-disconnect"
+SERIALISATION = "serialisation"
+SLOW_ANSWERS = "slow-answers"
+
+VARIATIONS: dict[str, str] = {
+    POST_BOOT_BURST: (
+        "configures a charge point as it boots: GetConfiguration before answering the "
+        "BootNotification, then ChangeConfiguration MeterValuesSampledData, ChangeAvailability "
+        "Operative and TriggerMessage StatusNotification for each connector"
+    ),
+    OWN_REQUEST_FIRST: (
+        "sends a request of its own of the same action just before the operator's "
+        "(GetConfiguration, ChangeConfiguration, TriggerMessage, GetLocalListVersion, "
+        "GetCompositeSchedule)"
+    ),
+    LATE_DISCONNECT: (
+        "registers a disconnect late: a connection for the same charge point that arrives "
+        "within 0.5 s of the previous one closing is closed (1008, the old one is 'still there')"
+    ),
+    SERIALISATION: (
+        'serialises differently: ", " and ": " spacing, payload keys in reverse order, '
+        "numeric-string uniqueIds"
+    ),
+    SLOW_ANSWERS: "answers every charge point request 0.05 s late (well inside the limits)",
+}
+
+# The time after a close in which LATE_DISCONNECT still believes the old connection is up.
+LATE_DISCONNECT_S = 0.5
+# SLOW_ANSWERS: how long each answer waits.
+SLOW_ANSWER_S = 0.05
+# OWN_REQUEST_FIRST: the CSMS's own request before the operator's, per action. Each
+# differs from what any case asks the operator for, and changes nothing a case relies on.
+OWN_REQUESTS: dict[str, Callable[[], dict[str, Any]]] = {
+    "GetConfiguration": lambda: {"key": ["HeartbeatInterval"]},
+    "ChangeConfiguration": lambda: {
+        "key": "MeterValuesSampledData",
+        "value": "Energy.Active.Import.Register",
+    },
+    "TriggerMessage": lambda: {"requestedMessage": "StatusNotification", "connectorId": 0},
+    "GetLocalListVersion": lambda: {},
+    "GetCompositeSchedule": lambda: {"connectorId": 0, "duration": 60},
+}
+
+
+class Variations:
+    """The set of variations switched on; ``"slow-answers" in variations``."""
+
+    def __init__(self, names: Iterable[str] = ()) -> None:
+        chosen = frozenset(names)
+        unknown = sorted(chosen - VARIATIONS.keys())
+        if unknown:
+            raise ValueError(
+                f"unknown variation {', '.join(map(repr, unknown))}; "
+                f"known variations: {', '.join(sorted(VARIATIONS))}"
+            )
+        self._names = chosen
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(self._names))
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def __repr__(self) -> str:
+        return f"Variations({sorted(self._names)!r})"
+
+
+def numeric_ids() -> Callable[[], str]:
+    """SERIALISATION: uniqueIds that are strings of digits ("1000", "1001", ...)."""
+    numbers = itertools.count(1000)
+    return lambda: str(next(numbers))
+
+
+def reserialise(text: str) -> str:
+    """SERIALISATION: the same frame with ", " / ": " spacing and payload keys reversed."""
+    try:
+        frame = json.loads(text)
+    except json.JSONDecodeError:
+        return text
+    return json.dumps(_reversed(frame), separators=(", ", ": "), ensure_ascii=False)
+
+
+def _reversed(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _reversed(value[key]) for key in reversed(list(value))}
+    if isinstance(value, list):
+        return [_reversed(item) for item in value]
+    return value
