@@ -80,6 +80,10 @@ class StepRecord:
     started_at: float | None = None  # seconds since the case started (monotonic)
     duration_s: float | None = None
     notes: list[str] = field(default_factory=list)
+    # An operator step: the adapter, what it was asked, what it answered or returned, and
+    # how long it took ({adapter, action, request, instruction, ok, confirmed, detail,
+    # response, duration_s}); None for other steps.
+    operator: dict[str, Any] | None = None
 
 
 @dataclass

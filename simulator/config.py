@@ -98,6 +98,38 @@ CONFIG_SCHEMA: dict[str, Any] = {
                 },
             },
         },
+        "timing": {
+            "type": "object",
+            "additionalProperties": False,
+            "description": "how long the charge point takes, as real hardware does",
+            "properties": {
+                "reboot": {
+                    "type": "number",
+                    "minimum": 0,
+                    "description": "seconds a reboot or power cycle takes before the charge point reconnects",
+                },
+                "reconnect_backoff": {
+                    "type": "number",
+                    "minimum": 0,
+                    "description": "seconds before the first retry of a refused, failed or dropped connection; doubles each retry",
+                },
+                "reconnect_attempts": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "description": "connection attempts in all before the charge point gives up",
+                },
+                "between_cases": {
+                    "type": "number",
+                    "minimum": 0,
+                    "description": "seconds between one case's close and the next case's connect",
+                },
+                "quiet_period": {
+                    "type": "number",
+                    "minimum": 0,
+                    "description": "seconds with no CALL outstanding either way before a case closes its connection",
+                },
+            },
+        },
         "waits": {
             "type": "object",
             "additionalProperties": False,
@@ -241,6 +273,18 @@ class Waits:
 
 
 @dataclass(frozen=True)
+class Timing:
+    """How long the virtual charge point takes, as real hardware does (realistic defaults;
+    the demo and test PICS make them short)."""
+
+    reboot: float = 10.0  # a reboot or power cycle, before the charge point reconnects
+    reconnect_backoff: float = 2.0  # before the first retry of a connection; doubles
+    reconnect_attempts: int = 5  # connection attempts in all before giving up
+    between_cases: float = 2.0  # pause between one case's close and the next's connect
+    quiet_period: float = 1.0  # no CALL outstanding either way this long before a close
+
+
+@dataclass(frozen=True)
 class FileTransfer:
     """Where Firmware Management cases send the charge point (catalog §5); "" = not set."""
 
@@ -285,6 +329,7 @@ class HarnessConfig:
     id_tags: IdTags = field(default_factory=IdTags)
     limits: Limits = field(default_factory=Limits)
     waits: Waits = field(default_factory=Waits)
+    timing: Timing = field(default_factory=Timing)
     smart_charging: SmartCharging = field(default_factory=SmartCharging)
     file_transfer: FileTransfer = field(default_factory=FileTransfer)
     operator: OperatorChoice = field(default_factory=OperatorChoice)
@@ -305,6 +350,7 @@ _SECTIONS: dict[str, type] = {
     "id_tags": IdTags,
     "limits": Limits,
     "waits": Waits,
+    "timing": Timing,
     "smart_charging": SmartCharging,
     "file_transfer": FileTransfer,
     "operator": OperatorChoice,

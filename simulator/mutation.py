@@ -1,9 +1,11 @@
 """``simulate mutation``: prove every case can fail.
 
-Runs every case against the healthy bundled CSMS (it must PASS) and against the bundled
-CSMS with each fault its case file names (it must FAIL under each), every run on a fresh
-CSMS with a fresh database. The last line is ``mutation: K/N cases fail under their
-faults``; the exit status is 0 only when K = N and every case passes when healthy.
+Runs every case against the healthy bundled CSMS (it must PASS), against the bundled CSMS
+with each fault its case file names (it must FAIL under each), and against the bundled
+CSMS with each legal variation (it must PASS under each), every run on a fresh CSMS with a
+fresh database. The last line is ``mutation: K/N cases fail under their faults; V/W case
+runs pass under legal variations``; the exit status is 0 only when K = N, V = W and every
+case passes when healthy.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pathlib import Path
 from rich.console import Console
 
 from csms_under_test.faults import FAULTS
+from csms_under_test.variations import VARIATIONS
 from reports.results import CaseResult, Verdict
 from simulator.bundled import default_cases_dir
 from simulator.cases import Case, discover_cases, load_cases
@@ -25,10 +28,15 @@ from simulator.yamlsource import YamlSourceError
 
 
 def run_against(
-    config: HarnessConfig, cases: list[Case], faults: Sequence[str]
+    config: HarnessConfig,
+    cases: list[Case],
+    faults: Sequence[str],
+    variations: Sequence[str] = (),
 ) -> list[CaseResult]:
-    """``cases`` in one suite session on a fresh bundled CSMS with ``faults``."""
-    with SuiteSession(config, Target(faults=tuple(faults))) as suite:
+    """``cases`` in one suite session on a fresh bundled CSMS with ``faults`` and
+    ``variations``."""
+    target = Target(faults=tuple(faults), variations=tuple(variations))
+    with SuiteSession(config, target) as suite:
         return asyncio.run(suite.run(cases)).cases
 
 
@@ -42,6 +50,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument(
         "--case", action="append", default=[], metavar="ID", help="only these cases"
+    )
+    parser.add_argument(
+        "--variation",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="only these legal variations (default: every one; see csms-under-test "
+        "--list-variations)",
     )
     args = parser.parse_args(argv)
     console = Console(highlight=False, soft_wrap=True)
@@ -62,6 +78,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     if unknown:
         return 2
+    unknown_variations = sorted(set(args.variation) - VARIATIONS.keys())
+    if unknown_variations:
+        console.print(
+            f"simulate mutation: unknown variation {', '.join(unknown_variations)} "
+            "(csms-under-test --list-variations)",
+            markup=False,
+        )
+        return 2
 
     healthy = {r.id: r for r in run_against(config, cases, ())}
     killed = 0
@@ -80,5 +104,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{result.id} is {result.verdict} against the healthy CSMS: {'; '.join(map(str, result.reasons))}",
             markup=False,
         )
-    console.print(f"mutation: {killed}/{len(cases)} cases fail under their faults", markup=False)
-    return 0 if killed == len(cases) and not unhealthy else 1
+    passed, runs = 0, 0
+    for variation in args.variation or list(VARIATIONS):
+        varied = run_against(config, cases, (), (variation,))
+        ok = [r for r in varied if r.verdict == Verdict.PASS]
+        passed, runs = passed + len(ok), runs + len(varied)
+        console.print(f"variation {variation}: {len(ok)}/{len(varied)} PASS", markup=False)
+        for case_result in varied:
+            if case_result.verdict != Verdict.PASS:
+                why = str(case_result.reasons[0]) if case_result.reasons else "(no reason)"
+                console.print(f"  !! {case_result.id}: {case_result.verdict}: {why}", markup=False)
+    console.print(
+        f"mutation: {killed}/{len(cases)} cases fail under their faults; "
+        f"{passed}/{runs} case runs pass under legal variations",
+        markup=False,
+    )
+    return 0 if killed == len(cases) and not unhealthy and passed == runs else 1

@@ -181,6 +181,7 @@ def restart(
     are not Available afterwards."""
     yield Disconnect(why)
     cp.restart(keep_transactions=keep_transactions)
+    yield Wait(cp.reboot_time, "the charge point restarts")
     yield from boot(cp, statuses or {})
 
 
@@ -276,11 +277,13 @@ def reservation_expiry(cp: ChargePoint, connector_id: int) -> Activity:
 
 def availability_changed(cp: ChargePoint, connector_id: int, kind: str) -> Activity:
     """ChangeAvailability accepted (OCPP 1.6 §5.2): Inoperative -> Unavailable, Operative ->
-    Available; connector 0 means the whole charge point."""
+    Available; connector 0 means the whole charge point. A connector already in that
+    state reports nothing (§4.9: a StatusNotification reports a change)."""
     status = "Unavailable" if kind == "Inoperative" else "Available"
     targets = list(cp.connectors) if connector_id == 0 else [connector_id]
     for target in targets:
-        yield from report_status(cp, target, status)
+        if cp.connectors[target].status != status:
+            yield from report_status(cp, target, status)
 
 
 def triggered(cp: ChargePoint, message: str, connector_id: Any) -> Activity:

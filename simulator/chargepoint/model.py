@@ -126,6 +126,7 @@ class ChargePoint:
     reservations: dict[int, Reservation] = field(init=False, default_factory=dict)
     expiry_wait_cap: float = 300.0  # never wait longer for a reservation to expire
     transfer_wait_cap: float = 60.0  # never wait longer for a retrieveDate or retryInterval
+    reboot_time: float = 10.0  # a reboot or power cycle lasts this long (PICS timing.reboot)
     firmware_version: str = field(init=False)  # changes when an UpdateFirmware installs
     transfers: list[TransferRecord] = field(init=False, default_factory=list)
     events: list[tuple[datetime, str]] = field(init=False, default_factory=list)  # the log

@@ -2,11 +2,13 @@
 
 The function receives an OperatorRequest and may be sync or async. It returns None, any
 JSON-able value (taken as the CSMS's confirmation) or an OperatorOutcome; raising means
-the action could not be triggered.
+the action could not be triggered. A synchronous function runs in a worker thread, never
+on the harness's event loop: while it blocks, the charge point still answers the CSMS.
 """
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import inspect
 from collections.abc import Callable
@@ -48,7 +50,10 @@ class PythonOperator:
 
     async def perform(self, request: OperatorRequest) -> OperatorOutcome:
         try:
-            value = self.function(request)
+            if inspect.iscoroutinefunction(self.function):
+                value = await self.function(request)
+            else:
+                value = await asyncio.to_thread(self.function, request)
             if inspect.isawaitable(value):
                 value = await value
         except Exception as exc:

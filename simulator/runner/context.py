@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from reports.results import MessageRecord, Verdict
+from reports.results import MessageRecord, StepRecord, Verdict
 from simulator.cases.model import Case
 from simulator.cases.steps import Step
 from simulator.channel import TransportError
@@ -22,7 +22,7 @@ from simulator.config import HarnessConfig
 from simulator.ocppj import Session
 from simulator.operator.base import OperatorOutcome
 from simulator.runner.checks import CheckContext, answer_checks
-from simulator.runner.link import Link
+from simulator.runner.link import ConnectionLost, Link
 from simulator.runner.matching import dig, show
 from simulator.runner.outcome import Outcome
 from simulator.runner.settings import RunSettings
@@ -31,6 +31,16 @@ from simulator.runner.windows import Window
 # How long to wait for an adapter's own outcome once the CSMS's request is overdue (the
 # request itself had the operator wait already).
 OPERATOR_OUTCOME_GRACE_S = 2.0
+
+
+@dataclass(frozen=True)
+class Acted:
+    """An unrequested CSMS request the charge point acted on, after step ``after``
+    (simulator.runner.unsolicited)."""
+
+    after: str
+    record: StepRecord
+    outcome: Outcome
 
 
 @dataclass
@@ -45,6 +55,8 @@ class CaseContext:
     operator_task: asyncio.Task[OperatorOutcome] | None = None
     operator_asked: bool = False  # an operator step ran: CSMS requests get the operator wait
     windows: dict[str, Window] = field(default_factory=dict)  # opened early, by step label
+    acted: list[Acted] = field(default_factory=list)  # unrequested requests acted on
+    derailed: str | None = None  # which of them changed what the case relies on
     timed_out: bool = False  # a request of ours went unanswered within the response timeout
 
     @property
@@ -76,25 +88,49 @@ class CaseContext:
 
     async def connect(self, outcome: Outcome) -> Link | None:
         """A fresh connection (catalog §2: every case starts on a stable new connection);
-        None, with the reason on ``outcome``, when it cannot be opened."""
-        try:
-            channel = await self.settings.dial()
-        except TransportError as exc:
-            verdict = Verdict.FAIL if exc.csms_fault else Verdict.ERROR
-            outcome.reason(verdict, f"transport:{exc.kind}", str(exc), "OCPP-J 1.6 §3")
-            return None
-        link = Link(
-            channel, Session(), self.clock, self.model.answer, self.started_at, self.messages
-        )
-        link.response_timeout = self.config.limits.response_timeout
-        link.start()
-        return link
+        None, with the reason on ``outcome``, when it cannot be opened. Like a real charge
+        point, a refused or failed attempt is retried with backoff (PICS ``timing``), each
+        attempt noted on ``outcome``."""
+        timing = self.config.timing
+        backoff = timing.reconnect_backoff
+        for attempt in range(1, timing.reconnect_attempts + 1):
+            try:
+                channel = await self.settings.dial()
+            except TransportError as exc:
+                last = attempt == timing.reconnect_attempts or exc.kind == "invalid-url"
+                if last:
+                    verdict = Verdict.FAIL if exc.csms_fault else Verdict.ERROR
+                    tried = (
+                        f" (attempt {attempt} of {timing.reconnect_attempts})"
+                        if attempt > 1
+                        else ""
+                    )
+                    outcome.reason(
+                        verdict, f"transport:{exc.kind}", f"{exc}{tried}", "OCPP-J 1.6 §3"
+                    )
+                    return None
+                outcome.note(
+                    f"connection attempt {attempt} of {timing.reconnect_attempts} failed: {exc}; "
+                    f"retrying in {backoff:g} s"
+                )
+                await self.clock.sleep(backoff)
+                backoff *= 2
+                continue
+            link = Link(
+                channel, Session(), self.clock, self.model.answer, self.started_at, self.messages
+            )
+            link.response_timeout = self.config.limits.response_timeout
+            link.start()
+            if attempt > 1:
+                outcome.note(f"connection attempt {attempt} succeeded")
+            return link
+        return None  # reconnect_attempts is at least 1: not reached
 
 
 @dataclass
 class StepRun:
     context: CaseContext
-    step: Step
+    step: Step | None  # None for what the charge point does unasked
     outcome: Outcome
     # The next step, resolved now (and then not again): a step may prepare for it, as an
     # operator step opens the window of the expect_csms step that follows it.
@@ -112,8 +148,30 @@ class StepRun:
                 Verdict.ERROR, "offline", f"the charge point is offline: it cannot send {action}"
             )
             return None
-        payload = context.model.build_request(action, fields)
-        sent = await link.call(action, payload, context.config.limits.response_timeout)
+        timing = context.config.timing
+        backoff, attempt = timing.reconnect_backoff, 1
+        while True:
+            payload = context.model.build_request(action, fields)
+            try:
+                sent = await link.call(action, payload, context.config.limits.response_timeout)
+                break
+            except ConnectionLost as lost:
+                # Dropped before the CSMS said a word: still connecting, as a real charge
+                # point sees it; it reconnects with backoff and sends the request again.
+                if link.heard or attempt >= timing.reconnect_attempts:
+                    raise
+                outcome.note(
+                    f"{lost} right after connecting (attempt {attempt} of "
+                    f"{timing.reconnect_attempts}); reconnecting in {backoff:g} s"
+                )
+                await link.close()
+                context.link = None
+                await context.clock.sleep(backoff)
+                backoff, attempt = backoff * 2, attempt + 1
+                reopened = await context.connect(outcome)
+                if reopened is None:
+                    return None
+                link = context.link = reopened
         if sent.violations_sent:
             detail = "; ".join(v.describe() for v in sent.violations_sent)
             outcome.reason(

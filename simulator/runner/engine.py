@@ -25,7 +25,7 @@ from simulator.chargepoint.model import HARDWARE_FLAGS, ChargePoint, Hardware
 from simulator.clock import Clock, ocpp_timestamp
 from simulator.config import HarnessConfig
 from simulator.errors import UnknownVariable
-from simulator.runner import preconditions
+from simulator.runner import preconditions, unsolicited
 from simulator.runner.context import CaseContext, StepRun
 from simulator.runner.executors import executor_for
 from simulator.runner.link import ConnectionLost, ProtocolBreach
@@ -61,7 +61,8 @@ class CaseRun:
     @property
     def outcomes(self) -> list[Outcome]:
         head = [self.whole] + ([self.restored] if self.restored is not None else [])
-        return head + list(self.steps.values())
+        acted = [a.outcome for a in self.context.acted]
+        return head + list(self.steps.values()) + acted
 
     # -- the case as a whole ----------------------------------------------------------
     async def run(self) -> CaseResult:
@@ -103,21 +104,30 @@ class CaseRun:
     def _result(self, started_wall: str) -> CaseResult:
         outcomes = self.outcomes
         records = [self._record(step) for step in self.case.all_steps]
+        if self.whole.notes or any(r.step == "connect" for r in self.whole.reasons):
+            # The attempts it took to connect, where they happened (PICS timing).
+            connect = StepRecord("connect", "connect", "", "Connect to the CSMS")
+            records.insert(0, _record_of(connect, self.whole))
         if self.restored is not None:
             records.insert(0, _record_of(self._precondition_record(), self.restored))
+        for acted in reversed(self.context.acted):  # each after the step it happened in
+            at = next((i + 1 for i, r in enumerate(records) if r.label == acted.after), 0)
+            records.insert(at, _record_of(acted.record, acted.outcome))
+        counted = [o for o in outcomes if not o.advisory]
+        advisory = [f"{r.step}: {r.message}" for o in outcomes if o.advisory for r in o.reasons]
         return CaseResult(
             id=self.case.id,
             block=self.case.block,
             title=self.case.title,
             verdict=case_verdict(outcomes),
-            reasons=[reason for outcome in outcomes for reason in outcome.reasons],
+            reasons=[reason for outcome in counted for reason in outcome.reasons],
             steps=records + self.teardown,
             messages=self.context.messages,
             reference=self.case.reference,
             file=shown_path(self.case.file),
             started=started_wall,
             duration_s=round(self.context.since_start(), 3),
-            warnings=[warning for outcome in outcomes for warning in outcome.warnings],
+            warnings=[w for outcome in outcomes for w in outcome.warnings] + advisory,
         )
 
     def _record(self, step: Step) -> StepRecord:
@@ -146,12 +156,16 @@ class CaseRun:
         self.context.link = await self.context.connect(self.whole)
         if self.context.link is None:
             return
-        steps = self.case.all_steps
+        steps, ended, previous = self.case.all_steps, False, "connect"
         for index, step in enumerate(steps):
+            await unsolicited.act(self.context, previous)  # the charge point is free now
             following = steps[index + 1] if index + 1 < len(steps) else None
             outcome = await self._run_step(step, following)
-            if outcome.ended:
+            previous, ended = step.label, outcome.ended
+            if ended:
                 break
+        if not ended:
+            await unsolicited.act(self.context, previous)
         self.teardown = await preconditions.teardown(self.context)
 
     def _resolve(self, step: Step) -> Step:
@@ -170,6 +184,7 @@ class CaseRun:
         started = context.since_start()
         outcome = Outcome(context.where(step.label, step.ref), started_at=round(started, 6))
         self.steps[step.label] = self.current = outcome
+        derailed = context.derailed  # an unrequested request changed the case before this step
         run = StepRun(
             context, step, outcome, lambda: self._resolve(following) if following else None
         )
@@ -195,6 +210,8 @@ class CaseRun:
             )
         finally:
             outcome.duration_s = round(context.since_start() - started, 6)
+        if derailed is not None:
+            _blame_the_derailment(outcome, derailed)
         return outcome
 
     def _protocol_findings(self, outcome: Outcome) -> None:
@@ -237,12 +254,31 @@ class CaseRun:
             kept = {t.transaction_id: t for t in self.carry.transactions}
             kept.update(context.model.transactions)
             self.carry.transactions = list(kept.values())
-        if context.operator_task is not None:
-            context.operator_task.cancel()
+        task = context.operator_task
+        if task is not None and not task.done():
+            # An operator call still in flight is awaited (for the operator wait at most),
+            # so what it did is recorded; only then is it given up.
             with contextlib.suppress(BaseException):
-                await context.operator_task
+                await asyncio.wait_for(asyncio.shield(task), self.config.waits.operator)
+            if not task.done():
+                task.cancel()
+                with contextlib.suppress(BaseException):
+                    await task
         if context.link is not None:
+            # A charge point closes only once neither side has a CALL outstanding, with
+            # close code 1000 (RFC 6455 §7.4.1) after a quiet moment.
+            timing, limits = self.config.timing, self.config.limits
+            await context.link.settle(timing.quiet_period, limits.response_timeout)
             await context.link.close()
+
+
+def _blame_the_derailment(outcome: Outcome, derailed: str) -> None:
+    """A check the case reached only after an unrequested request changed what it relies
+    on does not blame the CSMS for the case's steps: INCONCLUSIVE, saying why."""
+    for reason in outcome.reasons:
+        if reason.verdict == Verdict.FAIL:
+            reason.verdict = Verdict.INCONCLUSIVE
+            reason.message = f"{derailed}; after that: {reason.message}"
 
 
 def _record_of(record: StepRecord, outcome: Outcome) -> StepRecord:
@@ -252,6 +288,7 @@ def _record_of(record: StepRecord, outcome: Outcome) -> StepRecord:
     record.notes = list(outcome.notes)
     record.started_at = outcome.started_at
     record.duration_s = outcome.duration_s
+    record.operator = outcome.operator
     return record
 
 
@@ -267,6 +304,7 @@ def build_model(case: Case, config: HarnessConfig, clock: Clock) -> ChargePoint:
     )
     model.expiry_wait_cap = config.waits.reservation_expiry_offset + config.waits.late_answer_grace
     model.transfer_wait_cap = config.waits.transfer_schedule_max
+    model.reboot_time = config.timing.reboot
     variables = config_variables(config)
     for key, value in setup.get("configuration", {}).items():
         model.configuration[key].value = str(substitute(value, variables))

@@ -101,6 +101,8 @@ class Link:
         self.response_timeout = 35.0  # the CSMS's own timeout, as far as we can know it
         self.findings: list[str] = []
         self.closed: ConnectionLost | None = None
+        self.heard = False  # the CSMS has sent a frame on this connection
+        self._last_frame_at = clock.monotonic()  # the last frame either way
         self._pending: tuple[Call, asyncio.Future[CallOutcome], CallOutcome] | None = None
         self._windows: list[Window] = []
         self.unsolicited: list[Unsolicited] = []  # answered by the model, not yet acted on
@@ -127,6 +129,25 @@ class Link:
         if self._pending is not None and not self._pending[1].done():
             self._pending[1].set_exception(ProtocolBreach(message))
         self.changed.set()
+
+    async def settle(self, quiet: float, at_most: float) -> None:
+        """Wait until no CALL is outstanding either way and nothing came for ``quiet`` s
+        (at most ``at_most`` s in all), so that a close interrupts nothing."""
+        if self.closed is not None:
+            return
+        give_up = self._clock.monotonic() + at_most
+        while self.closed is None:
+            now = self._clock.monotonic()
+            busy = self._pending is not None or bool(self._received_at)
+            idle_for = now - self._last_frame_at
+            if not busy and idle_for >= quiet:
+                return
+            if now >= give_up:
+                return
+            self.changed.clear()
+            wait = min(give_up - now, quiet if busy else quiet - idle_for)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.changed.wait(), max(wait, 0.001))
 
     def take_findings(self) -> list[str]:
         findings, self.findings = self.findings, []
@@ -168,9 +189,10 @@ class Link:
 
     async def wait_for(self, window: Window, until: Callable[[], float]) -> None:
         """Wait until ``window`` took its request, or the deadline ``until()`` returns
-        (monotonic, read again at every change), or the window is interrupted; raises
-        ConnectionLost or ProtocolBreach when the connection closes or breaks OCPP-J."""
-        while window.taken is None:
+        (monotonic, read again at every change), or the window is interrupted, or an
+        unrequested request is to be acted on; raises ConnectionLost or ProtocolBreach
+        when the connection closes or breaks OCPP-J."""
+        while window.taken is None and not self.unsolicited:
             self._raise_if_closed()
             if self.findings:
                 raise ProtocolBreach(self.findings[0])
@@ -228,7 +250,7 @@ class Link:
 
     async def _send(self, outgoing: Outgoing, direction: str) -> None:
         """Record a frame (with the monotonic time it is handed to the socket) and send it."""
-        at = self._clock.monotonic()
+        at = self._last_frame_at = self._clock.monotonic()
         if isinstance(outgoing.frame, Call):
             # Latency counts from here; set before the send, as the answer may beat it back.
             self._sent_at[outgoing.frame.unique_id] = at
@@ -265,6 +287,8 @@ class Link:
             self.changed.set()
 
     async def _handle(self, raw: str | bytes, at: float) -> None:
+        self.heard = True
+        self._last_frame_at = at
         event = self._session.receive(raw)
         if isinstance(event, IncomingCallResult | IncomingCallError):
             await self._handle_answer(event, at)

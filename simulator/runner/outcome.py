@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from reports.results import Check, Reason, Verdict, worst
 from simulator.runner.checks import CheckContext
@@ -42,6 +43,9 @@ class Outcome:
     warnings: list[str] = field(default_factory=list)  # tolerated deviations (OCTT warnings)
     started_at: float | None = None  # seconds since the case started (monotonic)
     duration_s: float | None = None
+    # What the charge point did unasked: its reasons are warnings, not the case's verdict.
+    advisory: bool = False
+    operator: dict[str, Any] | None = None  # an operator step's call (StepRecord.operator)
 
     @property
     def verdict(self) -> Verdict:
@@ -98,4 +102,4 @@ class Outcome:
 
 
 def case_verdict(outcomes: Sequence[Outcome]) -> Verdict:
-    return worst([outcome.verdict for outcome in outcomes])
+    return worst([outcome.verdict for outcome in outcomes if not outcome.advisory])

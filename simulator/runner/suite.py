@@ -67,6 +67,7 @@ def describe_configuration(settings: RunSettings) -> dict[str, object]:
         "id_tags": asdict(config.id_tags),
         "limits": asdict(config.limits),
         "waits": asdict(config.waits),
+        "timing": asdict(config.timing),
         "operator": settings.operator.name,
         "communication": "OCPP-J 1.6 (JSON over WebSocket)",
     }
@@ -144,6 +145,9 @@ class SuiteSession:
     async def run_case(self, case: Case) -> CaseResult:
         settings = self.settings
         first = self._started is None
+        if not first:
+            # A charge point does not reconnect the instant it closed (PICS timing).
+            await self.clock.sleep(self.config.timing.between_cases)
         began = self.clock.monotonic()
         result = await run_case(case, settings, self.carry)
         if first:

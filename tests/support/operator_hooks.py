@@ -1,6 +1,7 @@
 """Operator hooks for the python adapter's tests (named as module:function)."""
 
 import json
+import threading
 import urllib.request
 
 from simulator.operator import OperatorRequest
@@ -28,3 +29,12 @@ async def via_operator_api(request: OperatorRequest) -> object:
 
 def broken(request: OperatorRequest) -> None:
     raise RuntimeError("back office unreachable")
+
+
+LOOP_FLAG = threading.Event()  # set by the test from the event loop
+
+
+def waits_for_the_loop(request: OperatorRequest) -> object:
+    """A synchronous hook that blocks until the event loop has run a callback: it can only
+    return True when it runs off the loop."""
+    return {"loop_ran": LOOP_FLAG.wait(timeout=2.0)}

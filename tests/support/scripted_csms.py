@@ -419,6 +419,13 @@ def fast_config(**sections: dict[str, Any]) -> HarnessConfig:
             "heartbeat_max": 0.05,
             "connection_timeout": 0.1,
         },
+        timing={
+            "reboot": 0.05,
+            "reconnect_backoff": 0.05,
+            "reconnect_attempts": 3,
+            "between_cases": 0.01,
+            "quiet_period": 0.01,
+        },
     )
     return fast.with_overrides(**sections)
 

@@ -172,6 +172,7 @@ def test_reset_reaction_stops_transactions_and_reboots() -> None:
     assert drive(cp, activity) == [
         "StopTransaction(SoftReset)",
         "disconnect",
+        "wait 10",  # the reboot (ChargePoint.reboot_time, PICS timing.reboot)
         "connect",
         "BootNotification",
         "StatusNotification(0:Available)",
@@ -187,6 +188,7 @@ def test_power_loss_reports_finishing_then_stops_with_power_loss() -> None:
     do(cp, "present_id_tag", id_tag="T")
     assert do(cp, "power_loss") == [
         "disconnect",
+        "wait 10",  # the reboot (ChargePoint.reboot_time, PICS timing.reboot)
         "connect",
         "BootNotification",
         "StatusNotification(0:Available)",

@@ -72,13 +72,14 @@ async def test_a_block_outside_the_pics_is_not_applicable(
 
 
 async def test_a_refused_connection_is_an_error(tmp_path: Path, peer: ScriptedCsms) -> None:
-    peer.refuse_next(1)
+    peer.refuse_next(3)  # every attempt of fast_config's 3
     result = await run(write_case(tmp_path, "- send: Heartbeat"), peer)
     assert result.verdict == Verdict.ERROR
     reason = only_reason(result)
     assert (reason.step, reason.rule) == ("connect", "transport:refused")
-    assert "scripted CSMS refused connection #1" in reason.message
-    assert statuses(result) == ["not run"]
+    assert "scripted CSMS refused connection #3 (attempt 3 of 3)" in reason.message
+    assert statuses(result) == ["error", "not run"]  # the connect record, then the step
+    assert peer.dials == 3
 
 
 async def test_the_csms_closing_instead_of_answering_fails_the_step(
@@ -255,7 +256,7 @@ async def test_a_carried_over_transaction_survives_a_failed_restore(
     suite = suite_for(peer)
     async with asyncio.timeout(15):
         await suite.run_case(lost)
-        peer.refuse_next(1)  # the second case cannot even connect to deliver it
+        peer.refuse_next(3)  # the second case cannot even connect to deliver it
         blocked = await suite.run_case(refused)
         await suite.run_case(third)
     assert (blocked.verdict, only_reason(blocked).rule) == (Verdict.ERROR, "transport:refused")

@@ -46,6 +46,7 @@ def test_download_and_install_follows_tc_044_1() -> None:
         "StatusNotification(2:Unavailable)",
         "FirmwareStatusNotification(Installing)",
         "disconnect",
+        "wait 10",  # the reboot (ChargePoint.reboot_time, PICS timing.reboot)
         "connect",
         "BootNotification",
         "StatusNotification(0:Available)",

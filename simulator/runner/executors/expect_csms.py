@@ -14,6 +14,7 @@ from reports.results import Verdict
 from simulator.cases.steps import ExpectCsmsStep
 from simulator.chargepoint.model import Answer
 from simulator.chargepoint.reactions import reaction
+from simulator.runner import unsolicited
 from simulator.runner.activities import perform
 from simulator.runner.checks import field_check, schema_check
 from simulator.runner.context import CaseContext, StepRun
@@ -54,7 +55,18 @@ async def execute_expect_csms(step: ExpectCsmsStep, run: StepRun) -> Outcome:
     waits, limits = context.config.waits, context.config.limits
     timeout = waits.operator if context.operator_asked else limits.response_timeout
     try:
-        await link.wait_for(window, lambda: _deadline(context, window, timeout))
+        while True:
+            await link.wait_for(window, lambda: _deadline(context, window, timeout))
+            if window.taken is not None or window.interrupted or not link.unsolicited:
+                break
+            # The CSMS sent something else meanwhile: the charge point acts on it, waiting.
+            await unsolicited.act(context, step.label)
+            if context.link is not link:  # it rebooted: the window goes on on the new link
+                link.close_window(window)
+                if context.link is None:
+                    break
+                link = context.link
+                link.open_window(window)
     finally:
         link.close_window(window)
     request = window.taken

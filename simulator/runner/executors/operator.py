@@ -8,6 +8,8 @@ wait ends at once: the CSMS was never made to act.
 from __future__ import annotations
 
 import asyncio
+import json
+from typing import Any
 
 from simulator.cases.steps import ExpectCsmsStep, OperatorStep
 from simulator.operator.base import OperatorOutcome, OperatorRequest
@@ -36,8 +38,16 @@ async def execute_operator(step: OperatorStep, run: StepRun) -> Outcome:
         instruction=" ".join(str(step.instruction).split()),
         timeout=context.config.waits.operator,
     )
+    call: dict[str, Any] = {
+        "adapter": operator.name,
+        "action": step.action,
+        "request": request.request,
+        "instruction": request.instruction,
+    }
+    run.outcome.operator = call
+    began = context.clock.monotonic()
     task = asyncio.create_task(operator.perform(request))
-    task.add_done_callback(lambda done: _operator_done(context, done, window))
+    task.add_done_callback(lambda done: _operator_done(context, done, window, call, began))
     context.operator_task = task
     context.operator_asked = True
     run.outcome.note(f"{operator.name} operator asked for {step.action} {show(request.request)}")
@@ -45,13 +55,39 @@ async def execute_operator(step: OperatorStep, run: StepRun) -> Outcome:
 
 
 def _operator_done(
-    context: CaseContext, task: asyncio.Task[OperatorOutcome], window: Window | None
+    context: CaseContext,
+    task: asyncio.Task[OperatorOutcome],
+    window: Window | None,
+    call: dict[str, Any],
+    began: float,
 ) -> None:
-    """The call returned: its window may close sooner (the CSMS has acted), or at once
-    when the call failed (the CSMS was never made to act: no point waiting)."""
+    """The call returned: what it came to is recorded; its window may close sooner (the
+    CSMS has acted), or at once when the call failed (the CSMS was never made to act)."""
+    call["duration_s"] = round(context.clock.monotonic() - began, 3)
+    if task.cancelled():
+        call.update(ok=False, detail="cancelled: still running when the case ended")
+    elif (error := task.exception()) is not None:
+        call.update(ok=False, detail=f"{type(error).__name__}: {error}")
+    else:
+        outcome = task.result()
+        call.update(
+            ok=outcome.ok,
+            confirmed=outcome.confirmed,
+            detail=outcome.detail,
+            response=_jsonable(outcome.response),
+        )
     if window is None:
         return
     window.operator_done_at = context.clock.monotonic()
-    window.interrupted = task.cancelled() or task.exception() is not None or not task.result().ok
+    window.interrupted = not call["ok"]
     if context.link is not None:
         context.link.changed.set()
+
+
+def _jsonable(value: Any) -> Any:
+    """``value`` as results.json can hold it (a hook may return anything)."""
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError):
+        return repr(value)
+    return value
