@@ -173,6 +173,8 @@ class Link:
             raise ConnectionLost(lost.code, lost.reason, f"{action}.req") from None
         finally:
             self._pending = None
+            if future.done() and not future.cancelled():
+                future.exception()  # seen here (the close may have set it as well)
             if self._session.outstanding is outgoing.frame:
                 # Unanswered (timeout, breach, close): a later answer is late, and the
                 # next request of ours (teardown's StopTransaction) may go out.
