@@ -42,6 +42,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="fault of the bundled CSMS",
     )
     group.addoption(
+        "--ocpp-variation",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="legal variation of the bundled CSMS (as simulate --variation)",
+    )
+    group.addoption(
         "--ocpp-password",
         metavar="SECRET",
         help="HTTP Basic auth password (as simulate --password)",
@@ -66,6 +73,7 @@ def _session(config: pytest.Config) -> SuiteSession:
         csms_url=option("--ocpp-csms"),
         operator=option("--ocpp-operator"),
         faults=tuple(option("--ocpp-fault")),
+        variations=tuple(option("--ocpp-variation")),
         password=option("--ocpp-password"),
         ca_file=option("--ocpp-ca-file"),
     )
