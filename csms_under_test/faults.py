@@ -6,7 +6,9 @@ with the fault switched on and the case must fail. Handlers consult :class:`Faul
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from typing import ClassVar
+
+from csms_under_test.switches import Switches
 
 REJECT_BOOT = "reject-boot"
 HEARTBEAT_SILENT = "heartbeat-silent"
@@ -146,27 +148,8 @@ FAULTS: dict[str, str] = {
 }
 
 
-class Faults:
+class Faults(Switches):
     """The set of faults switched on; ``"reject-boot" in faults``."""
 
-    def __init__(self, names: Iterable[str] = ()) -> None:
-        chosen = frozenset(names)
-        unknown = sorted(chosen - FAULTS.keys())
-        if unknown:
-            raise ValueError(
-                f"unknown fault {', '.join(map(repr, unknown))}; "
-                f"known faults: {', '.join(sorted(FAULTS))}"
-            )
-        self._names = chosen
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._names
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(sorted(self._names))
-
-    def __len__(self) -> int:
-        return len(self._names)
-
-    def __repr__(self) -> str:
-        return f"Faults({sorted(self._names)!r})"
+    catalogue: ClassVar[dict[str, str]] = FAULTS
+    noun: ClassVar[str] = "fault"

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from csms_under_test.switches import Switches
 
 POST_BOOT_BURST = "post-boot-burst"
 OWN_REQUEST_FIRST = "own-request-first"
@@ -59,30 +61,11 @@ OWN_REQUESTS: dict[str, Callable[[], dict[str, Any]]] = {
 }
 
 
-class Variations:
+class Variations(Switches):
     """The set of variations switched on; ``"slow-answers" in variations``."""
 
-    def __init__(self, names: Iterable[str] = ()) -> None:
-        chosen = frozenset(names)
-        unknown = sorted(chosen - VARIATIONS.keys())
-        if unknown:
-            raise ValueError(
-                f"unknown variation {', '.join(map(repr, unknown))}; "
-                f"known variations: {', '.join(sorted(VARIATIONS))}"
-            )
-        self._names = chosen
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._names
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(sorted(self._names))
-
-    def __len__(self) -> int:
-        return len(self._names)
-
-    def __repr__(self) -> str:
-        return f"Variations({sorted(self._names)!r})"
+    catalogue: ClassVar[dict[str, str]] = VARIATIONS
+    noun: ClassVar[str] = "variation"
 
 
 def numeric_ids() -> Callable[[], str]:
