@@ -69,6 +69,8 @@ async def act(context: CaseContext, after: str) -> None:
         finally:
             outcome.duration_s = round(context.since_start() - (outcome.started_at or 0), 6)
         acted_on = len(context.messages) > sent_before or context.link is None
+        if not acted_on:
+            outcome.note("nothing to send: the charge point was already in that state")
         if call.action in DISRUPTIVE and acted_on and context.derailed is None:
             context.derailed = (
                 f"the CSMS sent an unrequested {call.action}.req at {item.request.t:.3f} s, "
