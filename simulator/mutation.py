@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from rich.console import Console
@@ -59,7 +60,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="only these legal variations (default: every one; see csms-under-test "
         "--list-variations)",
     )
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=3,
+        metavar="N",
+        help="runs side by side, each on a CSMS of its own (default %(default)s)",
+    )
     args = parser.parse_args(argv)
+    if args.jobs < 1:
+        parser.error(f"--jobs must be at least 1, not {args.jobs}")
     console = Console(highlight=False, soft_wrap=True)
     try:
         config = load_config(args.config)
@@ -87,17 +97,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 2
 
-    healthy = {r.id: r for r in run_against(config, cases, ())}
-    killed = 0
-    for case in cases:
-        console.print(f"{case.id}: healthy CSMS {healthy[case.id].verdict}", markup=False)
-        results = [(fault, run_against(config, [case], [fault])[0]) for fault in case.faults]
-        if results and all(r.verdict == Verdict.FAIL for _, r in results):
-            killed += 1
-        for fault, result in results:
-            first = str(result.reasons[0]) if result.reasons else "(no reason)"
-            mark = "ok " if result.verdict == Verdict.FAIL else "!! "
-            console.print(f"  {mark}{fault}: {result.verdict}: {first}", markup=False)
+    # Every run has a CSMS and a database of its own, and mostly waits: ``--jobs`` of them
+    # run side by side; the report is printed in the same order whatever finishes first.
+    variations = args.variation or list(VARIATIONS)
+    with ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        healthy_run = pool.submit(run_against, config, cases, ())
+        fault_runs = {
+            (case.id, fault): pool.submit(run_against, config, [case], [fault])
+            for case in cases
+            for fault in case.faults
+        }
+        variation_runs = {
+            variation: pool.submit(run_against, config, cases, (), (variation,))
+            for variation in variations
+        }
+        healthy = {r.id: r for r in healthy_run.result()}
+        killed = 0
+        for case in cases:
+            console.print(f"{case.id}: healthy CSMS {healthy[case.id].verdict}", markup=False)
+            results = [(f, fault_runs[(case.id, f)].result()[0]) for f in case.faults]
+            if results and all(r.verdict == Verdict.FAIL for _, r in results):
+                killed += 1
+            for fault, result in results:
+                first = str(result.reasons[0]) if result.reasons else "(no reason)"
+                mark = "ok " if result.verdict == Verdict.FAIL else "!! "
+                console.print(f"  {mark}{fault}: {result.verdict}: {first}", markup=False)
+        varied_by = {variation: run.result() for variation, run in variation_runs.items()}
     unhealthy = [r for r in healthy.values() if r.verdict != Verdict.PASS]
     for result in unhealthy:
         console.print(
@@ -105,8 +130,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             markup=False,
         )
     passed, runs = 0, 0
-    for variation in args.variation or list(VARIATIONS):
-        varied = run_against(config, cases, (), (variation,))
+    for variation, varied in varied_by.items():
         ok = [r for r in varied if r.verdict == Verdict.PASS]
         passed, runs = passed + len(ok), runs + len(varied)
         console.print(f"variation {variation}: {len(ok)}/{len(varied)} PASS", markup=False)
