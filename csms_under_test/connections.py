@@ -98,6 +98,11 @@ class ChargePointConnection:
                 # Timed out or disconnected: a late answer is reported as late, not matched.
                 self.session.abandon_call()
 
+    @property
+    def busy(self) -> bool:
+        """A CSMS request is outstanding or queued: its answer must be read first."""
+        return self._call_lock.locked()
+
     def answer_received(self, outcome: CallOutcome) -> None:
         """The receive loop got the answer to the outstanding CSMS request."""
         if self._pending is not None and not self._pending.done():

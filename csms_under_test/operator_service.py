@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -234,9 +235,12 @@ class OperatorService:
         wait = self.call_timeout if timeout is None else timeout
         own = OWN_REQUESTS.get(action) if OWN_REQUEST_FIRST in self._variations else None
         if own is not None:
-            # The variation: the CSMS's own request of this action goes first.
+            # The variation: the CSMS's own request of this action goes first, within the
+            # same overall wait.
+            began = time.monotonic()
             with contextlib.suppress(CallTimeout, ChargePointDisconnected):
                 await connection.call(action, own(), wait)
+            wait = max(wait - (time.monotonic() - began), 0.001)
         try:
             outcome = await connection.call(action, request, wait)
         except CallTimeout as error:

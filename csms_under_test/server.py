@@ -309,7 +309,10 @@ class OcppServer:
         """POST_BOOT_BURST: what many CSMSs do when a charge point boots. The first request
         leaves before the BootNotification is answered."""
         first_sent = asyncio.Event()
+        busy = connection.busy  # then waiting here would hold the answer the call needs
         self._in_background(self._burst(connection, first_sent))
+        if busy:
+            return
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(first_sent.wait(), BURST_CALL_TIMEOUT)
 
