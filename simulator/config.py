@@ -283,6 +283,10 @@ class Timing:
     between_cases: float = 2.0  # pause between one case's close and the next's connect
     quiet_period: float = 1.0  # no CALL outstanding either way this long before a close
 
+    def backoff(self, attempt: int) -> float:
+        """The wait after failed attempt ``attempt`` (1-based): doubling from reconnect_backoff."""
+        return float(self.reconnect_backoff * 2.0 ** (attempt - 1))
+
 
 @dataclass(frozen=True)
 class FileTransfer:

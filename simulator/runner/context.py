@@ -92,7 +92,6 @@ class CaseContext:
         point, a refused or failed attempt is retried with backoff (PICS ``timing``), each
         attempt noted on ``outcome``."""
         timing = self.config.timing
-        backoff = timing.reconnect_backoff
         for attempt in range(1, timing.reconnect_attempts + 1):
             try:
                 channel = await self.settings.dial()
@@ -111,10 +110,9 @@ class CaseContext:
                     return None
                 outcome.note(
                     f"connection attempt {attempt} of {timing.reconnect_attempts} failed: {exc}; "
-                    f"retrying in {backoff:g} s"
+                    f"retrying in {timing.backoff(attempt):g} s"
                 )
-                await self.clock.sleep(backoff)
-                backoff *= 2
+                await self.clock.sleep(timing.backoff(attempt))
                 continue
             link = Link(
                 channel, Session(), self.clock, self.model.answer, self.started_at, self.messages
@@ -149,7 +147,7 @@ class StepRun:
             )
             return None
         timing = context.config.timing
-        backoff, attempt = timing.reconnect_backoff, 1
+        attempt = 1
         while True:
             payload = context.model.build_request(action, fields)
             try:
@@ -162,12 +160,12 @@ class StepRun:
                     raise
                 outcome.note(
                     f"{lost} right after connecting (attempt {attempt} of "
-                    f"{timing.reconnect_attempts}); reconnecting in {backoff:g} s"
+                    f"{timing.reconnect_attempts}); reconnecting in {timing.backoff(attempt):g} s"
                 )
                 await link.close()
                 context.link = None
-                await context.clock.sleep(backoff)
-                backoff, attempt = backoff * 2, attempt + 1
+                await context.clock.sleep(timing.backoff(attempt))
+                attempt += 1
                 reopened = await context.connect(outcome)
                 if reopened is None:
                     return None

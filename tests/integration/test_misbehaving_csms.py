@@ -244,7 +244,7 @@ async def assert_connect_problem(
         # charge point retries with backoff (PICS timing), each attempt recorded
         timing = config.timing
         attempts = timing.reconnect_attempts
-        backoff = sum(timing.reconnect_backoff * 2**i for i in range(attempts - 1))
+        backoff = sum(timing.backoff(i) for i in range(1, attempts))
         bound = attempts * config.limits.response_timeout + backoff + SLACK_S
         assert_within(result, bound, config)
         [connect, *steps] = result.steps

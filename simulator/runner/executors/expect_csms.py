@@ -108,11 +108,10 @@ async def _not_taken(step: ExpectCsmsStep, run: StepRun, window: Window, timeout
     message = f"{step.action}.req"
     if window.passed_over:
         came = "; ".join(p.describe() for p in window.passed_over)
-        done = window.operator_done_at
         grace = run.context.config.waits.late_answer_grace
         within = (
             f"within {grace:g} s after the operator's call returned"
-            if done is not None and done + grace < window.opened_at + timeout
+            if _deadline(run.context, window, timeout) < window.opened_at + timeout
             else f"within {timeout:g} s"
         )
         outcome.check(
