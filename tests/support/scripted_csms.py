@@ -32,8 +32,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from reports.results import CaseResult, Reason
 from simulator.cases import Case, load_case
-from simulator.channel import NORMAL_CLOSURE, Channel, ChannelClosed, TransportError
+from simulator.channel import NORMAL_CLOSURE, Channel, ChannelClosed, Dialer, TransportError
 from simulator.clock import ocpp_timestamp
 from simulator.config import HarnessConfig, IdTags
 from simulator.ocppj import (
@@ -45,8 +46,10 @@ from simulator.ocppj import (
     IncomingCallResult,
     Session,
 )
-from simulator.operator.base import OperatorOutcome, OperatorRequest
+from simulator.operator.base import Operator, OperatorOutcome, OperatorRequest
+from simulator.runner.engine import run_case
 from simulator.runner.settings import RunSettings
+from simulator.runner.suite import SuiteSession, Target
 
 CP = "cp"  # Sent.sender: the charge point (the harness)
 CSMS = "csms"  # Sent.sender: this peer
@@ -448,3 +451,31 @@ def write_case(
     )
     path.write_text(header + textwrap.indent(textwrap.dedent(steps).strip("\n"), "  ") + "\n")
     return load_case(path)
+
+
+async def run(
+    case: Case,
+    peer: ScriptedCsms,
+    config: HarnessConfig | None = None,
+    operator: Operator | None = None,
+) -> CaseResult:
+    """``case`` against ``peer`` (and its operator, unless another is given), hang-guarded."""
+    config = config or fast_config()
+    settings = RunSettings(config, "memory://scripted", operator or peer.operator, dialer=peer.dial)
+    async with asyncio.timeout(config.waits.case_deadline + 5):
+        return await run_case(case, settings)
+
+
+def suite_for(
+    peer: ScriptedCsms, config: HarnessConfig | None = None, dialer: Dialer | None = None
+) -> SuiteSession:
+    """A suite session whose target is ``peer`` (dialled through ``dialer`` if given)."""
+    target = Target(
+        csms_url="memory://scripted", dialer=dialer or peer.dial, operator_adapter=peer.operator
+    )
+    return SuiteSession(config or fast_config(), target)
+
+
+def only_reason(result: CaseResult) -> Reason:
+    assert len(result.reasons) == 1, [str(r) for r in result.reasons]
+    return result.reasons[0]

@@ -10,30 +10,20 @@ import time
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-from reports.results import CaseResult, Verdict
-from simulator.config import HarnessConfig
+from reports.results import Verdict
 from simulator.ocppj import CallResult
 from simulator.operator.base import OperatorOutcome, OperatorRequest
-from simulator.runner import SuiteSession, Target
 from simulator.runner.engine import run_case
 from simulator.runner.settings import RunSettings
-from tests.support.scripted_csms import CP, CSMS, ScriptedCsms, fast_config, write_case
-
-
-@pytest.fixture
-def peer() -> ScriptedCsms:
-    return ScriptedCsms()
-
-
-async def run(
-    case: Any, peer: ScriptedCsms, config: HarnessConfig | None = None, operator: Any = None
-) -> CaseResult:
-    config = config or fast_config()
-    settings = RunSettings(config, "memory://scripted", operator or peer.operator, dialer=peer.dial)
-    async with asyncio.timeout(config.waits.case_deadline + 5):
-        return await run_case(case, settings)
+from tests.support.scripted_csms import (
+    CP,
+    CSMS,
+    ScriptedCsms,
+    fast_config,
+    run,
+    suite_for,
+    write_case,
+)
 
 
 class OwnRequestFirst:
@@ -232,10 +222,7 @@ async def test_cases_are_separated_by_a_pause(tmp_path: Path, peer: ScriptedCsms
         dialled.append(time.monotonic())
         return await dial()
 
-    suite = SuiteSession(
-        config,
-        Target(csms_url="memory://scripted", dialer=timed_dial, operator_adapter=peer.operator),
-    )
+    suite = suite_for(peer, config, dialer=timed_dial)
     async with asyncio.timeout(10):
         a = await suite.run_case(first)
         closed = time.monotonic()

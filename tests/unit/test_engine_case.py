@@ -9,36 +9,17 @@ import json
 import time
 from pathlib import Path
 
-import pytest
-
-from reports.results import CaseResult, Reason, Verdict
-from simulator.cases import STEP_KINDS, Case
-from simulator.config import HarnessConfig
-from simulator.runner.engine import run_case
+from reports.results import CaseResult, Verdict
+from simulator.cases import STEP_KINDS
 from simulator.runner.executors import EXECUTORS
-from simulator.runner.suite import SuiteSession, Target
-from tests.support.scripted_csms import ScriptedCsms, fast_config, write_case
-
-
-@pytest.fixture
-def peer() -> ScriptedCsms:
-    return ScriptedCsms()
-
-
-async def run(case: Case, peer: ScriptedCsms, config: HarnessConfig | None = None) -> CaseResult:
-    config = config or fast_config()
-    async with asyncio.timeout(config.waits.case_deadline + 5):  # a hang guard
-        return await run_case(case, peer.settings(config))
-
-
-def suite_for(peer: ScriptedCsms, config: HarnessConfig | None = None) -> SuiteSession:
-    target = Target(csms_url="memory://scripted", dialer=peer.dial, operator_adapter=peer.operator)
-    return SuiteSession(config or fast_config(), target)
-
-
-def only_reason(result: CaseResult) -> Reason:
-    assert len(result.reasons) == 1, [str(r) for r in result.reasons]
-    return result.reasons[0]
+from tests.support.scripted_csms import (
+    ScriptedCsms,
+    fast_config,
+    only_reason,
+    run,
+    suite_for,
+    write_case,
+)
 
 
 def line_with(path: Path, text: str) -> int:

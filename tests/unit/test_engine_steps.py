@@ -11,31 +11,11 @@ import asyncio
 import re
 from pathlib import Path
 
-import pytest
-
-from reports.results import CaseResult, Reason, StepRecord, Verdict
-from simulator.cases import Case
-from simulator.config import HarnessConfig
+from reports.results import CaseResult, StepRecord, Verdict
 from simulator.operator.base import OperatorOutcome, OperatorRequest
 from simulator.runner.engine import run_case
 from simulator.runner.settings import RunSettings
-from tests.support.scripted_csms import CP, ScriptedCsms, fast_config, write_case
-
-
-@pytest.fixture
-def peer() -> ScriptedCsms:
-    return ScriptedCsms()
-
-
-async def run(case: Case, peer: ScriptedCsms, config: HarnessConfig | None = None) -> CaseResult:
-    config = config or fast_config()
-    async with asyncio.timeout(config.waits.case_deadline + 5):  # a hang guard
-        return await run_case(case, peer.settings(config))
-
-
-def only_reason(result: CaseResult) -> Reason:
-    assert len(result.reasons) == 1, [str(r) for r in result.reasons]
-    return result.reasons[0]
+from tests.support.scripted_csms import CP, ScriptedCsms, fast_config, only_reason, run, write_case
 
 
 def record(result: CaseResult, label: str) -> StepRecord:

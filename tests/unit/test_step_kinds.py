@@ -74,11 +74,6 @@ def silence_kind() -> Iterator[None]:
         del EXECUTORS[ExpectSilenceStep]
 
 
-@pytest.fixture
-def peer() -> ScriptedCsms:
-    return ScriptedCsms()
-
-
 STEPS = """
 - send: BootNotification
   save: {heartbeat_interval: interval}
@@ -131,7 +126,3 @@ def test_the_case_schema_knows_a_kind_only_while_it_is_registered(
         assert "expect_silence" not in str(info.value).split("hint:")[-1]
     finally:
         register_step_kind(ExpectSilenceStep)
-
-
-def test_every_registered_kind_has_an_executor() -> None:
-    assert set(STEP_KINDS.values()) <= set(EXECUTORS)
