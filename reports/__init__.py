@@ -1,8 +1,10 @@
 """Results of a run (results.json, the source of truth) and the renderers built on them."""
 
 from reports.results import (
+    Basis,
     CaseResult,
     Check,
+    Finding,
     MessageRecord,
     Reason,
     RunResult,
@@ -12,8 +14,10 @@ from reports.results import (
 )
 
 __all__ = [
+    "Basis",
     "CaseResult",
     "Check",
+    "Finding",
     "MessageRecord",
     "Reason",
     "RunResult",

@@ -24,6 +24,7 @@ from reports.summary import (
     lab_time,
     not_passed,
     performance,
+    performance_notes,
 )
 
 # Per verdict, in reports.summary.VERDICT_ORDER: its style and its column heading.
@@ -54,6 +55,8 @@ def case_line(console: Console, result: CaseResult) -> None:
         console.print(f"    [dim]-[/] {escape(str(reason))}")
     for warning in result.warnings:
         console.print(f"    [yellow]warning:[/] {escape(warning)}")
+    for finding in result.findings:
+        console.print(f"    [cyan]finding:[/] {escape(str(finding))}")
 
 
 class RunProgress:
@@ -134,14 +137,26 @@ def summary(console: Console, run: RunResult) -> None:
             f"[{RESULT_STYLE.get(row.result, '')}]{row.result}[/]",
         )
     console.print(measured)
-    findings = not_passed(run)
-    if findings:
+    for line in performance_notes(run):
+        console.print(line, markup=False)
+    found = sum(len(case.findings) for case in run.cases)
+    if found:
+        counted = "counted as failures (--strict)" if run.strict else "not counted in the verdicts"
+        with_findings = sum(1 for case in run.cases if case.findings)
+        console.print(
+            f"Findings: {found} in {with_findings} case(s), {counted}: checks the Test Case "
+            "Document does not make (stricter OCPP 1.6 rules, inferences, declared limits)",
+            markup=False,
+        )
+    failing = not_passed(run)
+    if failing:
         console.print("Not passed:")
-        for case in findings:
+        for case in failing:
             first = escape(str(case.reasons[0])) if case.reasons else ""
             console.print(f"  [{STYLE[Verdict(case.verdict)]}]{case.verdict}[/] {case.id}: {first}")
     total: Counter[str] = Counter(str(c.verdict) for c in run.cases)
     console.print(
+        f"Test Case Document edition {run.edition or '-'}: "
         f"{len(run.cases)} cases in {run.duration_s:.1f} s: "
         + ", ".join(f"[{STYLE[v]}]{total[v]} {v}[/]" for v in VERDICT_ORDER if total[v])
     )

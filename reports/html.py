@@ -19,7 +19,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
-from reports.results import RunResult
+from reports.results import Basis, RunResult
 from reports.summary import (
     COMMUNICATION,
     DEVICE_UNDER_TEST,
@@ -27,6 +27,7 @@ from reports.summary import (
     block_summaries,
     cases_of,
     configuration_rows,
+    edition_text,
     lab_time,
     not_passed,
     overall_text,
@@ -129,6 +130,8 @@ def _identification(run: RunResult) -> list[tuple[str, str]]:
         ("CSMS endpoint", run.csms_url),
         ("Communication", str(config.get("communication", COMMUNICATION))),
         ("OCPP version", OCPP_EDITION),
+        ("Test Case Document", edition_text(run.edition)),
+        ("Verdicts", "strict: findings count" if run.strict else "the TCD's validations decide"),
     ]
 
 
@@ -147,6 +150,8 @@ def render_html(run: RunResult) -> str:
         "measurements": performance(run),
         "configuration": configuration_rows(run),
         "findings": not_passed(run),
+        "beside": [(case, finding) for case in run.cases for finding in case.findings],
+        "basis_labels": {basis.value: basis.label for basis in Basis},
     }
     return _env.get_template("report.html.j2").render(**context)
 

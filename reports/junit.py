@@ -5,6 +5,9 @@ Verdicts map onto JUnit's outcomes as honestly as JUnit allows: FAIL is a ``<fai
 (the CSMS broke a rule), ERROR and INCONCLUSIVE are an ``<error>`` (the case could not
 decide; never shown as passed or skipped), NOT_APPLICABLE is ``<skipped>``. The message
 is the first reason; the text has every reason with its reference, and the warnings.
+Findings (checks the TCD does not make) never fail a testcase by themselves: each is a
+``finding`` property of its testcase and a line of its system-out. Each block's
+properties name the Test Case Document edition and whether --strict counted findings.
 """
 
 from __future__ import annotations
@@ -36,11 +39,16 @@ def _case_element(case: CaseResult, block_title: str) -> ET.Element:
     if case.file:
         element.set("file", _clean(case.file))
     verdict = Verdict(case.verdict)
-    if verdict == Verdict.PASS and not case.warnings:
+    if case.findings:
+        properties = ET.SubElement(element, "properties")
+        for finding in case.findings:
+            ET.SubElement(properties, "property", name="finding", value=_clean(str(finding)))
+    if verdict == Verdict.PASS and not case.warnings and not case.findings:
         return element
     lines = [f"{verdict}: {case.id} ({block_title})"]
     lines += [f"- {reason}" for reason in case.reasons]
     lines += [f"warning: {warning}" for warning in case.warnings]
+    lines += [f"finding: {finding}" for finding in case.findings]
     first = str(case.reasons[0]) if case.reasons else str(verdict)
     tag = {
         Verdict.FAIL: "failure",
@@ -51,7 +59,7 @@ def _case_element(case: CaseResult, block_title: str) -> ET.Element:
     if tag is not None:
         outcome = ET.SubElement(element, tag, message=_clean(first), type=str(verdict))
         outcome.text = _clean("\n".join(lines))
-    elif case.warnings:
+    elif case.warnings or case.findings:
         ET.SubElement(element, "system-out").text = _clean("\n".join(lines))
     return element
 
@@ -77,6 +85,8 @@ def render_junit(run: RunResult) -> str:
         ET.SubElement(properties, "property", name="block", value=block.name)
         ET.SubElement(properties, "property", name="result", value=block.result)
         ET.SubElement(properties, "property", name="description", value=block.description)
+        ET.SubElement(properties, "property", name="edition", value=run.edition or "-")
+        ET.SubElement(properties, "property", name="strict", value=str(run.strict).lower())
         suite.insert(0, properties)
         root.append(suite)
     measurements = []

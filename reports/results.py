@@ -39,6 +39,32 @@ def worst(verdicts: list[Verdict]) -> Verdict:
     return min(verdicts, key=_SEVERITY.index, default=Verdict.PASS)
 
 
+class Basis(StrEnum):
+    """Where a check comes from. Only a TCD tool validation decides a case's verdict, as
+    the lab's tool would; the others give *findings* beside it (``--strict`` counts them)."""
+
+    TCD = "tcd"  # a validation of the OCTT Test Case Document (or its general rules, §2)
+    OCPP = "ocpp"  # a stricter rule of the OCPP 1.6 specification the TCD does not check
+    INFERENCE = "inference"  # what the case implies but the TCD does not validate
+    PERFORMANCE = "performance"  # a declared limit the lab measures and reports apart
+
+    @property
+    def decides(self) -> bool:
+        return self is Basis.TCD
+
+    @property
+    def label(self) -> str:
+        return _BASIS_LABEL[self]
+
+
+_BASIS_LABEL = {
+    Basis.TCD: "TCD validation",
+    Basis.OCPP: "OCPP 1.6 rule",
+    Basis.INFERENCE: "inference",
+    Basis.PERFORMANCE: "performance measurement",
+}
+
+
 @dataclass
 class Check:
     """One rule applied at one step: what was expected and what was seen."""
@@ -51,6 +77,24 @@ class Check:
     observed: str
     reference: str = ""
     message: str = ""  # when failed: what went wrong, naming the message and field
+    basis: str = Basis.TCD.value  # where the rule comes from (Basis)
+
+
+@dataclass
+class Finding:
+    """A failed check that does not decide the verdict (a stricter OCPP rule, an inference
+    or a performance limit): shown beside the verdict; ``--strict`` makes it a failure."""
+
+    case: str
+    step: str
+    rule: str
+    basis: str  # Basis value, never "tcd"
+    message: str
+    reference: str = ""
+
+    def __str__(self) -> str:
+        ref = f" [{self.reference}]" if self.reference else ""
+        return f"step {self.step}: {self.message} ({Basis(self.basis).label}){ref}"
 
 
 @dataclass
@@ -63,6 +107,7 @@ class Reason:
     message: str
     reference: str = ""
     verdict: Verdict = Verdict.FAIL
+    basis: str = Basis.TCD.value  # not "tcd": a finding that --strict counted
 
     def __str__(self) -> str:
         ref = f" [{self.reference}]" if self.reference else ""
@@ -114,6 +159,8 @@ class CaseResult:
     started: str = ""
     duration_s: float = 0.0
     warnings: list[str] = field(default_factory=list)  # tolerated deviations (OCTT warnings)
+    findings: list[Finding] = field(default_factory=list)  # beside the verdict (Basis)
+    edition: str = ""  # the Test Case Document edition the case ran in
 
     @property
     def checks(self) -> list[Check]:
@@ -129,6 +176,8 @@ class RunResult:
     csms_url: str
     configuration: dict[str, Any]
     cases: list[CaseResult]
+    edition: str = ""  # the Test Case Document edition (simulator.cases.editions)
+    strict: bool = False  # findings counted as failures (--strict)
 
     @property
     def ok(self) -> bool:
@@ -157,6 +206,7 @@ class RunResult:
                         for s in case["steps"]
                     ],
                     "messages": [MessageRecord(**m) for m in case["messages"]],
+                    "findings": [Finding(**f) for f in case.get("findings", [])],
                 }
             )
             for case in data["cases"]

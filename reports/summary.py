@@ -14,6 +14,7 @@ from typing import Any
 
 from reports.results import CaseResult, RunResult, Verdict
 from simulator.cases.blocks import BLOCKS
+from simulator.editions import EDITION_TITLES
 
 # The lab's block results (an OCA certificate's Test Result Summary), plus "Not tested" for
 # a block none of whose cases this run selected.
@@ -188,6 +189,40 @@ def performance(run: RunResult) -> list[Measurement]:
     ]
 
 
+def performance_notes(run: RunResult) -> list[str]:
+    """What a failed performance row means, in plain words: the response timeout is where
+    the tool gives up (those cases FAIL); the Authorize response time is a declared value
+    the lab measures and reports apart (the cases keep their verdicts)."""
+    notes = []
+    for row in performance(run):
+        if row.result != FAIL:
+            continue
+        if row.name == "Response time Authorize":
+            slow = [
+                f"{f.case} step {f.step}"
+                for case in run.cases
+                for f in case.findings
+                if f.rule == "authorize-time"
+            ]
+            effect = (
+                "--strict also fails those cases"
+                if run.strict
+                else "the cases keep their functional verdicts"
+            )
+            where = f" ({', '.join(slow)})" if slow else ""
+            notes.append(
+                f"Response time Authorize FAILED: worst {row.measured_text()} against the "
+                f"declared {lab_time(row.declared_s)}{where}. The lab reports this measurement "
+                f"apart from the test cases; {effect}."
+            )
+        else:
+            notes.append(
+                f"OCPP response timeout FAILED: {row.measured_text()}. The tool gives up on "
+                "an answer after this time, so those cases FAIL."
+            )
+    return notes
+
+
 def configuration_rows(run: RunResult) -> list[tuple[str, str]]:
     """Test Configuration: what was tested, how, and the limits and settings that apply."""
     config: dict[str, Any] = run.configuration
@@ -203,6 +238,13 @@ def configuration_rows(run: RunResult) -> list[tuple[str, str]]:
         ("Software version", str(sut.get("software_version", "-"))),
         ("Communication", str(config.get("communication", COMMUNICATION))),
         ("OCPP version", OCPP_EDITION),
+        ("Test Case Document edition", edition_text(run.edition)),
+        (
+            "Verdicts",
+            "findings counted as failures (--strict)"
+            if run.strict
+            else "decided by the TCD's validations; findings shown beside them",
+        ),
         ("Declared feature profiles", ", ".join(profiles) if profiles else "-"),
         ("CSMS endpoint", run.csms_url),
         ("Test harness", f"{run.harness} {run.version}"),
@@ -216,6 +258,10 @@ def configuration_rows(run: RunResult) -> list[tuple[str, str]]:
         ("Operator adapter", str(config.get("operator", "-"))),
         ("Configuration file", str(config.get("source", "-"))),
     ]
+
+
+def edition_text(edition: str) -> str:
+    return f"OCTT 1.6 {EDITION_TITLES.get(edition, edition)}" if edition else "-"
 
 
 def overall_text(run: RunResult) -> str:

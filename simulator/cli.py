@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -25,6 +26,7 @@ from reports.results import RunResult
 from simulator.bundled import default_cases_dir
 from simulator.cases import BLOCKS, Case, discover_cases, load_cases
 from simulator.config import HarnessConfig, load_config
+from simulator.editions import DEFAULT_EDITION, EDITIONS
 from simulator.errors import InputError
 from simulator.operator import choose_operator
 from simulator.runner import SuiteSession, Target
@@ -102,6 +104,18 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="PICS / configuration file (docs/pics.md)",
     )
+    verdicts = parser.add_argument_group("how the lab's rules apply")
+    verdicts.add_argument(
+        "--edition",
+        choices=EDITIONS,
+        help=f"the OCTT Test Case Document edition (PICS key edition; default {DEFAULT_EDITION})",
+    )
+    verdicts.add_argument(
+        "--strict",
+        action="store_true",
+        help="count findings (stricter OCPP 1.6 rules, inferences, the Authorize response "
+        "time) as failures; by default only the TCD's validations decide a verdict",
+    )
     limits = parser.add_argument_group("limits (override the PICS)")
     limits.add_argument(
         "--response-timeout",
@@ -144,6 +158,8 @@ def _seconds(text: str) -> float:
 
 
 def apply_overrides(config: HarnessConfig, args: argparse.Namespace) -> HarnessConfig:
+    if args.edition:
+        config = dataclasses.replace(config, edition=args.edition)
     if args.cp_id:
         config = config.with_overrides(charge_point={"id": args.cp_id})
     limits: dict[str, float] = {}
@@ -192,10 +208,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         cases_dir = args.cases or default_cases_dir()
         if not cases_dir.is_dir():
             raise UsageError(f"case folder {cases_dir} does not exist")
-        cases = load_cases(discover_cases(cases_dir))
+        cases = load_cases(discover_cases(cases_dir), config.edition)
         if args.list:
-            for case in cases:
-                print(f"{case.id:<16} {case.block:<20} {case.title}")
+            list_cases(cases, config.edition)
             return EXIT_OK
         selected = select_cases(cases, args)
         target_from(args)  # --fault with --csms is a usage error
@@ -211,6 +226,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     return EXIT_OK if run.ok else EXIT_NOT_OK
 
 
+def list_cases(cases: list[Case], edition: str) -> None:
+    """One line per case; ``varies`` marks a case whose steps or validations differ
+    between the editions."""
+    for case in cases:
+        mark = "varies" if case.varies else ""
+        print(f"{case.id:<16} {case.block:<20} {mark:<7}{case.title}")
+    varying = sum(case.varies for case in cases)
+    print(
+        f"{len(cases)} cases as edition {edition} has them; {varying} vary between editions "
+        f"{', '.join(EDITIONS)} (--edition; catalog §12)"
+    )
+
+
 def target_from(args: argparse.Namespace) -> Target:
     return Target(
         csms_url=args.csms,
@@ -219,6 +247,7 @@ def target_from(args: argparse.Namespace) -> Target:
         variations=tuple(args.variation),
         password=args.password,
         ca_file=args.ca_file,
+        strict=args.strict,
     )
 
 
@@ -226,8 +255,11 @@ def run_selected(
     cases: list[Case], config: HarnessConfig, args: argparse.Namespace, console: Console
 ) -> RunResult:
     with SuiteSession(config, target_from(args)) as suite:
+        strict = ", strict: findings count as failures" if args.strict else ""
         console.print(
-            f"Running {len(cases)} case(s) against {suite.settings.csms_url}", markup=False
+            f"Running {len(cases)} case(s) against {suite.settings.csms_url} "
+            f"(Test Case Document edition {config.edition}{strict})",
+            markup=False,
         )
         with RunProgress(console, len(cases), quiet=args.quiet) as progress:
             run = asyncio.run(

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from simulator.editions import DEFAULT_EDITION, EDITIONS
 from simulator.yamlsource import YamlSourceError, load_yaml_file, schema_errors
 
 # OCPP 1.6 §3 feature profiles, spelled as SupportedFeatureProfiles spells them.
@@ -35,6 +36,11 @@ CONFIG_SCHEMA: dict[str, Any] = {
     "type": "object",
     "additionalProperties": False,
     "properties": {
+        "edition": {
+            "enum": list(EDITIONS),
+            "description": "the OCTT Test Case Document edition the cases follow "
+            f"(default {DEFAULT_EDITION}): " + ", ".join(EDITIONS),
+        },
         "sut": {
             "type": "object",
             "additionalProperties": False,
@@ -338,6 +344,7 @@ class HarnessConfig:
     file_transfer: FileTransfer = field(default_factory=FileTransfer)
     operator: OperatorChoice = field(default_factory=OperatorChoice)
     bundled_csms: BundledCsms = field(default_factory=BundledCsms)
+    edition: str = DEFAULT_EDITION  # the Test Case Document edition (catalog §12)
     source: str = "(defaults)"
 
     def with_overrides(self, **sections: dict[str, Any]) -> HarnessConfig:
@@ -378,7 +385,8 @@ def load_config(path: Path | None) -> HarnessConfig:
         sections["sut"] = replace(
             sections["sut"], feature_profiles=tuple(data["sut"]["feature_profiles"])
         )
-    config = HarnessConfig(**sections, source=str(path))
+    edition = data.get("edition", DEFAULT_EDITION)
+    config = HarnessConfig(**sections, edition=edition, source=str(path))
     cp = config.charge_point
     if cp.connector_id > cp.connectors:
         raise document.error(

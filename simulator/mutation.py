@@ -3,17 +3,21 @@
 Runs every case against the healthy bundled CSMS (it must PASS), against the bundled CSMS
 with each fault its case file names (it must FAIL under each), and against the bundled
 CSMS with each legal variation (it must PASS under each), every run on a fresh CSMS with a
-fresh database. The last line is ``mutation: K/N cases fail under their faults; V/W case
-runs pass under legal variations``; the exit status is 0 only when K = N, V = W and every
-case passes when healthy.
+fresh database; a case's ``finding_faults`` must leave it PASS with a finding. All of it
+for every edition (``--edition`` for one). The last line is ``mutation: K/N cases fail
+under their faults; V/W case runs pass under legal variations; F/G finding faults show as
+findings``, summed over the editions; the exit status is 0 only when K = N, V = W, F = G
+and every case passes, without a finding, when healthy.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
@@ -24,6 +28,7 @@ from reports.results import CaseResult, Verdict
 from simulator.bundled import default_cases_dir
 from simulator.cases import Case, discover_cases, load_cases
 from simulator.config import HarnessConfig, load_config
+from simulator.editions import EDITIONS
 from simulator.runner import SuiteSession, Target
 from simulator.yamlsource import YamlSourceError
 
@@ -61,6 +66,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--list-variations)",
     )
     parser.add_argument(
+        "--edition",
+        choices=EDITIONS,
+        help="only this Test Case Document edition (default: every one)",
+    )
+    parser.add_argument(
         "--jobs",
         type=int,
         default=3,
@@ -71,18 +81,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.jobs < 1:
         parser.error(f"--jobs must be at least 1, not {args.jobs}")
     console = Console(highlight=False, soft_wrap=True)
+    editions = [args.edition] if args.edition else list(EDITIONS)
     try:
         config = load_config(args.config)
-        cases = load_cases(discover_cases(args.cases or default_cases_dir()))
+        by_edition = {
+            edition: load_cases(discover_cases(args.cases or default_cases_dir()), edition)
+            for edition in editions
+        }
     except YamlSourceError as exc:
         console.print(f"simulate mutation: {exc}", markup=False)
         return 2
     if args.case:
-        cases = [c for c in cases if c.id in set(args.case)]
-    unknown = [(case, fault) for case in cases for fault in case.faults if fault not in FAULTS]
-    for case, fault in unknown:
+        by_edition = {e: [c for c in cs if c.id in set(args.case)] for e, cs in by_edition.items()}
+    unknown = {
+        (case.file, fault)
+        for cases in by_edition.values()
+        for case in cases
+        for fault in (*case.faults, *case.finding_faults)
+        if fault not in FAULTS
+    }
+    for file, fault in sorted(unknown):
         console.print(
-            f"simulate mutation: {case.file}: fault {fault!r} is not a fault of the reference CSMS "
+            f"simulate mutation: {file}: fault {fault!r} is not a fault of the reference CSMS "
             "(csms-under-test --list-faults)",
             markup=False,
         )
@@ -96,51 +116,109 @@ def main(argv: Sequence[str] | None = None) -> int:
             markup=False,
         )
         return 2
-
-    # Every run has a CSMS and a database of its own, and mostly waits: ``--jobs`` of them
-    # run side by side; the report is printed in the same order whatever finishes first.
     variations = args.variation or list(VARIATIONS)
-    with ThreadPoolExecutor(max_workers=args.jobs) as pool:
+    total = Tally()
+    for edition, cases in by_edition.items():
+        console.print(f"== edition {edition} ==", markup=False)
+        edition_config = dataclasses.replace(config, edition=edition)
+        tally = mutate(console, edition_config, cases, variations, args.jobs)
+        console.print(f"edition {edition}: {tally.summary()}", markup=False)
+        total += tally
+    console.print(f"mutation: {total.summary()}", markup=False)
+    return 0 if total.ok else 1
+
+
+@dataclass
+class Tally:
+    """What one mutation run proved: K/N cases fail under their faults, F/G finding faults
+    show as findings, V/W case runs pass under legal variations, no case unhealthy."""
+
+    killed: int = 0
+    cases: int = 0
+    shown: int = 0
+    finding_faults: int = 0
+    passed: int = 0
+    runs: int = 0
+    unhealthy: int = 0
+
+    def __iadd__(self, other: Tally) -> Tally:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        return self
+
+    @property
+    def ok(self) -> bool:
+        return (
+            self.killed == self.cases
+            and self.shown == self.finding_faults
+            and self.passed == self.runs
+            and not self.unhealthy
+        )
+
+    def summary(self) -> str:
+        return (
+            f"{self.killed}/{self.cases} cases fail under their faults; "
+            f"{self.passed}/{self.runs} case runs pass under legal variations; "
+            f"{self.shown}/{self.finding_faults} finding faults show as findings"
+        )
+
+
+def mutate(
+    console: Console,
+    config: HarnessConfig,
+    cases: list[Case],
+    variations: Sequence[str],
+    jobs: int,
+) -> Tally:
+    """One edition: the healthy run, a run per fault, a run per variation. Every run has a
+    CSMS and a database of its own and mostly waits: ``jobs`` of them run side by side; the
+    report is printed in the same order whatever finishes first."""
+    tally = Tally(cases=len(cases))
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
         healthy_run = pool.submit(run_against, config, cases, ())
         fault_runs = {
             (case.id, fault): pool.submit(run_against, config, [case], [fault])
             for case in cases
-            for fault in case.faults
+            for fault in (*case.faults, *case.finding_faults)
         }
         variation_runs = {
             variation: pool.submit(run_against, config, cases, (), (variation,))
             for variation in variations
         }
         healthy = {r.id: r for r in healthy_run.result()}
-        killed = 0
         for case in cases:
             console.print(f"{case.id}: healthy CSMS {healthy[case.id].verdict}", markup=False)
             results = [(f, fault_runs[(case.id, f)].result()[0]) for f in case.faults]
             if results and all(r.verdict == Verdict.FAIL for _, r in results):
-                killed += 1
+                tally.killed += 1
             for fault, result in results:
                 first = str(result.reasons[0]) if result.reasons else "(no reason)"
                 mark = "ok " if result.verdict == Verdict.FAIL else "!! "
                 console.print(f"  {mark}{fault}: {result.verdict}: {first}", markup=False)
+            for fault in case.finding_faults:
+                # A fault the TCD does not catch: PASS, with the finding that names it.
+                result = fault_runs[(case.id, fault)].result()[0]
+                tally.finding_faults += 1
+                shown = result.verdict == Verdict.PASS and bool(result.findings)
+                tally.shown += shown
+                first = str(result.findings[0]) if result.findings else "(no finding)"
+                mark = "ok " if shown else "!! "
+                console.print(f"  {mark}{fault} (finding): {result.verdict}: {first}", markup=False)
         varied_by = {variation: run.result() for variation, run in variation_runs.items()}
-    unhealthy = [r for r in healthy.values() if r.verdict != Verdict.PASS]
-    for result in unhealthy:
-        console.print(
-            f"{result.id} is {result.verdict} against the healthy CSMS: {'; '.join(map(str, result.reasons))}",
-            markup=False,
-        )
-    passed, runs = 0, 0
+    for result in healthy.values():
+        if result.verdict != Verdict.PASS or result.findings:
+            tally.unhealthy += 1
+            said = [*map(str, result.reasons), *map(str, result.findings)]
+            console.print(
+                f"{result.id} is {result.verdict} against the healthy CSMS: {'; '.join(said)}",
+                markup=False,
+            )
     for variation, varied in varied_by.items():
         ok = [r for r in varied if r.verdict == Verdict.PASS]
-        passed, runs = passed + len(ok), runs + len(varied)
+        tally.passed, tally.runs = tally.passed + len(ok), tally.runs + len(varied)
         console.print(f"variation {variation}: {len(ok)}/{len(varied)} PASS", markup=False)
         for case_result in varied:
             if case_result.verdict != Verdict.PASS:
                 why = str(case_result.reasons[0]) if case_result.reasons else "(no reason)"
                 console.print(f"  !! {case_result.id}: {case_result.verdict}: {why}", markup=False)
-    console.print(
-        f"mutation: {killed}/{len(cases)} cases fail under their faults; "
-        f"{passed}/{runs} case runs pass under legal variations",
-        markup=False,
-    )
-    return 0 if killed == len(cases) and not unhealthy and passed == runs else 1
+    return tally

@@ -10,6 +10,7 @@ is given.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from reports.outputs import write_reports
 from reports.results import CaseResult, Verdict
 from simulator.cases import BLOCKS, Case, load_case
 from simulator.config import load_config
+from simulator.editions import DEFAULT_EDITION, EDITIONS
 from simulator.runner import SuiteSession, Target
 from simulator.yamlsource import YamlSourceError
 
@@ -56,6 +58,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--ocpp-ca-file", metavar="PEM", help="CA certificate(s) for wss:// (as simulate --ca-file)"
     )
+    group.addoption(
+        "--ocpp-edition",
+        choices=EDITIONS,
+        help=f"Test Case Document edition (as simulate --edition; default {DEFAULT_EDITION})",
+    )
+    group.addoption(
+        "--ocpp-strict",
+        action="store_true",
+        help="findings count as failures (as simulate --strict)",
+    )
     group.addoption("--ocpp-out", metavar="DIR", help="write results.json and report.html here")
     parser.addini(
         "ocpp_config", "configuration file used when --ocpp-config is not given", default=""
@@ -76,8 +88,12 @@ def _session(config: pytest.Config) -> SuiteSession:
         variations=tuple(option("--ocpp-variation")),
         password=option("--ocpp-password"),
         ca_file=option("--ocpp-ca-file"),
+        strict=bool(option("--ocpp-strict")),
     )
-    return SuiteSession(load_config(Path(path) if path else None), target)
+    harness = load_config(Path(path) if path else None)
+    if option("--ocpp-edition"):
+        harness = dataclasses.replace(harness, edition=option("--ocpp-edition"))
+    return SuiteSession(harness, target)
 
 
 def _ini_config(config: pytest.Config) -> str | None:
@@ -130,7 +146,7 @@ class CaseFileError(Exception):
 class CaseFile(pytest.File):
     def collect(self) -> Any:
         try:
-            case = load_case(self.path)
+            case = load_case(self.path, _suite(self.config).config.edition)
         except YamlSourceError as exc:
             raise CaseFileError(str(exc)) from None
         yield CaseItem.from_parent(self, name=case.id, case=case)
@@ -155,6 +171,11 @@ class CaseItem(pytest.Item):
 
     def runtest(self) -> None:
         result = asyncio.run(_suite(self.config).run_case(self.case))
+        for finding in result.findings:  # beside the verdict: shown, not failed on
+            self.user_properties.append(("finding", str(finding)))
+        if result.findings:
+            shown = "\n".join(str(finding) for finding in result.findings)
+            self.add_report_section("call", "findings", shown)
         if result.verdict == Verdict.NOT_APPLICABLE:
             pytest.skip("; ".join(str(r) for r in result.reasons) or "not applicable")
         if result.verdict != Verdict.PASS:

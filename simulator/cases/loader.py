@@ -10,12 +10,14 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from simulator import editions
 from simulator.cases.blocks import BLOCKS
 from simulator.cases.model import Case
 from simulator.cases.schema import case_schema
 from simulator.cases.states import load_state_chain
 from simulator.cases.steps import build_steps, check_variables
 from simulator.cases.variables import CONFIG_VARIABLE_NAMES
+from simulator.editions import DEFAULT_EDITION, EDITIONS
 from simulator.yamlsource import YamlSourceError, load_yaml_file, schema_errors
 
 CaseLoadError = YamlSourceError
@@ -23,13 +25,26 @@ CaseLoadError = YamlSourceError
 __all__ = ["CaseLoadError", "discover_cases", "load_case", "load_cases"]
 
 
-def load_case(path: Path) -> Case:
-    document = load_yaml_file(path)
-    if not isinstance(document.data, dict):
-        raise document.error([], "a case file must be a mapping", "start with 'id: TC_xxx_CSMS'")
-    errors = schema_errors(document, case_schema())
+def load_case(path: Path, edition: str = DEFAULT_EDITION) -> Case:
+    """The case in ``path`` as ``edition`` of the Test Case Document has it. The file must be
+    valid in every edition, so a slip in one edition's changes is found in any run."""
+    if edition not in EDITIONS:
+        raise YamlSourceError(
+            str(path), None, f"unknown edition {edition!r}", "one of: " + ", ".join(EDITIONS)
+        )
+    source = load_yaml_file(path)
+    if not isinstance(source.data, dict):
+        raise source.error([], "a case file must be a mapping", "start with 'id: TC_xxx_CSMS'")
+    schema = case_schema()
+    errors = schema_errors(source, schema)
+    if not errors:
+        for other in EDITIONS:
+            errors = schema_errors(editions.resolve(source, other), schema)
+            if errors:
+                break
     if errors:
         raise errors[0]
+    document = editions.resolve(source, edition)
     data: dict[str, Any] = document.data
     states = load_state_chain(data.get("given", "none"))
     steps = build_steps(document, data["steps"], label_prefix="")
@@ -51,6 +66,9 @@ def load_case(path: Path) -> Case:
         description=data.get("description", ""),
         states=states,
         setup=data.get("setup", {}),
+        edition=edition,
+        varies=editions.varies(source),
+        finding_faults=tuple(data.get("finding_faults", ())),
     )
 
 
@@ -59,15 +77,15 @@ def discover_cases(root: Path) -> list[Path]:
     return sorted(root.glob("*/TC_*.yaml"))
 
 
-def load_cases(paths: Iterable[Path]) -> list[Case]:
-    """Load every file; all errors are collected and raised together (first one's message
-    leads), so a user fixes them in one go."""
+def load_cases(paths: Iterable[Path], edition: str = DEFAULT_EDITION) -> list[Case]:
+    """Load every file for ``edition``; all errors are collected and raised together (first
+    one's message leads), so a user fixes them in one go."""
     cases: list[Case] = []
     errors: list[YamlSourceError] = []
     seen: dict[str, str] = {}
     for path in paths:
         try:
-            case = load_case(path)
+            case = load_case(path, edition)
         except YamlSourceError as error:
             errors.append(error)
             continue

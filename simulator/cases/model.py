@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from simulator.cases.steps import Step
+from simulator.editions import DEFAULT_EDITION
 
 __all__ = ["Case", "State"]
 
@@ -36,6 +37,9 @@ class Case:
     description: str = ""
     states: tuple[State, ...] = field(default=())  # the chain the case starts from, outermost first
     setup: dict[str, Any] = field(default_factory=dict)  # the charge point's state (docs)
+    edition: str = DEFAULT_EDITION  # the Test Case Document edition it was loaded for
+    varies: bool = False  # its steps or validations differ between editions (catalog §12)
+    finding_faults: tuple[str, ...] = ()  # faults it reports as findings only
 
     @property
     def all_steps(self) -> tuple[Step, ...]:

@@ -7,8 +7,14 @@ from typing import Any
 from simulator.cases.blocks import BLOCKS
 from simulator.cases.steps import step_schema
 from simulator.chargepoint.model import HARDWARE_FLAGS
+from simulator.editions import CHANGES, changes_schema
 
 STATE_NAMES = ("booted", "authorized", "charging")
+
+
+FAULT_LIST: dict[str, Any] = {"type": "array", "items": {"type": "string"}}
+# Case keys an edition may change (in_edition); steps change per step.
+EDITION_KEYS = ("title", "description", "reference", "given", "faults", "finding_faults", "setup")
 
 
 def case_schema() -> dict[str, Any]:
@@ -18,6 +24,7 @@ def case_schema() -> dict[str, Any]:
         "additionalProperties": False,
         "required": ["id", "title", "block", "reference", "steps", "faults"],
         "properties": {
+            CHANGES: changes_schema(EDITION_KEYS),
             "id": {
                 "type": "string",
                 "pattern": "^TC_[0-9]{3}(_[0-9])?_CSMS$",
@@ -32,10 +39,14 @@ def case_schema() -> dict[str, Any]:
                 "description": "the reusable state the case starts from",
             },
             "faults": {
-                "type": "array",
+                **FAULT_LIST,
                 "minItems": 1,
-                "items": {"type": "string"},
                 "description": "faults of the reference CSMS under which this case must FAIL",
+            },
+            "finding_faults": {
+                **FAULT_LIST,
+                "description": "faults the case reports as a finding only (a stricter OCPP rule "
+                "or an inference): PASS with a finding, FAIL with --strict",
             },
             "steps": {"type": "array", "minItems": 1, "items": step_schema()},
             "setup": {

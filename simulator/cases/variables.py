@@ -73,6 +73,8 @@ def substitute(value: Any, variables: dict[str, Any]) -> Any:
         return {key: substitute(item, variables) for key, item in value.items()}
     if isinstance(value, list):
         return [substitute(item, variables) for item in value]
+    if isinstance(value, tuple):
+        return tuple(substitute(item, variables) for item in value)
     return value
 
 
@@ -87,7 +89,7 @@ def references(value: Any) -> Iterator[str]:
     elif isinstance(value, dict):
         for item in value.values():
             yield from references(item)
-    elif isinstance(value, list):
+    elif isinstance(value, list | tuple):
         for item in value:
             yield from references(item)
 

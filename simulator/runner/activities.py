@@ -13,6 +13,7 @@ from typing import Any
 
 from simulator import transfers
 from simulator.chargepoint.plan import Activity, Connect, Disconnect, Download, Send, Upload, Wait
+from simulator.runner.checks import Stricter
 from simulator.runner.context import StepRun
 
 
@@ -21,9 +22,11 @@ async def perform(
     activity: Activity,
     answers: dict[str, dict[str, Any]],
     save: dict[str, str],
+    stricter: dict[str, list[Stricter]] | None = None,
 ) -> None:
     """Run ``activity`` to its end, or until the step ends (its outcome says why).
-    ``save`` paths name the action: ``{transaction_id: StartTransaction.transactionId}``."""
+    ``save`` paths name the action: ``{transaction_id: StartTransaction.transactionId}``;
+    ``stricter`` adds, by action, fields whose absence is a finding."""
     context, outcome = run.context, run.outcome
     answer: dict[str, Any] | None = None
     while not outcome.ended:
@@ -34,8 +37,12 @@ async def perform(
         answer = None
         match instruction:
             case Send():
+                action = instruction.action
                 answer = await run.exchange(
-                    instruction.action, instruction.fields, answers.get(instruction.action)
+                    action,
+                    instruction.fields,
+                    answers.get(action),
+                    (stricter or {}).get(action, ()),
                 )
                 if answer is not None:
                     prefix = f"{instruction.action}."

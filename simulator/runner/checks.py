@@ -2,22 +2,27 @@
 
 Each check names its rule, what was expected, what was observed and, when it fails, a
 message that names the message and field (e.g. ``Authorize.conf idTagInfo.status:
-expected "Accepted", got "Invalid"``).
+expected "Accepted", got "Invalid"``), and its basis: a TCD tool validation decides the
+verdict; a stricter OCPP rule, an inference or a performance limit gives a finding.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from reports.results import Check
+from reports.results import Basis, Check
 from simulator.config import Limits
 from simulator.ocppj import SchemaViolation
 from simulator.runner.link import CallOutcome
 from simulator.runner.matching import match, show
 
 SCHEMA_REFERENCE = "OCPP-J 1.6 §4; OCA 1.6 JSON schemas"
+PERFORMANCE_REFERENCE = (
+    "PICS limits.authorize_response_time; a declared value the lab measures (catalog §13.2)"
+)
 
 
 @dataclass(frozen=True)
@@ -34,6 +39,7 @@ class CheckContext:
         observed: str,
         message: str = "",
         reference: str = "",
+        basis: Basis = Basis.TCD,
     ) -> Check:
         return Check(
             self.case,
@@ -44,7 +50,18 @@ class CheckContext:
             observed,
             reference or self.reference,
             "" if passed else message or f"{observed} (expected {expected})",
+            basis.value,
         )
+
+
+@dataclass(frozen=True)
+class Stricter:
+    """Fields checked beyond the TCD's validations (a case's ``findings:``): a failure is a
+    finding with ``basis``, citing ``reference``."""
+
+    fields: dict[str, Any]
+    basis: Basis
+    reference: str
 
 
 def schema_check(ctx: CheckContext, message: str, violations: list[SchemaViolation]) -> Check:
@@ -65,7 +82,11 @@ def field_check(
     expected: dict[str, Any],
     payload: Any,
     now: datetime | None = None,
+    stricter: Stricter | None = None,
 ) -> Check:
+    """``payload`` has the ``expected`` fields (a TCD validation), or ``stricter``'s."""
+    if stricter is not None:
+        expected = stricter.fields
     mismatches = match(expected, payload, now=now)
     described = "; ".join(f"{message} {m.describe()}" for m in mismatches)
     return ctx.check(
@@ -74,7 +95,38 @@ def field_check(
         f"{message} {show(expected)}",
         described or "as expected",
         described,
+        stricter.reference if stricter else "",
+        stricter.basis if stricter else Basis.TCD,
     )
+
+
+def stricter_rules(findings: Sequence[dict[str, Any]], key: str) -> list[Stricter]:
+    """A step's ``findings:`` entries that check ``key`` (expect, match)."""
+    return [
+        Stricter(entry[key], Basis(entry["basis"]), entry["ref"])
+        for entry in findings
+        if key in entry
+    ]
+
+
+def stricter_answers(findings: Sequence[dict[str, Any]]) -> dict[str, list[Stricter]]:
+    """A step's ``findings:`` ``answers`` entries, by action."""
+    by_action: dict[str, list[Stricter]] = {}
+    for entry in findings:
+        for action, fields in entry.get("answers", {}).items():
+            rule = Stricter(fields, Basis(entry["basis"]), entry["ref"])
+            by_action.setdefault(action, []).append(rule)
+    return by_action
+
+
+def stricter_checks(
+    ctx: CheckContext,
+    message: str,
+    rules: Sequence[Stricter],
+    payload: Any,
+    now: datetime | None = None,
+) -> list[Check]:
+    return [field_check(ctx, message, {}, payload, now, rule) for rule in rules]
 
 
 def answer_checks(
@@ -83,9 +135,12 @@ def answer_checks(
     outcome: CallOutcome,
     limits: Limits,
     expected: dict[str, Any] | None,
+    stricter: Sequence[Stricter] = (),
 ) -> list[Check]:
-    """The answer to a request of the charge point: in time, a result, schema-valid, the
-    expected fields; Authorize also within the Authorize response time."""
+    """The answer to a request of the charge point: in time (the tool gives up after the
+    response timeout: a TCD failure), a result, schema-valid, the expected fields, then the
+    ``stricter`` ones; Authorize also measured against the declared Authorize response
+    time (a performance finding: the lab reports it apart, catalog §13.2)."""
     conf = f"{action}.conf"
     timeout = limits.response_timeout
     if outcome.timed_out:
@@ -127,9 +182,13 @@ def answer_checks(
                 outcome.latency_s <= limit,
                 f"Authorize.conf within {limit:g} s",
                 f"{outcome.latency_s:.3f} s",
-                f"Authorize.conf took {outcome.latency_s:.3f} s, over the Authorize response time limit of {limit:g} s",
+                f"Authorize.conf took {outcome.latency_s:.3f} s, over the declared Authorize "
+                f"response time of {limit:g} s (Performance Measurement Results)",
+                PERFORMANCE_REFERENCE,
+                Basis.PERFORMANCE,
             )
         )
     if expected is not None:
         checks.append(field_check(ctx, conf, expected, outcome.result.payload))
+    checks.extend(stricter_checks(ctx, conf, stricter, outcome.result.payload))
     return checks

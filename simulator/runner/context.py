@@ -8,7 +8,7 @@ moves every executor needs: send a request and check the answer, save variables,
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,7 +21,7 @@ from simulator.clock import Clock
 from simulator.config import HarnessConfig
 from simulator.ocppj import Session
 from simulator.operator.base import OperatorOutcome
-from simulator.runner.checks import CheckContext, answer_checks
+from simulator.runner.checks import CheckContext, Stricter, answer_checks
 from simulator.runner.link import ConnectionLost, Link
 from simulator.runner.matching import dig, show
 from simulator.runner.outcome import Outcome
@@ -135,10 +135,15 @@ class StepRun:
     following: Callable[[], Step | None] = lambda: None
 
     async def exchange(
-        self, action: str, fields: dict[str, Any], expected: dict[str, Any] | None
+        self,
+        action: str,
+        fields: dict[str, Any],
+        expected: dict[str, Any] | None,
+        stricter: Sequence[Stricter] = (),
     ) -> dict[str, Any] | None:
-        """Send one request the charge point model built and check the CSMS's answer: the
-        answer's payload, or None when the step ended (the reason is on the outcome)."""
+        """Send one request the charge point model built and check the CSMS's answer (the
+        ``stricter`` fields give findings): the answer's payload, or None when the step
+        ended (the reason is on the outcome)."""
         context, outcome = self.context, self.outcome
         link = context.link
         if link is None:
@@ -184,7 +189,8 @@ class StepRun:
             # The charge point acts on what it was answered, whether or not the answer
             # passes the case's checks (a transaction exists once it has an id).
             context.model.on_response(action, payload, sent.result.payload)
-        checks = answer_checks(outcome.where, action, sent, context.config.limits, expected)
+        limits = context.config.limits
+        checks = answer_checks(outcome.where, action, sent, limits, expected, stricter)
         if not outcome.apply(checks) or sent.result is None:
             return None
         return sent.result.payload

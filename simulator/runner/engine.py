@@ -29,7 +29,7 @@ from simulator.runner import preconditions, unsolicited
 from simulator.runner.context import CaseContext, StepRun
 from simulator.runner.executors import executor_for
 from simulator.runner.link import ConnectionLost, ProtocolBreach
-from simulator.runner.outcome import Outcome, case_verdict
+from simulator.runner.outcome import Outcome, case_reasons, case_verdict
 from simulator.runner.preconditions import CarryOver
 from simulator.runner.settings import RunSettings
 
@@ -115,12 +115,14 @@ class CaseRun:
             records.insert(at, _record_of(acted.record, acted.outcome))
         counted = [o for o in outcomes if not o.advisory]
         advisory = [f"{r.step}: {r.message}" for o in outcomes if o.advisory for r in o.reasons]
+        advisory += [f"{f.step}: {f.message}" for o in outcomes if o.advisory for f in o.findings]
+        strict = self.context.settings.strict
         return CaseResult(
             id=self.case.id,
             block=self.case.block,
             title=self.case.title,
-            verdict=case_verdict(outcomes),
-            reasons=[reason for outcome in counted for reason in outcome.reasons],
+            verdict=case_verdict(outcomes, strict=strict),
+            reasons=case_reasons(outcomes, strict=strict),
             steps=records + self.teardown,
             messages=self.context.messages,
             reference=self.case.reference,
@@ -128,6 +130,8 @@ class CaseRun:
             started=started_wall,
             duration_s=round(self.context.since_start(), 3),
             warnings=[w for outcome in outcomes for w in outcome.warnings] + advisory,
+            findings=[finding for outcome in counted for finding in outcome.findings],
+            edition=self.case.edition,
         )
 
     def _record(self, step: Step) -> StepRecord:

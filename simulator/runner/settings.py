@@ -19,6 +19,7 @@ class RunSettings:
     basic_auth_password: str | None = None
     ca_file: str | None = None  # trusted for wss:// and for https file transfers
     dialer: Dialer | None = None  # None: the WebSocket transport to csms_url
+    strict: bool = False  # --strict: findings (stricter OCPP rules, inferences) fail the case
 
     async def dial(self) -> Channel:
         """A fresh channel to the CSMS (raises simulator.channel.TransportError)."""

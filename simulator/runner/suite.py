@@ -48,6 +48,7 @@ class Target:
     ca_file: str | None = None
     dialer: Dialer | None = None  # instead of the WebSocket transport (tests)
     operator_adapter: Operator | None = None  # instead of choosing from ``operator``
+    strict: bool = False  # --strict: findings count as failures
 
     def __post_init__(self) -> None:
         if self.csms_url and (self.faults or self.variations):
@@ -69,6 +70,8 @@ def describe_configuration(settings: RunSettings) -> dict[str, object]:
         "waits": asdict(config.waits),
         "timing": asdict(config.timing),
         "operator": settings.operator.name,
+        "edition": config.edition,
+        "strict": settings.strict,
         "communication": "OCPP-J 1.6 (JSON over WebSocket)",
     }
 
@@ -139,6 +142,7 @@ class SuiteSession:
             basic_auth_password=target.password,
             ca_file=target.ca_file,
             dialer=target.dialer,
+            strict=target.strict,
         )
 
     # -- running cases --------------------------------------------------------------
@@ -185,6 +189,8 @@ class SuiteSession:
             csms_url=settings.csms_url,
             configuration=describe_configuration(settings),
             cases=list(self.results),
+            edition=settings.config.edition,
+            strict=settings.strict,
         )
 
 

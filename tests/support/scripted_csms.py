@@ -458,10 +458,15 @@ async def run(
     peer: ScriptedCsms,
     config: HarnessConfig | None = None,
     operator: Operator | None = None,
+    *,
+    strict: bool = False,
 ) -> CaseResult:
-    """``case`` against ``peer`` (and its operator, unless another is given), hang-guarded."""
+    """``case`` against ``peer`` (and its operator, unless another is given), hang-guarded;
+    ``strict`` counts findings as failures."""
     config = config or fast_config()
-    settings = RunSettings(config, "memory://scripted", operator or peer.operator, dialer=peer.dial)
+    settings = RunSettings(
+        config, "memory://scripted", operator or peer.operator, dialer=peer.dial, strict=strict
+    )
     async with asyncio.timeout(config.waits.case_deadline + 5):
         return await run_case(case, settings)
 

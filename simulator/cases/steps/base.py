@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Self, TypeVar
 
 from simulator.cases.variables import references, substitute
+from simulator.editions import CHANGES, ONLY_IN, changes_schema, only_in_schema
 from simulator.ocppj.actions import CHARGE_POINT_INITIATED
 from simulator.yamlsource import YamlDocument
 
@@ -41,6 +42,40 @@ ANSWERS: dict[str, Any] = {
     "additionalProperties": {"type": "object"},
     "description": "action -> fields the CSMS's answers to it must have",
 }
+FINDING_BASES = ("ocpp", "inference")
+
+
+def findings_schema(fields_key: str | None, *, answers: bool = False) -> dict[str, Any]:
+    """``findings:``: checks beyond the TCD's validations. Each names its basis (a stricter
+    OCPP 1.6 rule, or an inference) and its ref; a failure is a finding beside the verdict,
+    counted only with --strict."""
+    properties: dict[str, Any] = {
+        "basis": {
+            "enum": list(FINDING_BASES),
+            "description": "ocpp: a stricter OCPP 1.6 rule; inference: implied, not validated by the TCD",
+        },
+        "ref": {"type": "string", "minLength": 1, "description": "where the rule comes from"},
+    }
+    if fields_key is not None:
+        properties[fields_key] = FIELDS
+    if answers:
+        properties["answers"] = ANSWERS
+    checked = " | ".join(k for k in properties if k not in ("basis", "ref"))
+    return {
+        "type": "array",
+        "minItems": 1,
+        "items": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["basis", "ref"],
+            "minProperties": 3,
+            "properties": properties,
+        },
+        "description": "checks the TCD does not make: [{basis: ocpp|inference, ref: text, "
+        f"{checked}: {{fields}}}}]; a failure is a finding, not the verdict",
+    }
+
+
 COMMON: dict[str, Any] = {
     "title": {"type": "string", "description": "what the step does, in the catalog's words"},
     "ref": {
@@ -90,11 +125,16 @@ class StepBase:
 
     @classmethod
     def schema(cls) -> dict[str, Any]:
+        keys = {**COMMON, **cls.properties}
         return {
             "type": "object",
             "required": [cls.keyword],
             "additionalProperties": False,
-            "properties": {**COMMON, **cls.properties},
+            "properties": {
+                **keys,
+                ONLY_IN: only_in_schema(),
+                CHANGES: changes_schema([k for k in keys if k != cls.keyword]),
+            },
             "description": cls.hint,
         }
 

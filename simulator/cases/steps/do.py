@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar, Self
 
-from simulator.cases.steps.base import ANSWERS, SAVE, StepBase
+from simulator.cases.steps.base import ANSWERS, SAVE, StepBase, findings_schema
 from simulator.chargepoint.behaviour import ACTIVITIES
 
 
@@ -26,15 +26,17 @@ class DoStep(StepBase):
             **SAVE,
             "description": "variable -> Action.path, e.g. StartTransaction.transactionId",
         },
+        "findings": findings_schema(None, answers=True),
     }
     hint: ClassVar[str] = "do: ACTIVITY, with: {connector, id_tag}, answers: {ACTION: {fields}}"
-    substituted: ClassVar[tuple[str, ...]] = ("params", "answers")
+    substituted: ClassVar[tuple[str, ...]] = ("params", "answers", "findings")
     saves: ClassVar[str | None] = "save"
 
     activity: str
     params: dict[str, Any]
     answers: dict[str, dict[str, Any]]  # action -> fields its answers must have
     save: dict[str, str]  # variable -> "Action.path" in the answer
+    findings: tuple[dict[str, Any], ...] = ()  # checks beyond the TCD: {basis, ref, answers}
 
     @classmethod
     def parse(cls, raw: dict[str, Any], common: dict[str, Any]) -> Self:
@@ -44,6 +46,7 @@ class DoStep(StepBase):
             params=raw.get("with", {}),
             answers=raw.get("answers", {}),
             save=raw.get("save", {}),
+            findings=tuple(raw.get("findings", ())),
         )
 
     def reported_action(self) -> str:

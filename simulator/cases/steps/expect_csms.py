@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Self
 
-from simulator.cases.steps.base import ANSWERS, FIELDS, SAVE, StepBase
+from simulator.cases.steps.base import ANSWERS, FIELDS, SAVE, StepBase, findings_schema
 from simulator.ocppj.actions import CSMS_INITIATED
 
 
@@ -21,7 +21,10 @@ class ExpectCsmsStep(StepBase):
             "enum": sorted(CSMS_INITIATED),
             "description": "a CSMS-initiated OCPP 1.6 action",
         },
-        "match": {**FIELDS, "description": "fields the CSMS's request must have"},
+        "match": {
+            **FIELDS,
+            "description": "fields the CSMS's request must have (the TCD's validations)",
+        },
         "reply": {**FIELDS, "description": "the charge point's answer (default: the model's)"},
         "save": SAVE,
         "answers": ANSWERS,
@@ -30,12 +33,13 @@ class ExpectCsmsStep(StepBase):
             "description": "the outcome of the charge point's real download or upload "
             "this case needs (UpdateFirmware, GetDiagnostics); another outcome is INCONCLUSIVE",
         },
+        "findings": findings_schema("match", answers=True),
     }
     hint: ClassVar[str] = (
         "expect_csms: ACTION, match: {fields}, reply: {payload}, answers: {ACTION: {fields}}, "
         "transfer: succeeds|fails"
     )
-    substituted: ClassVar[tuple[str, ...]] = ("match", "reply", "answers")
+    substituted: ClassVar[tuple[str, ...]] = ("match", "reply", "answers", "findings")
     saves: ClassVar[str | None] = "save"
 
     action: str
@@ -44,6 +48,8 @@ class ExpectCsmsStep(StepBase):
     save: dict[str, str]
     answers: dict[str, dict[str, Any]] = field(default_factory=dict)
     transfer: str | None = None  # "succeeds" | "fails": the file transfer the case needs
+    # Checks beyond the TCD: {basis, ref, match | answers}; a failure is a finding.
+    findings: tuple[dict[str, Any], ...] = ()
 
     @classmethod
     def parse(cls, raw: dict[str, Any], common: dict[str, Any]) -> Self:
@@ -55,6 +61,7 @@ class ExpectCsmsStep(StepBase):
             save=raw.get("save", {}),
             answers=raw.get("answers", {}),
             transfer=raw.get("transfer"),
+            findings=tuple(raw.get("findings", ())),
         )
 
     def reported_action(self) -> str:

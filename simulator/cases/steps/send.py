@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar, Self
 
-from simulator.cases.steps.base import FIELDS, SAVE, StepBase
+from simulator.cases.steps.base import FIELDS, SAVE, StepBase, findings_schema
 from simulator.ocppj.actions import CHARGE_POINT_INITIATED
 
 
@@ -25,9 +25,10 @@ class SendStep(StepBase):
             **FIELDS,
             "description": "fields the answer should have; otherwise a warning (OCTT: tolerated with a warning)",
         },
+        "findings": findings_schema("expect"),
     }
     hint: ClassVar[str] = "send: ACTION, with: {fields}, expect: {fields}, save: {var: path}"
-    substituted: ClassVar[tuple[str, ...]] = ("fields", "expect", "warn")
+    substituted: ClassVar[tuple[str, ...]] = ("fields", "expect", "warn", "findings")
     saves: ClassVar[str | None] = "save"
 
     action: str
@@ -36,6 +37,7 @@ class SendStep(StepBase):
     save: dict[str, str]
     each_connector: bool = False  # once per connector, connectorId 0 first (catalog §2.1 Booted)
     warn: dict[str, Any] | None = None  # fields whose absence is a warning, not a FAIL
+    findings: tuple[dict[str, Any], ...] = ()  # checks beyond the TCD: {basis, ref, expect}
 
     @classmethod
     def parse(cls, raw: dict[str, Any], common: dict[str, Any]) -> Self:
@@ -47,6 +49,7 @@ class SendStep(StepBase):
             save=raw.get("save", {}),
             each_connector=raw.get("each_connector", False),
             warn=raw.get("warn"),
+            findings=tuple(raw.get("findings", ())),
         )
 
     def reported_action(self) -> str:

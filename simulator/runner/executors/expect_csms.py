@@ -16,7 +16,13 @@ from simulator.chargepoint.model import Answer
 from simulator.chargepoint.reactions import reaction
 from simulator.runner import unsolicited
 from simulator.runner.activities import perform
-from simulator.runner.checks import field_check, schema_check
+from simulator.runner.checks import (
+    field_check,
+    schema_check,
+    stricter_answers,
+    stricter_checks,
+    stricter_rules,
+)
 from simulator.runner.context import CaseContext, StepRun
 from simulator.runner.executors.base import executes
 from simulator.runner.matching import show
@@ -80,12 +86,15 @@ async def execute_expect_csms(step: ExpectCsmsStep, run: StepRun) -> Outcome:
         checks.append(field_check(outcome.where, message, step.match, payload, request.received))
     if not outcome.apply(checks):
         return outcome
-    run.save(step.save, request.call.payload)
+    payload = request.call.payload
+    rules = stricter_rules(step.findings, "match")
+    outcome.apply(stricter_checks(outcome.where, message, rules, payload, request.received))
+    run.save(step.save, payload)
     answer = window.answer
     if answer is not None and answer.payload is not None:
-        reacting = reaction(context.model, step.action, request.call.payload, answer.payload)
+        reacting = reaction(context.model, step.action, payload, answer.payload)
         if reacting is not None:
-            await perform(run, reacting, step.answers, {})
+            await perform(run, reacting, step.answers, {}, stricter_answers(step.findings))
     if not outcome.ended:
         _check_transfer(step, run)
     return outcome
