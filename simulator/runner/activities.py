@@ -23,21 +23,27 @@ async def perform(
     answers: dict[str, dict[str, Any]],
     save: dict[str, str],
     stricter: dict[str, list[Stricter]] | None = None,
+    because: str = "",
 ) -> None:
     """Run ``activity`` to its end, or until the step ends (its outcome says why).
     ``save`` paths name the action: ``{transaction_id: StartTransaction.transactionId}``;
-    ``stricter`` adds, by action, fields whose absence is a finding."""
+    ``stricter`` adds, by action, fields whose absence is a finding. Each action of
+    ``answers`` must have been sent: the TCD validates its answer here, and a case whose
+    charge point never sent it (it acted on what the CSMS asked) must not pass unchecked."""
     context, outcome = run.context, run.outcome
     answer: dict[str, Any] | None = None
+    sent: set[str] = set()
     while not outcome.ended:
         try:
             instruction = activity.send(answer)
         except StopIteration:
+            check_answered(run, answers, sent, because)
             return
         answer = None
         match instruction:
             case Send():
                 action = instruction.action
+                sent.add(action)
                 answer = await run.exchange(
                     action,
                     instruction.fields,
@@ -69,6 +75,24 @@ async def perform(
                 context.link = await context.connect(outcome)
             case Download() | Upload():
                 answer = await move_file(run, instruction)
+
+
+def check_answered(
+    run: StepRun, answers: dict[str, dict[str, Any]], sent: set[str], because: str
+) -> None:
+    missing = [action for action in answers if action not in sent]
+    if not missing:
+        return
+    names = ", ".join(f"{action}.conf" for action in missing)
+    never = " or ".join(f"{action}.req" for action in missing)
+    run.outcome.check(
+        "sequence",
+        False,
+        f"{names} (the TCD validates it in this step)",
+        f"no {never} was sent",
+        f"the TCD validates {names} here, but the charge point sent no {never}"
+        + (f": {because}" if because else ""),
+    )
 
 
 async def move_file(run: StepRun, instruction: Download | Upload) -> dict[str, Any]:

@@ -4,8 +4,11 @@ An expected mapping is a subset: keys it does not name are not checked. A value 
 literal (equality; ints and floats compare by value) or an operator mapping:
 ``{$ne: v}``, ``{$in: [a, b]}``, ``{$present: true}``, ``{$absent: true}``, and
 ``{$any: [x, y]}`` (passes when any alternative, a value or an operator, matches),
-``{$each: x}`` (a list whose every item matches x) and ``{$from_now: {seconds: S,
-tolerance: T}}`` (a date-time S seconds after the payload was received, within T).
+``{$all: [x, y]}`` (passes when every one matches), ``{$each: x}`` (a list whose every
+item matches x), ``{$first: x}`` (a non-empty list whose first item matches x: "the first
+chargingSchedulePeriod"), ``{$min_items: n}`` (a list of at least n items) and
+``{$from_now: {seconds: S, tolerance: T}}`` (a date-time S seconds after the payload was
+received, within T).
 """
 
 from __future__ import annotations
@@ -16,7 +19,20 @@ from datetime import UTC, datetime
 from typing import Any
 
 _MISSING = object()
-OPERATORS = frozenset({"$ne", "$in", "$present", "$absent", "$any", "$from_now", "$each"})
+OPERATORS = frozenset(
+    {
+        "$ne",
+        "$in",
+        "$present",
+        "$absent",
+        "$any",
+        "$all",
+        "$from_now",
+        "$each",
+        "$first",
+        "$min_items",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -60,6 +76,17 @@ def match(
         for index, item in enumerate(actual):
             found += match(expected["$each"], item, f"{path}[{index}]", now)
         return found
+    if _is_operator(expected) and "$all" in expected:
+        return [m for part in expected["$all"] for m in match(part, actual, path, now)]
+    if _is_operator(expected) and "$first" in expected:
+        if not isinstance(actual, list) or not actual:
+            return [Mismatch(where, "a non-empty list", show(actual))]
+        return match(expected["$first"], actual[0], f"{path}[0]", now)
+    if _is_operator(expected) and "$min_items" in expected:
+        wanted = int(expected["$min_items"])
+        if isinstance(actual, list) and len(actual) >= wanted:
+            return []
+        return [Mismatch(where, _describe_expected(expected), show(actual))]
     if _is_operator(expected) and "$any" in expected:
         alternatives = expected["$any"]
         if any(not match(alternative, actual, path, now) for alternative in alternatives):
@@ -128,6 +155,12 @@ def _describe_expected(expected: Any) -> str:
         return " or ".join(_describe_expected(alternative) for alternative in operand)
     if op == "$each":
         return f"a list, each item {_describe_expected(operand)}"
+    if op == "$all":
+        return " and ".join(_describe_expected(part) for part in operand)
+    if op == "$first":
+        return f"a list whose first item is {_describe_expected(operand)}"
+    if op == "$min_items":
+        return f"a list of at least {operand} item{'s' if operand != 1 else ''}"
     if op == "$from_now":
         return f"now + {operand.get('seconds')} s"
     present = bool(operand) if op == "$present" else not operand

@@ -15,7 +15,7 @@ from simulator.cases.steps import ExpectCsmsStep
 from simulator.chargepoint.model import Answer
 from simulator.chargepoint.reactions import reaction
 from simulator.runner import unsolicited
-from simulator.runner.activities import perform
+from simulator.runner.activities import check_answered, perform
 from simulator.runner.checks import (
     field_check,
     schema_check,
@@ -91,10 +91,14 @@ async def execute_expect_csms(step: ExpectCsmsStep, run: StepRun) -> Outcome:
     outcome.apply(stricter_checks(outcome.where, message, rules, payload, request.received))
     run.save(step.save, payload)
     answer = window.answer
+    because = f"it acted on {step.action}.req as the CSMS sent it: {show(payload)}"
+    reacting = None
     if answer is not None and answer.payload is not None:
         reacting = reaction(context.model, step.action, payload, answer.payload)
-        if reacting is not None:
-            await perform(run, reacting, step.answers, {}, stricter_answers(step.findings))
+    if reacting is not None:
+        await perform(run, reacting, step.answers, {}, stricter_answers(step.findings), because)
+    elif step.answers and answer is not None:
+        check_answered(run, step.answers, set(), f"{because}; answered {show(answer.payload)}")
     if not outcome.ended:
         _check_transfer(step, run)
     return outcome
