@@ -162,6 +162,13 @@ CONFIG_SCHEMA: dict[str, Any] = {
                     **_POSITIVE,
                     "description": "seconds; ReserveNow.expiryDate = now + this (TC_047)",
                 },
+                "reservation_expiry_tolerance": {
+                    "type": "number",
+                    "minimum": 0,
+                    "description": "seconds either side of now + reservation_expiry_offset that "
+                    "TC_047 accepts: the TCD states no tolerance, this is the harness's choice "
+                    "(catalog §13.1)",
+                },
                 "transfer": {
                     **_POSITIVE,
                     "description": "seconds; limit of one firmware download or diagnostics upload attempt",
@@ -273,6 +280,7 @@ class Waits:
     case_deadline: float = 300.0
     connection_timeout: float = 30.0
     reservation_expiry_offset: float = 300.0
+    reservation_expiry_tolerance: float = 30.0  # TC_047: no tolerance in the TCD (§13.1)
     late_answer_grace: float = 5.0
     transfer: float = 60.0
     transfer_schedule_max: float = 60.0

@@ -36,6 +36,7 @@ def config_variables(config: HarnessConfig) -> dict[str, Any]:
         "operator_wait": config.waits.operator,
         "connection_timeout": config.waits.connection_timeout,
         "reservation_expiry_offset": config.waits.reservation_expiry_offset,
+        "reservation_expiry_tolerance": config.waits.reservation_expiry_tolerance,
         "stack_level": config.smart_charging.stack_level,
         "stack_level_plus_1": config.smart_charging.stack_level + 1,  # TC_067's s+1, s+2
         "stack_level_plus_2": config.smart_charging.stack_level + 2,

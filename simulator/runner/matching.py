@@ -4,7 +4,7 @@ An expected mapping is a subset: keys it does not name are not checked. A value 
 literal (equality; ints and floats compare by value) or an operator mapping:
 ``{$ne: v}``, ``{$in: [a, b]}``, ``{$present: true}``, ``{$absent: true}``, and
 ``{$any: [x, y]}`` (passes when any alternative, a value or an operator, matches),
-``{$all: [x, y]}`` (passes when every one matches), ``{$each: x}`` (a list whose every
+``{$gt: n}``, ``{$lt: n}`` (a number above / below n), ``{$all: [x, y]}`` (passes when every one matches), ``{$each: x}`` (a list whose every
 item matches x), ``{$first: x}`` (a non-empty list whose first item matches x: "the first
 chargingSchedulePeriod"), ``{$min_items: n}`` (a list of at least n items) and
 ``{$from_now: {seconds: S, tolerance: T}}`` (a date-time S seconds after the payload was
@@ -25,6 +25,8 @@ OPERATORS = frozenset(
         "$in",
         "$present",
         "$absent",
+        "$gt",
+        "$lt",
         "$any",
         "$all",
         "$from_now",
@@ -53,6 +55,10 @@ def show(value: Any) -> str:
 
 def _is_operator(expected: Any) -> bool:
     return isinstance(expected, dict) and len(expected) == 1 and next(iter(expected)) in OPERATORS
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _equal(expected: Any, actual: Any) -> bool:
@@ -100,6 +106,8 @@ def match(
             "$in": lambda: any(_equal(o, actual) for o in operand),
             "$present": lambda: (actual is not _MISSING) == bool(operand),
             "$absent": lambda: (actual is _MISSING) == bool(operand),
+            "$gt": lambda: _number(actual) and bool(actual > operand),
+            "$lt": lambda: _number(actual) and bool(actual < operand),
         }[op]()
         if ok:
             return []
@@ -155,6 +163,8 @@ def _describe_expected(expected: Any) -> str:
         return " or ".join(_describe_expected(alternative) for alternative in operand)
     if op == "$each":
         return f"a list, each item {_describe_expected(operand)}"
+    if op in ("$gt", "$lt"):
+        return f"{'more' if op == '$gt' else 'less'} than {show(operand)}"
     if op == "$all":
         return " and ".join(_describe_expected(part) for part in operand)
     if op == "$first":
