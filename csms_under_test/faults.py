@@ -51,6 +51,16 @@ COMPOSITE_SCHEDULE_WITHOUT_UNIT = "composite-schedule-without-unit"
 CLEAR_PROFILE_BY_ID_WITH_CRITERIA = "clear-profile-by-id-with-criteria"
 FIRMWARE_LOCATION_REWRITTEN = "firmware-location-rewritten"
 TRANSFER_FAILURE_UNHANDLED = "transfer-failure-unhandled"
+# -- issue 13: core
+REMOTE_START_WRONG_IDTAG = "remote-start-wrong-idtag"
+REMOTE_START_WRONG_CONNECTOR = "remote-start-wrong-connector"
+# -- issue 13: smart charging / remote trigger
+CHARGING_PROFILE_WITHOUT_NUMBER_PHASES = "charging-profile-without-number-phases"
+CHARGING_PROFILE_WITH_RECURRENCY = "charging-profile-with-recurrency"
+NON_TX_PROFILE_WITH_TRANSACTION_ID = "non-tx-profile-with-transaction-id"
+RELATIVE_PROFILE_WITH_START_SCHEDULE = "relative-profile-with-start-schedule"
+CHARGING_PROFILE_ID_REUSED = "charging-profile-id-reused"
+TRIGGER_WRONG_MESSAGE = "trigger-wrong-message"
 
 FAULTS: dict[str, str] = {
     REJECT_BOOT: "BootNotification is answered with status Rejected",
@@ -145,6 +155,33 @@ FAULTS: dict[str, str] = {
         "a DownloadFailed, InstallationFailed or UploadFailed status notification is answered "
         "with CALLERROR InternalError"
     ),
+    # -- issue 13: core
+    REMOTE_START_WRONG_IDTAG: (
+        "RemoteStartTransaction names the parent idTag instead of the one asked for"
+    ),
+    REMOTE_START_WRONG_CONNECTOR: (
+        "RemoteStartTransaction names the connector after the one asked for (+1)"
+    ),
+    # -- issue 13: smart charging / remote trigger
+    CHARGING_PROFILE_WITHOUT_NUMBER_PHASES: (
+        "charging schedule periods go out without numberPhases (the CSMS assumes three phases)"
+    ),
+    CHARGING_PROFILE_WITH_RECURRENCY: (
+        "charging profiles go out with recurrencyKind Daily whatever their kind"
+    ),
+    NON_TX_PROFILE_WITH_TRANSACTION_ID: (
+        "ChargePointMaxProfile and TxDefaultProfile profiles carry the charge point's latest "
+        "transactionId (or 1)"
+    ),
+    RELATIVE_PROFILE_WITH_START_SCHEDULE: (
+        "Relative charging profiles go out with chargingSchedule.startSchedule = now"
+    ),
+    CHARGING_PROFILE_ID_REUSED: (
+        "a new charging profile gets the chargingProfileId of the charge point's latest one"
+    ),
+    TRIGGER_WRONG_MESSAGE: (
+        "TriggerMessage asks for StatusNotification when the operator asks for MeterValues"
+    ),
 }
 
 
@@ -153,3 +190,14 @@ class Faults(Switches):
 
     catalogue: ClassVar[dict[str, str]] = FAULTS
     noun: ClassVar[str] = "fault"
+
+
+# -- issue 13: smart charging / remote trigger
+# Faults a case catches only under some PICS values, so no case file can name them (the
+# mutation run uses one PICS): fault -> the case and the PICS value that catch it, proven
+# by tests/csms/test_issue13_smart_charging.py.
+PICS_DEPENDENT_FAULTS: dict[str, str] = {
+    CHARGING_PROFILE_WITHOUT_NUMBER_PHASES: (
+        "TC_056_CSMS with smart_charging.number_phases other than 3 (3 may be omitted)"
+    ),
+}

@@ -19,6 +19,8 @@ from csms_under_test.faults import (
     FIRMWARE_LOCATION_REWRITTEN,
     GET_CONFIGURATION_ALL_KEYS_LISTED,
     GET_CONFIGURATION_WRONG_KEY,
+    REMOTE_START_WRONG_CONNECTOR,
+    REMOTE_START_WRONG_IDTAG,
     REMOTE_STOP_WRONG_TRANSACTION,
     RESET_TYPE_SWAPPED,
     TRIGGER_WRONG_CONNECTOR,
@@ -150,6 +152,7 @@ def complete_request(
         )
     elif action == "RemoteStartTransaction":
         charging_profiles.complete_remote_start(completed, store=store, faults=faults)
+        _remote_start_faults(completed, store, faults)
     elif action == "Reset" and RESET_TYPE_SWAPPED in faults:
         # OCPP 1.6 §5.14: the type is the operator's choice; this fault swaps it.
         swapped = {"Hard": "Soft", "Soft": "Hard"}
@@ -182,6 +185,17 @@ def _complete_update_firmware(
             path = location
         name = path.rsplit("/", 1)[-1]
         payload["location"] = f"{files.ftp}/firmware/{name}"
+
+
+def _remote_start_faults(payload: dict[str, Any], store: Store, faults: Faults) -> None:
+    # OCPP 1.6 §5.11: idTag and connectorId are sent as the operator gave them.
+    if REMOTE_START_WRONG_IDTAG in faults and isinstance(payload.get("idTag"), str):
+        record = store.id_tag(payload["idTag"])
+        if record is not None and record.parent_id_tag:
+            payload["idTag"] = record.parent_id_tag
+    connector_id = payload.get("connectorId")
+    if REMOTE_START_WRONG_CONNECTOR in faults and _is_int(connector_id):
+        payload["connectorId"] = connector_id + 1
 
 
 def _complete_remote_stop(

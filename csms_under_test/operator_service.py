@@ -22,6 +22,7 @@ from csms_under_test.connections import (
 )
 from csms_under_test.faults import REQUEST_NOT_SENT, Faults
 from csms_under_test.operator_requests import FileLocations, complete_request, request_sent
+from csms_under_test.operator_ui import as_offered
 from csms_under_test.outgoing import IncompleteRequest
 from csms_under_test.store import (
     DIAGNOSTICS,
@@ -201,6 +202,13 @@ class OperatorService:
             known = self._store.charge_point(charge_point_id) is not None
             what = "is not connected" if known else "is unknown"
             return error_reply(HTTPStatus.NOT_FOUND, f"charge point {charge_point_id!r} {what}")
+        payload = as_offered(
+            action,
+            payload,
+            charge_point_id=charge_point_id,
+            store=self._store,
+            variations=self._variations,
+        )
         try:
             request = complete_request(
                 action,

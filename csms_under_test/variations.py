@@ -20,6 +20,13 @@ OWN_REQUEST_FIRST = "own-request-first"
 LATE_DISCONNECT = "late-disconnect"
 SERIALISATION = "serialisation"
 SLOW_ANSWERS = "slow-answers"
+# -- issue 13: core (what an operator's UI offers: csms_under_test.operator_ui)
+REMOTE_STOP_NAMES_RUNNING = "remote-stop-names-running"
+UNLOCK_KNOWN_CONNECTORS_ONLY = "unlock-known-connectors-only"
+CHANGE_CONFIGURATION_KNOWN_KEYS_ONLY = "change-configuration-known-keys-only"
+# -- issue 13: smart charging / remote trigger
+EXTRA_SCHEDULE_PERIOD = "extra-schedule-period"
+OTHER_PROFILE_KIND = "other-profile-kind"
 
 VARIATIONS: dict[str, str] = {
     POST_BOOT_BURST: (
@@ -41,6 +48,29 @@ VARIATIONS: dict[str, str] = {
         "numeric-string uniqueIds"
     ),
     SLOW_ANSWERS: "answers every charge point request 0.05 s late (well inside the limits)",
+    # -- issue 13: core
+    REMOTE_STOP_NAMES_RUNNING: (
+        "its UI can only stop the running transaction: RemoteStopTransaction names the charge "
+        "point's active transaction whatever id the operator gave"
+    ),
+    UNLOCK_KNOWN_CONNECTORS_ONLY: (
+        "its UI offers only the connectors a charge point reported: UnlockConnector for any "
+        "other connector goes out for connector 1"
+    ),
+    CHANGE_CONFIGURATION_KNOWN_KEYS_ONLY: (
+        "its UI offers only the OCPP 1.6 Core keys: ChangeConfiguration of any other key goes "
+        "out for HeartbeatInterval, with the value given"
+    ),
+    # -- issue 13: smart charging / remote trigger
+    EXTRA_SCHEDULE_PERIOD: (
+        "every charging schedule goes out with one more period, 60 s after its last one, at "
+        "the same limit"
+    ),
+    OTHER_PROFILE_KIND: (
+        "a charging profile whose kind the operator leaves open goes out Relative in "
+        "SetChargingProfile and Absolute from now in RemoteStartTransaction (the defaults "
+        "are the other way round)"
+    ),
 }
 
 # The time after a close in which LATE_DISCONNECT still believes the old connection is up.
@@ -59,6 +89,11 @@ OWN_REQUESTS: dict[str, Callable[[], dict[str, Any]]] = {
     "GetLocalListVersion": lambda: {},
     "GetCompositeSchedule": lambda: {"connectorId": 0, "duration": 60},
 }
+
+
+# -- issue 13: smart charging / remote trigger
+# EXTRA_SCHEDULE_PERIOD: how long after the schedule's last period the extra one starts.
+EXTRA_PERIOD_AFTER_S = 60
 
 
 class Variations(Switches):

@@ -55,12 +55,16 @@ def with_bundled_file_locations(config: HarnessConfig, api_url: str) -> HarnessC
 
 
 def run_on_bundled(
-    config: HarnessConfig, cases: list[Case], faults: Sequence[str] = ()
+    config: HarnessConfig,
+    cases: list[Case],
+    faults: Sequence[str] = (),
+    variations: Sequence[str] = (),
 ) -> RunResult:
-    """Run ``cases`` against a fresh bundled CSMS with ``faults``."""
+    """Run ``cases`` against a fresh bundled CSMS with ``faults`` and ``variations``."""
     from simulator.runner.suite import SuiteSession, Target
 
-    with SuiteSession(config, Target(faults=tuple(faults))) as suite:
+    target = Target(faults=tuple(faults), variations=tuple(variations))
+    with SuiteSession(config, target) as suite:
         return asyncio.run(suite.run(cases))
 
 

@@ -46,6 +46,23 @@ def run_against(
         return asyncio.run(suite.run(cases)).cases
 
 
+def switched_on(entry: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A case's fault entry: one fault, or faults and legal variations joined by ``+`` (a
+    CSMS with all of them, e.g. ``remote-stop-names-running+drop-on-negative-answer``): its
+    faults and its variations. Raises ValueError naming a part that is neither."""
+    parts = entry.split("+")
+    unknown = [part for part in parts if part not in FAULTS and part not in VARIATIONS]
+    if unknown:
+        raise ValueError(
+            f"{', '.join(map(repr, unknown))} is neither a fault nor a variation of the "
+            "reference CSMS (csms-under-test --list-faults, --list-variations)"
+        )
+    if not any(part in FAULTS for part in parts):
+        raise ValueError(f"{entry!r} names no fault, only variations")
+    faults = tuple(part for part in parts if part in FAULTS)
+    return faults, tuple(part for part in parts if part in VARIATIONS)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="simulate mutation", description=__doc__)
     parser.add_argument(
@@ -93,19 +110,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if args.case:
         by_edition = {e: [c for c in cs if c.id in set(args.case)] for e, cs in by_edition.items()}
-    unknown = {
-        (case.file, fault)
-        for cases in by_edition.values()
-        for case in cases
-        for fault in (*case.faults, *case.finding_faults)
-        if fault not in FAULTS
-    }
-    for file, fault in sorted(unknown):
-        console.print(
-            f"simulate mutation: {file}: fault {fault!r} is not a fault of the reference CSMS "
-            "(csms-under-test --list-faults)",
-            markup=False,
-        )
+    unknown = set()
+    for cases in by_edition.values():
+        for case in cases:
+            for fault in (*case.faults, *case.finding_faults):
+                try:
+                    switched_on(fault)
+                except ValueError as exc:
+                    unknown.add(f"{case.file}: fault {fault!r}: {exc}")
+    for line in sorted(unknown):
+        console.print(f"simulate mutation: {line}", markup=False)
     if unknown:
         return 2
     unknown_variations = sorted(set(args.variation) - VARIATIONS.keys())
@@ -177,7 +191,7 @@ def mutate(
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         healthy_run = pool.submit(run_against, config, cases, ())
         fault_runs = {
-            (case.id, fault): pool.submit(run_against, config, [case], [fault])
+            (case.id, fault): pool.submit(run_against, config, [case], *switched_on(fault))
             for case in cases
             for fault in (*case.faults, *case.finding_faults)
         }

@@ -34,12 +34,18 @@ class ExpectCsmsStep(StepBase):
             "this case needs (UpdateFirmware, GetDiagnostics); another outcome is INCONCLUSIVE",
         },
         "findings": findings_schema("match", answers=True),
+        "acts_on": {
+            **FIELDS,
+            "description": "the charge point acts on these fields whatever the request named, "
+            "as the TCD's tool follows its script (e.g. {transactionId: $transaction_id}); "
+            "a finding checks what the CSMS named",
+        },
     }
     hint: ClassVar[str] = (
         "expect_csms: ACTION, match: {fields}, reply: {payload}, answers: {ACTION: {fields}}, "
         "transfer: succeeds|fails"
     )
-    substituted: ClassVar[tuple[str, ...]] = ("match", "reply", "answers", "findings")
+    substituted: ClassVar[tuple[str, ...]] = ("match", "reply", "answers", "findings", "acts_on")
     saves: ClassVar[str | None] = "save"
 
     action: str
@@ -50,6 +56,7 @@ class ExpectCsmsStep(StepBase):
     transfer: str | None = None  # "succeeds" | "fails": the file transfer the case needs
     # Checks beyond the TCD: {basis, ref, match | answers}; a failure is a finding.
     findings: tuple[dict[str, Any], ...] = ()
+    acts_on: dict[str, Any] | None = None  # the TCD's script: what the tool acts on
 
     @classmethod
     def parse(cls, raw: dict[str, Any], common: dict[str, Any]) -> Self:
@@ -62,6 +69,7 @@ class ExpectCsmsStep(StepBase):
             answers=raw.get("answers", {}),
             transfer=raw.get("transfer"),
             findings=tuple(raw.get("findings", ())),
+            acts_on=raw.get("acts_on"),
         )
 
     def reported_action(self) -> str:

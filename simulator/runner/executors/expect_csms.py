@@ -10,6 +10,8 @@ them and why each did not match.
 
 from __future__ import annotations
 
+from typing import Any
+
 from reports.results import Verdict
 from simulator.cases.steps import ExpectCsmsStep
 from simulator.chargepoint.model import Answer
@@ -94,7 +96,9 @@ async def execute_expect_csms(step: ExpectCsmsStep, run: StepRun) -> Outcome:
     because = f"it acted on {step.action}.req as the CSMS sent it: {show(payload)}"
     reacting = None
     if answer is not None and answer.payload is not None:
-        reacting = reaction(context.model, step.action, payload, answer.payload)
+        reacting = reaction(
+            context.model, step.action, _acted_on(step, run, payload), answer.payload
+        )
     if reacting is not None:
         await perform(run, reacting, step.answers, {}, stricter_answers(step.findings), because)
     elif step.answers and answer is not None:
@@ -102,6 +106,22 @@ async def execute_expect_csms(step: ExpectCsmsStep, run: StepRun) -> Outcome:
     if not outcome.ended:
         _check_transfer(step, run)
     return outcome
+
+
+def _acted_on(step: ExpectCsmsStep, run: StepRun, payload: dict[str, Any]) -> dict[str, Any]:
+    """The request as the charge point acts on it: with ``acts_on``, the TCD's scripted
+    sequence goes on with the case's own values (the tool does not depend on the ids the
+    CSMS named; a finding checks those)."""
+    if not step.acts_on:
+        return payload
+    acted = {**payload, **step.acts_on}
+    changed = {k: v for k, v in step.acts_on.items() if payload.get(k) != v}
+    if changed:
+        named = ", ".join(f"{k} {show(payload.get(k))}" for k in changed)
+        run.outcome.note(
+            f"the charge point acted on {show(changed)} as the TCD's tool does (the CSMS named {named})"
+        )
+    return acted
 
 
 def _deadline(context: CaseContext, window: Window, timeout: float) -> float:
