@@ -113,6 +113,7 @@ _env.filters["wall"] = _wall
 _env.filters["lab_time"] = lab_time
 _env.filters["lab_date"] = lab_date
 _env.globals["violation_parts"] = violation_parts
+_env.globals["basis_labels"] = {basis.value: basis.label for basis in Basis}
 
 
 def _identification(run: RunResult) -> list[tuple[str, str]]:
@@ -151,7 +152,6 @@ def render_html(run: RunResult) -> str:
         "configuration": configuration_rows(run),
         "findings": not_passed(run),
         "beside": [(case, finding) for case in run.cases for finding in case.findings],
-        "basis_labels": {basis.value: basis.label for basis in Basis},
     }
     return _env.get_template("report.html.j2").render(**context)
 

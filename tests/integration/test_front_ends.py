@@ -71,3 +71,44 @@ def _load() -> list[Any]:
     from simulator.cases import load_case
 
     return [load_case(path) for path in FILES]
+
+
+def test_every_front_end_runs_the_edition_and_strict_asked_for(tmp_path: Path) -> None:
+    # TC_040_2's value check exists only in 2024-04 (catalog §12.1); TC_012's transactionId
+    # check is an inference (a finding), which --strict counts.
+    case = ROOT / "testcases" / "core" / "TC_040_2_CSMS.yaml"
+    out = tmp_path / "cli"
+    args = ["--case", "TC_040_2_CSMS", "--case", "TC_012_CSMS", "--edition", "2024-04"]
+    assert main([*args, "--config", str(FAST), "--out", str(out), "-q"]) == 0
+    run = json.loads((out / "results.json").read_text())
+    assert run["edition"] == "2024-04" and run["strict"] is False
+    titles = {c["id"]: c["title"] for c in run["cases"]}
+    assert titles["TC_040_2_CSMS"] == "Configuration keys"
+    assert 'name="edition" value="2024-04"' in (out / "junit.xml").read_text()
+
+    strict = tmp_path / "strict"
+    faulty = ["--case", "TC_012_CSMS", "--fault", "remote-stop-wrong-transaction", "--strict"]
+    assert main([*faulty, "--config", str(FAST), "--out", str(strict), "-q"]) == 1
+    [result] = json.loads((strict / "results.json").read_text())["cases"]
+    assert result["verdict"] == "FAIL" and result["reasons"][0]["basis"] == "inference"
+    assert main([*faulty[:-1], "--config", str(FAST), "-q"]) == 0  # not strict: PASS
+
+    plugin = tmp_path / "pytest"
+    command = [sys.executable, "-m", "pytest", "-q", str(case), "--ocpp-edition", "2024-04"]
+    done = subprocess.run(
+        [*command, "--ocpp-out", str(plugin)], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    pytest_run = json.loads((plugin / "results.json").read_text())
+    assert pytest_run["edition"] == "2024-04"
+    assert pytest_run["cases"][0]["title"] == "Configuration keys"
+
+
+def test_list_marks_the_cases_that_vary_between_editions(capsys: Any) -> None:
+    assert main(["--list", "--edition", "2024-04"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    [row] = [line for line in lines if line.startswith("TC_040_2_CSMS")]
+    assert "varies" in row and row.endswith("Configuration keys")
+    [plain] = [line for line in lines if line.startswith("TC_001_CSMS")]
+    assert "varies" not in plain
+    assert "as edition 2024-04 has them" in lines[-1]

@@ -5,6 +5,8 @@ import pytest
 from simulator.bundled import default_cases_dir
 from simulator.cases import CaseLoadError, SendStep, discover_cases, load_case, load_cases
 from simulator.cases.loader import CaseLoadErrors
+from simulator.editions import EDITIONS
+from simulator.mutation import switched_on
 
 GOOD = """\
 id: TC_999_CSMS
@@ -98,8 +100,110 @@ def test_the_shipped_cases_load() -> None:
     assert all(c.faults for c in cases)
 
 
-def test_every_fault_a_shipped_case_names_exists() -> None:
-    from csms_under_test.faults import FAULTS
+@pytest.mark.parametrize("edition", EDITIONS)
+def test_every_fault_a_shipped_case_names_exists(edition: str) -> None:
+    # An entry is a fault, or faults and legal variations joined by "+" (at least one fault).
+    cases = load_cases(discover_cases(default_cases_dir()), edition)
+    for case in cases:
+        for entry in (*case.faults, *case.finding_faults):
+            faults, _ = switched_on(entry)
+            assert faults, (case.id, entry)
 
+
+EDITIONED = """\
+id: TC_999_CSMS
+title: Later title
+block: core
+reference: test
+given: booted
+faults: [reject-boot]
+in_edition:
+  2024-04:
+    title: First title
+    faults: [authorize-invalid]
+steps:
+  - send: Authorize
+    with: {idTag: $valid_id_tag}
+    expect: {idTagInfo: {status: Accepted}}
+    in_edition:
+      2024-04:
+        expect: {idTagInfo: {status: Invalid}}
+  - send: Heartbeat
+    editions: [2024-04]
+  - send: StatusNotification
+    with: {connectorId: 1, status: Available, errorCode: NoError}
+"""
+
+
+def test_a_case_is_resolved_for_its_edition(tmp_path: Path) -> None:
+    path = write(tmp_path, EDITIONED)
+    later, first = load_case(path, "2025-11"), load_case(path, "2024-04")
+    assert (later.title, later.faults, later.edition) == (
+        "Later title",
+        ("reject-boot",),
+        "2025-11",
+    )
+    assert (first.title, first.faults, first.edition) == (
+        "First title",
+        ("authorize-invalid",),
+        "2024-04",
+    )
+    assert later.varies and first.varies
+    assert [s.reported_action() for s in later.steps] == ["Authorize", "StatusNotification"]
+    assert [s.reported_action() for s in first.steps] == [
+        "Authorize",
+        "Heartbeat",
+        "StatusNotification",
+    ]
+    assert isinstance(later.steps[0], SendStep) and isinstance(first.steps[0], SendStep)
+    assert later.steps[0].expect == {"idTagInfo": {"status": "Accepted"}}
+    assert first.steps[0].expect == {"idTagInfo": {"status": "Invalid"}}
+    # Labels follow the edition's steps; lines still point into the file.
+    assert [s.label for s in later.steps] == ["1", "2"] and later.steps[1].line == 20
+    assert load_case(write(tmp_path, GOOD)).varies is False
+
+
+@pytest.mark.parametrize(
+    ("broken", "line", "fragment"),
+    [
+        # a slip inside one edition's changes is found whatever edition runs
+        (
+            EDITIONED.replace("expect: {idTagInfo: {status: Invalid}}", "expect: seven"),
+            12,
+            "seven",
+        ),
+        (EDITIONED.replace("    title: First title\n", "    steps: []\n"), 9, "steps"),
+        (EDITIONED.replace("  2024-04:\n    title", "  2023-01:\n    title"), 8, "2023-01"),
+        (EDITIONED.replace("editions: [2024-04]", "editions: [1999]"), 18, "1999"),
+        (EDITIONED.replace("        expect: {idTagInfo", "        sned: {idTagInfo"), 12, "sned"),
+    ],
+)
+def test_an_edition_slip_names_its_line(
+    tmp_path: Path, broken: str, line: int, fragment: str
+) -> None:
+    with pytest.raises(CaseLoadError) as caught:
+        load_case(write(tmp_path, broken), "2025-11")
+    assert caught.value.line == line, str(caught.value)
+    assert fragment in str(caught.value)
+
+
+def test_an_unknown_edition_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(CaseLoadError, match="unknown edition '2030-01'"):
+        load_case(write(tmp_path, GOOD), "2030-01")
+
+
+def test_the_shipped_cases_that_vary_are_the_catalogs() -> None:
+    # catalog §12.1: nine cases changed, TC_040_1 in its title only.
     cases = load_cases(discover_cases(default_cases_dir()))
-    assert {f for c in cases for f in c.faults} <= set(FAULTS)
+    assert {c.id for c in cases if c.varies} == {
+        "TC_040_1_CSMS",
+        "TC_040_2_CSMS",
+        "TC_043_5_CSMS",
+        "TC_052_CSMS",
+        "TC_053_CSMS",
+        "TC_055_CSMS",
+        "TC_056_CSMS",
+        "TC_057_CSMS",
+        "TC_059_CSMS",
+        "TC_067_CSMS",
+    }
