@@ -32,6 +32,7 @@ from reports.summary import (
     not_passed,
     overall_text,
     performance,
+    performance_notes,
 )
 
 TITLE = "OCPP 1.6 Central System certification pre-test report"
@@ -149,6 +150,7 @@ def render_html(run: RunResult) -> str:
         "block_titles": {block.name: block.title for block in blocks},
         "cases_by_block": {block.name: cases_of(run, block.name) for block in blocks},
         "measurements": performance(run),
+        "performance_notes": performance_notes(run),
         "configuration": configuration_rows(run),
         "findings": not_passed(run),
         "beside": [(case, finding) for case in run.cases for finding in case.findings],

@@ -75,6 +75,7 @@ def test_a_slow_authorize_leaves_tc_003_pass_with_its_performance_row_failed() -
 
     html = render_html(run)
     assert 'id="beside-findings"' in html and "performance measurement" in html
+    assert "Response time Authorize FAILED" in html
     assert "Test Case Document" in html and run.edition in html
 
     again = RunResult.from_dict(run.to_dict())
