@@ -54,6 +54,11 @@ TRANSFER_FAILURE_UNHANDLED = "transfer-failure-unhandled"
 # -- issue 13: core
 REMOTE_START_WRONG_IDTAG = "remote-start-wrong-idtag"
 REMOTE_START_WRONG_CONNECTOR = "remote-start-wrong-connector"
+# -- issue 13: local list / reservation / firmware
+LOCAL_LIST_EMPTY = "local-list-empty"
+BOOT_REJECTED_WHILE_INSTALLING = "boot-rejected-while-installing"
+CANCEL_LATEST_RESERVATION = "cancel-latest-reservation"
+RESERVE_WITHOUT_PARENT_ID_TAG = "reserve-without-parent-id-tag"
 # -- issue 13: smart charging / remote trigger
 CHARGING_PROFILE_WITHOUT_NUMBER_PHASES = "charging-profile-without-number-phases"
 CHARGING_PROFILE_WITH_RECURRENCY = "charging-profile-with-recurrency"
@@ -162,6 +167,17 @@ FAULTS: dict[str, str] = {
     REMOTE_START_WRONG_CONNECTOR: (
         "RemoteStartTransaction names the connector after the one asked for (+1)"
     ),
+    # -- issue 13: local list / reservation / firmware
+    LOCAL_LIST_EMPTY: "SendLocalList goes out with an empty localAuthorizationList",
+    BOOT_REJECTED_WHILE_INSTALLING: (
+        "a BootNotification while a firmware installation is under way (the last "
+        "FirmwareStatusNotification said Installing) is answered Rejected"
+    ),
+    CANCEL_LATEST_RESERVATION: (
+        "CancelReservation names the charge point's latest reservation, not the "
+        "reservationId the operator gave"
+    ),
+    RESERVE_WITHOUT_PARENT_ID_TAG: "ReserveNow leaves out the idTag's parentIdTag",
     # -- issue 13: smart charging / remote trigger
     CHARGING_PROFILE_WITHOUT_NUMBER_PHASES: (
         "charging schedule periods go out without numberPhases (the CSMS assumes three phases)"

@@ -6,9 +6,12 @@ CSMS fills in:
 
 - ``listVersion``: one above both the accepted version and every version sent before, so
   versions only ever increase (the first is 1);
-- ``localAuthorizationList``: for Full every stored idTag; for Differential the stored
-  idTags not in the charge point's accepted list (all stored idTags if there are none).
-  Each entry carries the idTagInfo Authorize would answer (``authorization.id_tag_info``).
+- ``localAuthorizationList``: the idTags the operator named in ``idTags`` (a key of the
+  operator's request only, never sent: "a list holding these idTags", TC_043_5's initial
+  list and its one new idToken); otherwise for Full every stored idTag, for Differential
+  the stored idTags not in the charge point's accepted list (all stored idTags if there
+  are none). Each entry carries the idTagInfo Authorize would answer
+  (``authorization.id_tag_info``).
 
 Only an Accepted answer changes the remembered list.
 """
@@ -20,6 +23,7 @@ from typing import Any
 
 from csms_under_test.authorization import id_tag_info
 from csms_under_test.faults import (
+    LOCAL_LIST_EMPTY,
     LOCAL_LIST_WITHOUT_IDTAGINFO,
     SEND_LOCAL_LIST_WRONG_TYPE,
     Faults,
@@ -30,12 +34,20 @@ from csms_under_test.timestamps import ocpp_timestamp
 
 FULL = "Full"
 DIFFERENTIAL = "Differential"
+# The operator's "a list holding these idTags": a key of the operator request, not of OCPP.
+ID_TAGS = "idTags"
 
 
-def next_list_version(store: Store, charge_point_id: str) -> int:
+def next_list_version(store: Store, charge_point_id: str, *, from_reported: bool = False) -> int:
+    """One above every version accepted or sent; ``from_reported`` (the
+    local-list-version-first variation): one above the version the charge point last
+    reported, when it reported one."""
     state = store.local_list(charge_point_id)
     if state is None:
         return 1
+    reported = state.reported_version
+    if from_reported and reported is not None and reported >= 0:
+        return reported + 1
     return max(state.list_version, state.last_sent_version, 0) + 1
 
 
@@ -57,16 +69,28 @@ def complete_send_local_list(
     store: Store,
     faults: Faults,
     now: datetime,
+    version_from_reported: bool = False,
 ) -> None:
-    """Fill in listVersion and localAuthorizationList (in place); explicit values stay."""
+    """Fill in listVersion and localAuthorizationList (in place); explicit values stay.
+    The operator's ``idTags`` names the idTags of the list; it is removed.
+    ``version_from_reported``: see :func:`next_list_version`."""
     update_type = payload.get("updateType")
+    named = payload.pop(ID_TAGS, None)
     if "listVersion" not in payload:
-        payload["listVersion"] = next_list_version(store, charge_point_id)
+        payload["listVersion"] = next_list_version(
+            store, charge_point_id, from_reported=version_from_reported
+        )
     if "localAuthorizationList" not in payload and update_type in (FULL, DIFFERENTIAL):
+        tags = (
+            [str(tag) for tag in named]
+            if isinstance(named, list)
+            else list_id_tags(store, charge_point_id, update_type)
+        )
         payload["localAuthorizationList"] = [
-            {"idTag": tag, "idTagInfo": id_tag_info(store, tag, now, faults)}
-            for tag in list_id_tags(store, charge_point_id, update_type)
+            {"idTag": tag, "idTagInfo": id_tag_info(store, tag, now, faults)} for tag in tags
         ]
+    if LOCAL_LIST_EMPTY in faults and "localAuthorizationList" in payload:
+        payload["localAuthorizationList"] = []
     if SEND_LOCAL_LIST_WRONG_TYPE in faults and update_type in (FULL, DIFFERENTIAL):
         payload["updateType"] = DIFFERENTIAL if update_type == FULL else FULL
     entries = payload.get("localAuthorizationList")

@@ -24,12 +24,19 @@ from csms_under_test.faults import (
     REMOTE_STOP_WRONG_TRANSACTION,
     RESET_TYPE_SWAPPED,
     TRIGGER_WRONG_CONNECTOR,
+    TRIGGER_WRONG_MESSAGE,
     UNLOCK_WRONG_CONNECTOR,
     Faults,
 )
 from csms_under_test.outgoing import AnswerRecorder, fill_from_store
 from csms_under_test.store import Store
 from csms_under_test.timestamps import ocpp_timestamp
+from csms_under_test.variations import (
+    LOCAL_LIST_VERSION_FIRST,
+    RESERVATION_EXPIRY_MARGIN,
+    RESERVATION_EXPIRY_MARGIN_S,
+    Variations,
+)
 from simulator.config import HarnessConfig
 
 # How far off the transactionId is with the remote-stop-wrong-transaction fault.
@@ -98,16 +105,24 @@ def complete_request(
     config: HarnessConfig,
     now: datetime,
     files: FileLocations,
+    variations: Variations | None = None,
 ) -> dict[str, Any]:
     """The payload to send: ``payload`` plus what the CSMS fills in (never modified in place).
 
     ``config`` gives the reservation expiry offset and the Smart Charging values; ``now``
-    is the moment of sending; ``files`` the URLs of the CSMS's firmware and diagnostics.
+    is the moment of sending; ``files`` the URLs of the CSMS's firmware and diagnostics;
+    ``variations`` the legal variations that change how charging profiles (and the
+    reservation expiry) are completed.
     """
     completed = dict(payload)
     if action == "SendLocalList":
         local_list.complete_send_local_list(
-            completed, charge_point_id=charge_point_id, store=store, faults=faults, now=now
+            completed,
+            charge_point_id=charge_point_id,
+            store=store,
+            faults=faults,
+            now=now,
+            version_from_reported=version_first(action, payload, variations),
         )
     elif action == "ReserveNow":
         reservations.complete_reserve_now(
@@ -117,6 +132,11 @@ def complete_request(
             expiry_offset=config.waits.reservation_expiry_offset,
             fallback_parent=config.id_tags.parent,
             now=now,
+            expiry_margin=(
+                RESERVATION_EXPIRY_MARGIN_S
+                if variations and RESERVATION_EXPIRY_MARGIN in variations
+                else 0.0
+            ),
         )
     elif action == "CancelReservation":
         reservations.complete_cancel_reservation(
@@ -130,6 +150,8 @@ def complete_request(
         connector_id = completed.get("connectorId")
         if TRIGGER_WRONG_CONNECTOR in faults and _is_int(connector_id):
             completed["connectorId"] = connector_id + 1
+        if TRIGGER_WRONG_MESSAGE in faults and completed.get("requestedMessage") == "MeterValues":
+            completed["requestedMessage"] = "StatusNotification"
     elif action == "RemoteStopTransaction":
         _complete_remote_stop(completed, charge_point_id, store, faults)
     elif action == "UnlockConnector":
@@ -140,7 +162,12 @@ def complete_request(
         _complete_change_configuration(completed, faults)
     elif action == "SetChargingProfile":
         charging_profiles.complete_set_charging_profile(
-            completed, charge_point_id=charge_point_id, store=store, faults=faults, now=now
+            completed,
+            charge_point_id=charge_point_id,
+            store=store,
+            faults=faults,
+            now=now,
+            variations=variations,
         )
     elif action == "ClearChargingProfile":
         charging_profiles.complete_clear_charging_profile(
@@ -151,7 +178,14 @@ def complete_request(
             completed, faults=faults, smart_charging=config.smart_charging
         )
     elif action == "RemoteStartTransaction":
-        charging_profiles.complete_remote_start(completed, store=store, faults=faults)
+        charging_profiles.complete_remote_start(
+            completed,
+            charge_point_id=charge_point_id,
+            store=store,
+            faults=faults,
+            now=now,
+            variations=variations,
+        )
         _remote_start_faults(completed, store, faults)
     elif action == "Reset" and RESET_TYPE_SWAPPED in faults:
         # OCPP 1.6 §5.14: the type is the operator's choice; this fault swaps it.
@@ -168,6 +202,17 @@ def complete_request(
 
 def _is_int(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+def version_first(action: str, payload: dict[str, Any], variations: Variations | None) -> bool:
+    """LOCAL_LIST_VERSION_FIRST: this request is a Differential SendLocalList, which the
+    CSMS precedes with a GetLocalListVersion (OCPP 1.6 §5.10) and numbers from its answer."""
+    return (
+        variations is not None
+        and LOCAL_LIST_VERSION_FIRST in variations
+        and action == "SendLocalList"
+        and payload.get("updateType") == local_list.DIFFERENTIAL
+    )
 
 
 def _complete_update_firmware(

@@ -17,11 +17,17 @@ from typing import Any
 
 from csms_under_test.connections import (
     CallTimeout,
+    ChargePointConnection,
     ChargePointDisconnected,
     ConnectionRegistry,
 )
 from csms_under_test.faults import REQUEST_NOT_SENT, Faults
-from csms_under_test.operator_requests import FileLocations, complete_request, request_sent
+from csms_under_test.operator_requests import (
+    FileLocations,
+    complete_request,
+    request_sent,
+    version_first,
+)
 from csms_under_test.operator_ui import as_offered
 from csms_under_test.outgoing import IncompleteRequest
 from csms_under_test.store import (
@@ -182,6 +188,26 @@ class OperatorService:
             HTTPStatus.OK, {"chargingProfiles": [charging_profile_json(r) for r in records]}
         )
 
+    async def _local_list_version(
+        self, connection: ChargePointConnection, charge_point_id: str, timeout: float | None
+    ) -> float:
+        """LOCAL_LIST_VERSION_FIRST: GetLocalListVersion, its answer recorded as any other
+        (``reportedVersion``); returns what is left of the wait for the request after it."""
+        wait = self.call_timeout if timeout is None else timeout
+        began = time.monotonic()
+        record = request_sent(
+            "GetLocalListVersion",
+            {},
+            charge_point_id=charge_point_id,
+            store=self._store,
+            now=utc_now(),
+        )
+        with contextlib.suppress(CallTimeout, ChargePointDisconnected):
+            outcome = await connection.call("GetLocalListVersion", {}, wait)
+            if record is not None and isinstance(outcome, IncomingCallResult):
+                record(outcome.result.payload, utc_now())
+        return max(wait - (time.monotonic() - began), 0.001)
+
     async def send_request(
         self,
         charge_point_id: str,
@@ -209,6 +235,9 @@ class OperatorService:
             store=self._store,
             variations=self._variations,
         )
+        if version_first(action, payload, self._variations):
+            # The variation: the charge point's list version first, within the same wait.
+            timeout = await self._local_list_version(connection, charge_point_id, timeout)
         try:
             request = complete_request(
                 action,
@@ -219,6 +248,7 @@ class OperatorService:
                 config=self._config,
                 now=utc_now(),
                 files=self._file_locations(),
+                variations=self._variations,
             )
         except IncompleteRequest as error:
             return error_reply(HTTPStatus.BAD_REQUEST, str(error))

@@ -1,11 +1,13 @@
 """Reservations the CSMS makes (OCPP 1.6 §3.11 Reservation profile, §5.1, §5.13).
 
-The operator asks for a connector (0: the whole charge point) and an idTag; the CSMS adds
-the reservationId, the expiryDate and the parentIdTag it knows. Each ReserveNow sent is a
-row of the store: ``requested`` until the charge point answers, then ``accepted`` or
-``rejected``; later ``cancelled`` (CancelReservation accepted) or ``used`` (a
-StartTransaction carrying its reservationId). An accepted reservation past its expiryDate
-counts as ``expired``.
+The operator asks for a connector (0: the whole charge point) and an idTag, and may say how
+long the reservation lasts (``expiryOffset``, seconds: a key of the operator's request only,
+never sent; TC_047's "configured Expiry Date Offset"); the CSMS adds the reservationId, the
+expiryDate (now + that offset, by default the configured one) and the parentIdTag it
+knows. Each ReserveNow sent is a row of the store: ``requested`` until the charge point
+answers, then ``accepted`` or ``rejected``; later ``cancelled`` (CancelReservation
+accepted) or ``used`` (a StartTransaction carrying its reservationId). An accepted
+reservation past its expiryDate counts as ``expired``.
 """
 
 from __future__ import annotations
@@ -15,8 +17,10 @@ from datetime import datetime, timedelta
 from typing import Any, TypeGuard
 
 from csms_under_test.faults import (
+    CANCEL_LATEST_RESERVATION,
     CANCEL_WRONG_RESERVATION,
     RESERVATION_EXPIRY_IN_MINUTES,
+    RESERVE_WITHOUT_PARENT_ID_TAG,
     RESERVE_WRONG_CONNECTOR,
     RESERVE_WRONG_IDTAG,
     Faults,
@@ -35,10 +39,16 @@ logger = logging.getLogger(__name__)
 
 # The factor the reservation-expiry-in-minutes fault applies to the expiry offset.
 MINUTES_FACTOR = 60
+# The operator's "expiring this many seconds from now": a key of the operator request only.
+EXPIRY_OFFSET = "expiryOffset"
 
 
 def _is_int(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> TypeGuard[int | float]:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _same_tag(a: str | None, b: str | None) -> bool:
@@ -55,8 +65,16 @@ def complete_reserve_now(
     expiry_offset: float,
     fallback_parent: str,
     now: datetime,
+    expiry_margin: float = 0.0,
 ) -> None:
-    """Fill in reservationId, expiryDate and parentIdTag (in place); explicit values stay."""
+    """Fill in reservationId, expiryDate and parentIdTag (in place); explicit values stay.
+
+    The expiryDate is now + the operator's ``expiryOffset`` (removed from the payload) or
+    else ``expiry_offset``, plus ``expiry_margin`` seconds (the reservation-expiry-margin
+    variation)."""
+    given_offset = payload.pop(EXPIRY_OFFSET, None)
+    if _is_number(given_offset) and given_offset > 0:
+        expiry_offset = float(given_offset)
     id_tag = payload.get("idTag")
     if RESERVE_WRONG_IDTAG in faults and isinstance(id_tag, str):
         record = store.id_tag(id_tag)
@@ -69,20 +87,26 @@ def complete_reserve_now(
         payload["connectorId"] = 1 if connector_id == 0 else 0
     if "reservationId" not in payload:
         payload["reservationId"] = store.next_reservation_id()
-    payload["expiryDate"] = _expiry_date(payload.get("expiryDate"), expiry_offset, faults, now)
+    payload["expiryDate"] = _expiry_date(
+        payload.get("expiryDate"), expiry_offset, faults, now, expiry_margin
+    )
     if "parentIdTag" not in payload and isinstance(id_tag, str):
         record = store.id_tag(id_tag)
         if record is not None and record.parent_id_tag is not None:
             payload["parentIdTag"] = record.parent_id_tag
+    if RESERVE_WITHOUT_PARENT_ID_TAG in faults:
+        payload.pop("parentIdTag", None)
 
 
-def _expiry_date(given: Any, offset: float, faults: Faults, now: datetime) -> Any:
-    """now + the configured offset, unless the operator gave one. With the
+def _expiry_date(
+    given: Any, offset: float, faults: Faults, now: datetime, margin: float = 0.0
+) -> Any:
+    """now + the offset (+ ``margin``), unless the operator gave an expiryDate. With the
     reservation-expiry-in-minutes fault the offset (configured or given) is taken as minutes."""
     minutes = RESERVATION_EXPIRY_IN_MINUTES in faults
     if given is None:
         seconds = offset * MINUTES_FACTOR if minutes else offset
-        return ocpp_timestamp(now + timedelta(seconds=seconds))
+        return ocpp_timestamp(now + timedelta(seconds=seconds + margin))
     if minutes and isinstance(given, str):
         moment = parse_timestamp(given)
         if moment is not None:
@@ -124,6 +148,10 @@ def complete_cancel_reservation(
     payload: dict[str, Any], *, charge_point_id: str, store: Store, faults: Faults, now: datetime
 ) -> None:
     """Fill in reservationId (in place): the charge point's latest active reservation."""
+    made = store.reservations(charge_point_id)
+    if CANCEL_LATEST_RESERVATION in faults and made:
+        # The fault: the reservationId the operator gave is not looked at.
+        payload["reservationId"] = made[-1].reservation_id
     active = None if "reservationId" in payload else latest_active(store, charge_point_id, now)
     fill_from_store(
         payload,

@@ -27,6 +27,9 @@ CHANGE_CONFIGURATION_KNOWN_KEYS_ONLY = "change-configuration-known-keys-only"
 # -- issue 13: smart charging / remote trigger
 EXTRA_SCHEDULE_PERIOD = "extra-schedule-period"
 OTHER_PROFILE_KIND = "other-profile-kind"
+# -- issue 13: local list / reservation / firmware
+RESERVATION_EXPIRY_MARGIN = "reservation-expiry-margin"
+LOCAL_LIST_VERSION_FIRST = "local-list-version-first"
 
 VARIATIONS: dict[str, str] = {
     POST_BOOT_BURST: (
@@ -71,6 +74,15 @@ VARIATIONS: dict[str, str] = {
         "SetChargingProfile and Absolute from now in RemoteStartTransaction (the defaults "
         "are the other way round)"
     ),
+    # -- issue 13: local list / reservation / firmware
+    RESERVATION_EXPIRY_MARGIN: (
+        "gives the driver a little grace: ReserveNow.expiryDate is 10 s later than now + the "
+        "expiry offset"
+    ),
+    LOCAL_LIST_VERSION_FIRST: (
+        "asks for the charge point's list version (GetLocalListVersion) before a Differential "
+        "SendLocalList and numbers the update one above the version reported"
+    ),
 }
 
 # The time after a close in which LATE_DISCONNECT still believes the old connection is up.
@@ -94,6 +106,12 @@ OWN_REQUESTS: dict[str, Callable[[], dict[str, Any]]] = {
 # -- issue 13: smart charging / remote trigger
 # EXTRA_SCHEDULE_PERIOD: how long after the schedule's last period the extra one starts.
 EXTRA_PERIOD_AFTER_S = 60
+
+# -- issue 13: local list / reservation / firmware
+# RESERVATION_EXPIRY_MARGIN: how much later than now + the offset the reservation expires
+# (inside TC_047's waits.reservation_expiry_tolerance, default 30 s; outside the 5 s the
+# case used to allow).
+RESERVATION_EXPIRY_MARGIN_S = 10
 
 
 class Variations(Switches):

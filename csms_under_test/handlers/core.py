@@ -12,7 +12,7 @@ from typing import Any
 from csms_under_test import faults, reservations
 from csms_under_test.authorization import id_tag_info
 from csms_under_test.handlers.base import NO_REPLY, CallContext, ErrorReply, Handler, NoReply
-from csms_under_test.store import ConnectorStatusRecord
+from csms_under_test.store import FIRMWARE, ConnectorStatusRecord
 from simulator.ocppj import ErrorCode
 
 logger = logging.getLogger(__name__)
@@ -32,8 +32,12 @@ def boot_notification(ctx: CallContext, payload: dict[str, Any]) -> dict[str, An
         at=ctx.timestamp,
     )
     open_transaction = ctx.store.active_transaction(ctx.charge_point_id) is not None
-    rejected = faults.REJECT_BOOT in ctx.faults or (
-        faults.BOOT_REJECTED_WITH_OPEN_TRANSACTION in ctx.faults and open_transaction
+    firmware = ctx.store.firmware_status(ctx.charge_point_id, FIRMWARE)
+    installing = firmware is not None and firmware.status == "Installing"
+    rejected = (
+        faults.REJECT_BOOT in ctx.faults
+        or (faults.BOOT_REJECTED_WITH_OPEN_TRANSACTION in ctx.faults and open_transaction)
+        or (faults.BOOT_REJECTED_WHILE_INSTALLING in ctx.faults and installing)
     )
     status = "Rejected" if rejected else "Accepted"
     return {"status": status, "currentTime": ctx.timestamp, "interval": ctx.heartbeat_interval}

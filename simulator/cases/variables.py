@@ -45,10 +45,19 @@ def config_variables(config: HarnessConfig) -> dict[str, Any]:
         "schedule_duration": config.smart_charging.duration,
         "start_period": config.smart_charging.start_period,
         "number_phases": config.smart_charging.number_phases,
+        # TC_056's numberPhases, a match value: the configured one; when that is OCPP 1.6's
+        # default 3, the field may be left out (§7.8; catalog §13.1).
+        "expected_number_phases": expected_number_phases(config.smart_charging.number_phases),
         **{
             name: value for name in PICS_LOCATIONS if (value := getattr(config.file_transfer, name))
         },
     }
+
+
+def expected_number_phases(configured: int) -> Any:
+    """numberPhases as TC_056 expects it: ``configured``, or for 3 (the value OCPP 1.6 §7.8
+    assumes when the field is absent) ``{$any: [3, {$absent: true}]}``."""
+    return {"$any": [configured, {"$absent": True}]} if configured == 3 else configured
 
 
 # Variables only a PICS that sets the key defines (there is no sensible default): a case
