@@ -92,7 +92,7 @@ class Transaction:
     meter_start: int
     started_at: float  # monotonic seconds
     accepted: bool = True  # the CSMS accepted its idTag
-    parent_id_tag: str | None = None  # from StartTransaction.conf idTagInfo
+    parent_id_tag: str | None = None  # StartTransaction.conf idTagInfo, else the cache's
     started: datetime | None = None  # wall time, for Relative charging profiles (§3.13)
 
 
@@ -386,9 +386,12 @@ class ChargePoint:
                 meter_start=int(request.get("meterStart", 0)),
                 started_at=self.clock.monotonic(),
                 accepted=isinstance(id_tag_info, dict) and id_tag_info.get("status") == "Accepted",
-                parent_id_tag=id_tag_info.get("parentIdTag")
-                if isinstance(id_tag_info, dict)
-                else None,
+                # StartTransaction.conf may leave parentIdTag out: the one the cache keeps
+                # from the idTag's Authorize.conf then counts (OCPP 1.6 §3.5.1; TC_053).
+                parent_id_tag=(
+                    id_tag_info.get("parentIdTag") if isinstance(id_tag_info, dict) else None
+                )
+                or self.auth_cache.get(str(request.get("idTag", "")), {}).get("parentIdTag"),
                 started=self.clock.now(),
             )
             profile = self.connectors[connector_id].pending_profile

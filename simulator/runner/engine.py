@@ -306,7 +306,13 @@ def build_model(case: Case, config: HarnessConfig, clock: Clock) -> ChargePoint:
         connection_timeout=config.waits.connection_timeout,
         hardware=hardware,
     )
-    model.expiry_wait_cap = config.waits.reservation_expiry_offset + config.waits.late_answer_grace
+    waits = config.waits
+    # A CSMS may set the expiry up to the tolerance late (TC_047, catalog §13.1).
+    model.expiry_wait_cap = (
+        waits.reservation_expiry_offset
+        + waits.reservation_expiry_tolerance
+        + waits.late_answer_grace
+    )
     model.transfer_wait_cap = config.waits.transfer_schedule_max
     model.reboot_time = config.timing.reboot
     variables = config_variables(config)

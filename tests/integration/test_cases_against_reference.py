@@ -2,6 +2,7 @@
 
 import asyncio
 import dataclasses
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -48,17 +49,17 @@ def test_every_case_passes_against_the_reference_csms(
         assert all(m.latency_ms is not None and m.latency_ms >= 0 for m in answers)
 
 
-def _fault_params(finding: bool) -> list[tuple[str, str, str]]:
+def _fault_runs(finding: bool) -> list[tuple[str, str, str]]:
     """Every fault of every case in the default edition; in the other editions, the faults
     of the cases that differ there (simulate mutation runs them all in every edition)."""
-    params = []
+    runs = []
     for edition in EDITIONS:
         for case in _cases(edition):
             if edition != DEFAULT_EDITION and not case.varies:
                 continue
             for fault in case.finding_faults if finding else case.faults:
-                params.append((edition, case.id, fault))
-    return params
+                runs.append((edition, case.id, fault))
+    return runs
 
 
 def _run_one(config: HarnessConfig, edition: str, case_id: str, fault: str) -> CaseResult:
@@ -68,24 +69,42 @@ def _run_one(config: HarnessConfig, edition: str, case_id: str, fault: str) -> C
     return result
 
 
-@pytest.mark.parametrize(("edition", "case_id", "fault"), _fault_params(finding=False))
-def test_each_case_fails_under_its_faults(
-    fast_config: HarnessConfig, edition: str, case_id: str, fault: str
-) -> None:
-    result = _run_one(fast_config, edition, case_id, fault)
-    assert result.verdict == Verdict.FAIL, (fault, [str(r) for r in result.reasons])
-    assert result.reasons and all(r.step and r.rule and r.message for r in result.reasons)
+def _run_all(
+    config: HarnessConfig, runs: list[tuple[str, str, str]]
+) -> list[tuple[tuple[str, str, str], CaseResult]]:
+    """Each run on a CSMS and a database of its own; they mostly wait, so side by side
+    (as simulate mutation --jobs 3)."""
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        results = pool.map(lambda r: _run_one(config, *r), runs)
+        return list(zip(runs, results, strict=True))
 
 
-@pytest.mark.parametrize(("edition", "case_id", "fault"), _fault_params(finding=True))
-def test_a_finding_fault_leaves_the_case_passing_with_a_finding(
-    fast_config: HarnessConfig, edition: str, case_id: str, fault: str
-) -> None:
-    # The TCD does not validate what this fault breaks: the lab passes it; the finding
+def test_each_case_fails_under_its_faults(fast_config: HarnessConfig) -> None:
+    runs = _fault_runs(finding=False)
+    assert len(runs) > 100
+    wrong = {
+        run: (result.verdict, [str(r) for r in result.reasons])
+        for run, result in _run_all(fast_config, runs)
+        if result.verdict != Verdict.FAIL
+        or not result.reasons
+        or not all(r.step and r.rule and r.message for r in result.reasons)
+    }
+    assert not wrong, wrong
+
+
+def test_a_finding_fault_leaves_the_case_passing_with_a_finding(fast_config: HarnessConfig) -> None:
+    # The TCD does not validate what such a fault breaks: the lab passes it; the finding
     # names it, and --strict would fail it.
-    result = _run_one(fast_config, edition, case_id, fault)
-    assert result.verdict == Verdict.PASS, [str(r) for r in result.reasons]
-    assert result.findings and all(f.basis in ("ocpp", "inference") for f in result.findings)
+    runs = _fault_runs(finding=True)
+    assert runs
+    wrong = {
+        run: (result.verdict, [str(r) for r in result.reasons], [str(f) for f in result.findings])
+        for run, result in _run_all(fast_config, runs)
+        if result.verdict != Verdict.PASS
+        or not result.findings
+        or not all(f.basis in ("ocpp", "inference") for f in result.findings)
+    }
+    assert not wrong, wrong
 
 
 def test_rejected_boot_fails_with_a_reason_that_says_so(

@@ -26,6 +26,7 @@ from typing import Any
 import pytest
 
 from reports.results import CaseResult, Reason, RunResult, Verdict
+from reports.summary import performance
 from simulator.bundled import bundled_csms
 from simulator.cases import Case
 from simulator.config import HarnessConfig
@@ -331,9 +332,12 @@ def authorize_limit_config(fast_config: HarnessConfig) -> HarnessConfig:
     )
 
 
-async def test_an_authorize_over_the_limit_fails_and_the_latency_is_recorded(
+async def test_an_authorize_over_the_limit_is_measured_and_the_case_keeps_its_verdict(
     authorize_limit_config: HarnessConfig, cases_by_id: dict[str, Case]
 ) -> None:
+    # catalog §13.2: the Authorize response time is a declared value the lab measures and
+    # reports apart; a 3.5 s answer (within the 5 s timeout) leaves TC_003 PASS, fails the
+    # "Response time Authorize" row and is a performance finding naming the measured time.
     config = authorize_limit_config
     run, proxy = await run_through_proxy(
         config,
@@ -343,15 +347,21 @@ async def test_an_authorize_over_the_limit_fails_and_the_latency_is_recorded(
     spoiled, follow_up = run.cases
     assert ("Authorize", "delay") in proxy.applied
 
-    assert spoiled.verdict == Verdict.FAIL, describe(spoiled)
-    reason = first_reason(spoiled)
-    assert (reason.step, reason.rule) == (AUTHORIZE_STEP, "authorize-time"), describe(spoiled)
-    assert f"{AUTHORIZE_LIMIT_S:g} s" in reason.message
-    measured = re.search(r"took (\d+(?:\.\d+)?) s", reason.message)
-    assert measured is not None, reason.message
-    assert float(measured.group(1)) >= AUTHORIZE_DELAY_S, reason.message
-    # the answer was waited for (it came before the 5 s response timeout), then the case ended
-    assert_within(spoiled, AUTHORIZE_DELAY_S + SLACK_S, config)
+    assert spoiled.verdict == Verdict.PASS, describe(spoiled)
+    [finding] = spoiled.findings
+    assert (finding.step, finding.rule, finding.basis) == (
+        AUTHORIZE_STEP,
+        "authorize-time",
+        "performance",
+    )
+    assert f"{AUTHORIZE_LIMIT_S:g} s" in finding.message
+    measured = re.search(r"took (\d+(?:\.\d+)?) s", finding.message)
+    assert measured is not None, finding.message
+    assert float(measured.group(1)) >= AUTHORIZE_DELAY_S, finding.message
+    row = next(m for m in performance(run) if m.name == "Response time Authorize")
+    assert row.result == "Fail" and row.worst_s is not None and row.worst_s >= AUTHORIZE_DELAY_S
+    # every step ran: the slow answer did not end the case
+    assert all(step.status == "passed" for step in spoiled.steps), describe(spoiled)
 
     [answer] = [
         m
