@@ -73,7 +73,7 @@ def _run_all(
     config: HarnessConfig, runs: list[tuple[str, str, str]]
 ) -> list[tuple[tuple[str, str, str], CaseResult]]:
     """Each run on a CSMS and a database of its own; they mostly wait, so side by side
-    (as simulate mutation --jobs 3)."""
+    (three at a time: more gains nothing here, the runs share one interpreter's CPU)."""
     with ThreadPoolExecutor(max_workers=3) as pool:
         results = pool.map(lambda r: _run_one(config, *r), runs)
         return list(zip(runs, results, strict=True))
