@@ -33,8 +33,10 @@ browser:
 	  $(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
 
 # OCPP_REQUIRE_BROWSER=1: a missing browser fails the browser test instead of skipping it.
+# The project's own run chooses the short waits of tests/data/fast.yaml for the case items;
+# plain `pytest` runs them with the defaults, as simulate does.
 test: $(STAMP) browser
-	OCPP_REQUIRE_BROWSER=1 $(BIN)/pytest
+	OCPP_REQUIRE_BROWSER=1 $(BIN)/pytest --ocpp-config tests/data/fast.yaml
 
 lint: $(STAMP)
 	$(BIN)/ruff format --check .

@@ -1,9 +1,10 @@
-"""Turn the OCPP case plugin on inside this repository, installed or not.
-
-The plugin is also registered through the pytest11 entry point under the same module
-name, so pytest loads it once either way. pyproject.toml's ``ocpp_testcases`` makes
-``testcases/`` collected: each case file is a pytest item named by its case id.
+"""This repository's pytest configuration lives in pyproject.toml: ``-p
+simulator.pytest_plugin`` in ``addopts`` turns the OCPP case plugin on here, installed or
+not (installed, the pytest11 entry point has the same name, so pytest loads it once), and
+``ocpp_testcases`` makes ``testcases/`` collected: each case file is a pytest item named
+by its case id. No ``pytest_plugins`` here: pytest refuses it in a conftest.py it meets
+below its rootdir, as it does when another folder's run collects the shipped cases
+(``pytest --ocpp-cases``) from this checkout.
 """
 
-pytest_plugins = ["simulator.pytest_plugin"]
 collect_ignore = [".venv"]

@@ -34,6 +34,7 @@ STYLE = {
     Verdict.ERROR: "bold dark_orange",
     Verdict.INCONCLUSIVE: "bold yellow",
     Verdict.NOT_APPLICABLE: "dim",
+    Verdict.NOT_RUN: "dim italic",
 }
 HEADING = {
     Verdict.PASS: "Pass",
@@ -41,6 +42,7 @@ HEADING = {
     Verdict.ERROR: "Error",
     Verdict.INCONCLUSIVE: "Inconcl.",
     Verdict.NOT_APPLICABLE: "N/A",
+    Verdict.NOT_RUN: "Not run",
 }
 RESULT_STYLE = {PASS: "bold green", FAIL: "bold red", NOT_APPLICABLE: "dim", NOT_TESTED: "dim"}
 
@@ -94,6 +96,10 @@ class RunProgress:
     def started(self, case_id: str) -> None:
         self._progress.update(self._task, description=f"running {case_id}")
 
+    def waiting(self, text: str) -> None:
+        """A long wait: what for and until when (``TC_047_CSMS: ..., until 12:04:05``)."""
+        self._progress.update(self._task, description=text)
+
     def finished(self, result: CaseResult) -> None:
         self.verdicts[str(result.verdict)] += 1
         if not self.quiet:
@@ -144,19 +150,29 @@ def summary(console: Console, run: RunResult) -> None:
         counted = "counted as failures (--strict)" if run.strict else "not counted in the verdicts"
         with_findings = sum(1 for case in run.cases if case.findings)
         console.print(
-            f"Findings: {found} in {with_findings} case(s), {counted}: checks the Test Case "
+            f"Findings: {found} in {_plural(with_findings, 'case')}, {counted}: checks the Test Case "
             "Document does not make (stricter OCPP 1.6 rules, inferences, declared limits)",
             markup=False,
         )
-    failing = not_passed(run)
+    failing = [case for case in not_passed(run) if case.verdict != Verdict.NOT_RUN]
+    skipped = [case for case in run.cases if case.verdict == Verdict.NOT_RUN]
     if failing:
         console.print("Not passed:")
         for case in failing:
             first = escape(str(case.reasons[0])) if case.reasons else ""
             console.print(f"  [{STYLE[Verdict(case.verdict)]}]{case.verdict}[/] {case.id}: {first}")
+    if skipped:  # one line, not one per case: they all stopped for the same reason
+        why = skipped[0].reasons[0].message if skipped[0].reasons else "not run"
+        console.print(
+            f"[{STYLE[Verdict.NOT_RUN]}]{_plural(len(skipped), 'case')} NOT_RUN[/]: {escape(why)}"
+        )
     total: Counter[str] = Counter(str(c.verdict) for c in run.cases)
     console.print(
         f"Test Case Document edition {run.edition or '-'}: "
-        f"{len(run.cases)} cases in {run.duration_s:.1f} s: "
+        f"{_plural(len(run.cases), 'case')} in {run.duration_s:.1f} s: "
         + ", ".join(f"[{STYLE[v]}]{total[v]} {v}[/]" for v in VERDICT_ORDER if total[v])
     )
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"

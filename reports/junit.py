@@ -1,12 +1,13 @@
 """``junit.xml`` for CI systems: a testsuite per functional block, a testcase per case, and a
-"Performance Measurement Results" testsuite with the two measurements.
+"Performance Measurement Results" testsuite that holds the two measurements as properties
+(no testcase: they are measured apart, and the tests count is the number of cases).
 
 Verdicts map onto JUnit's outcomes as honestly as JUnit allows: FAIL is a ``<failure>``
 (the CSMS broke a rule), ERROR and INCONCLUSIVE are an ``<error>`` (the case could not
 decide; never shown as passed or skipped), NOT_APPLICABLE is ``<skipped>``. The message
 is the first reason; the text has every reason with its reference, and the warnings.
 Findings (checks the TCD does not make) never fail a testcase by themselves: each is a
-``finding`` property of its testcase and a line of its system-out. Each block's
+line of its system-out (JUnit's schema gives a testcase no properties). Each block's
 properties name the Test Case Document edition and whether --strict counted findings.
 """
 
@@ -17,7 +18,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from reports.results import CaseResult, RunResult, Verdict
-from reports.summary import FAIL, NOT_TESTED, block_summaries, cases_of, lab_time, performance
+from reports.summary import block_summaries, cases_of, lab_time, performance
 
 PERFORMANCE_SUITE = "Performance Measurement Results"
 
@@ -39,10 +40,6 @@ def _case_element(case: CaseResult, block_title: str) -> ET.Element:
     if case.file:
         element.set("file", _clean(case.file))
     verdict = Verdict(case.verdict)
-    if case.findings:
-        properties = ET.SubElement(element, "properties")
-        for finding in case.findings:
-            ET.SubElement(properties, "property", name="finding", value=_clean(str(finding)))
     if verdict == Verdict.PASS and not case.warnings and not case.findings:
         return element
     lines = [f"{verdict}: {case.id} ({block_title})"]
@@ -55,6 +52,7 @@ def _case_element(case: CaseResult, block_title: str) -> ET.Element:
         Verdict.ERROR: "error",
         Verdict.INCONCLUSIVE: "error",
         Verdict.NOT_APPLICABLE: "skipped",
+        Verdict.NOT_RUN: "skipped",
     }.get(verdict)
     if tag is not None:
         outcome = ET.SubElement(element, tag, message=_clean(first), type=str(verdict))
@@ -81,32 +79,18 @@ def render_junit(run: RunResult) -> str:
     for block in block_summaries(run):
         elements = [_case_element(case, block.title) for case in cases_of(run, block.name)]
         suite = _suite(block.title, elements, run.started)
-        properties = ET.SubElement(suite, "properties")
-        ET.SubElement(properties, "property", name="block", value=block.name)
-        ET.SubElement(properties, "property", name="result", value=block.result)
-        ET.SubElement(properties, "property", name="description", value=block.description)
-        ET.SubElement(properties, "property", name="edition", value=run.edition or "-")
-        ET.SubElement(properties, "property", name="strict", value=str(run.strict).lower())
-        suite.insert(0, properties)
+        suite.insert(
+            0,
+            _properties(
+                block=block.name,
+                result=block.result,
+                description=block.description,
+                edition=run.edition or "-",
+                strict=str(run.strict).lower(),
+            ),
+        )
         root.append(suite)
-    measurements = []
-    for measurement in performance(run):
-        element = ET.Element(
-            "testcase", name=measurement.name, classname="ocpp16.performance", time="0"
-        )
-        text = (
-            f"declared {lab_time(measurement.declared_s)}, measured "
-            f"{measurement.measured_text()} ({measurement.statistics_text()})"
-        )
-        if measurement.result == FAIL:
-            failure = ET.SubElement(element, "failure", message=text, type="FAIL")
-            failure.text = text
-        elif measurement.result == NOT_TESTED:
-            ET.SubElement(element, "skipped", message=text)
-        else:
-            ET.SubElement(element, "system-out").text = text
-        measurements.append(element)
-    root.append(_suite(PERFORMANCE_SUITE, measurements, run.started))
+    root.append(_performance_suite(run))
     totals = {key: 0 for key in ("tests", "failures", "errors", "skipped")}
     for suite in root.findall("testsuite"):
         for key in totals:
@@ -116,6 +100,32 @@ def render_junit(run: RunResult) -> str:
     root.set("time", f"{run.duration_s:.3f}")
     ET.indent(root)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def _properties(**values: str) -> ET.Element:
+    properties = ET.Element("properties")
+    for name, value in values.items():
+        ET.SubElement(properties, "property", name=name, value=_clean(value))
+    return properties
+
+
+def _performance_suite(run: RunResult) -> ET.Element:
+    """The lab's Performance Measurement Results: measured apart from the cases, so a
+    suite of properties (one per measurement, its result first) with no testcase: the
+    case count stays the number of cases."""
+    values = {}
+    lines = []
+    for measurement in performance(run):
+        text = (
+            f"{measurement.result}: declared {lab_time(measurement.declared_s)}, measured "
+            f"{measurement.measured_text()} ({measurement.statistics_text()})"
+        )
+        values[measurement.name] = text
+        lines.append(f"{measurement.name}: {text}")
+    suite = _suite(PERFORMANCE_SUITE, [], run.started)
+    suite.insert(0, _properties(**values))
+    ET.SubElement(suite, "system-out").text = _clean("\n".join(lines))
+    return suite
 
 
 def write_junit(run: RunResult, path: Path) -> None:

@@ -19,6 +19,7 @@ class Verdict(StrEnum):
     INCONCLUSIVE = "INCONCLUSIVE"  # the case could not decide (e.g. the operator never acted)
     ERROR = "ERROR"  # the harness or the environment failed (connection refused, bad setup)
     NOT_APPLICABLE = "NOT_APPLICABLE"  # the configuration excludes the feature
+    NOT_RUN = "NOT_RUN"  # the run stopped first (Ctrl-C, or the CSMS could not be reached)
 
     @property
     def ok(self) -> bool:
@@ -30,6 +31,7 @@ _SEVERITY = [
     Verdict.ERROR,
     Verdict.FAIL,
     Verdict.INCONCLUSIVE,
+    Verdict.NOT_RUN,
     Verdict.NOT_APPLICABLE,
     Verdict.PASS,
 ]

@@ -31,6 +31,7 @@ VERDICT_ORDER: tuple[Verdict, ...] = (
     Verdict.ERROR,
     Verdict.INCONCLUSIVE,
     Verdict.NOT_APPLICABLE,
+    Verdict.NOT_RUN,
 )
 
 

@@ -69,6 +69,30 @@ def run_on_bundled(
 
 
 def default_cases_dir() -> Path:
-    """./testcases if present, else the testcases folder of this checkout."""
-    here = Path.cwd() / "testcases"
-    return here if here.is_dir() else Path(__file__).resolve().parent.parent / "testcases"
+    """The cases that ship with the harness: the ``testcases`` package, which the wheel
+    installs beside ``simulator`` and a checkout holds beside it. Never the current folder:
+    a run takes the shipped cases unless told otherwise (:func:`case_files`)."""
+    return Path(__file__).resolve().parent.parent / "testcases"
+
+
+def case_files(replace: Sequence[Path] | None = None, add: Sequence[Path] = ()) -> list[Path]:
+    """The case files of a run: those of the folders ``replace`` (in the shipped cases'
+    place) or else the shipped ones, then those of the folders ``add``. A folder holds
+    ``<block>/<id>.yaml``; one that does not exist or holds no case file is an InputError.
+    A file reached twice counts once; two files with one case id are the loader's error."""
+    from simulator.cases import discover_cases
+    from simulator.errors import InputError
+
+    files: list[Path] = []
+    seen: set[Path] = set()
+    for folder in [*(replace or [default_cases_dir()]), *add]:
+        if not folder.is_dir():
+            raise InputError(f"case folder {folder} does not exist")
+        found = discover_cases(folder)
+        if not found:
+            raise InputError(f"case folder {folder} holds no case file (<block>/<id>.yaml)")
+        for path in found:
+            if path.resolve() not in seen:
+                seen.add(path.resolve())
+                files.append(path)
+    return files

@@ -11,20 +11,24 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
+import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from rich.console import Console
+from rich.logging import RichHandler
 
 import simulator
 from csms_under_test.faults import Faults
 from csms_under_test.variations import Variations
 from reports.console import RunProgress, summary
 from reports.outputs import write_reports
-from reports.results import RunResult
-from simulator.bundled import default_cases_dir
-from simulator.cases import BLOCKS, Case, discover_cases, load_cases
+from reports.results import RunResult, Verdict
+from simulator.bundled import case_files
+from simulator.cases import BLOCKS, Case, load_cases
 from simulator.config import HarnessConfig, load_config
 from simulator.editions import DEFAULT_EDITION, EDITIONS
 from simulator.errors import InputError
@@ -32,6 +36,7 @@ from simulator.operator import choose_operator
 from simulator.runner import SuiteSession, Target
 
 EXIT_OK, EXIT_NOT_OK, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED = 130  # as a shell reports a process stopped by SIGINT
 
 
 class UsageError(InputError):
@@ -61,7 +66,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     select.add_argument("--all", action="store_true", help="run every case")
     select.add_argument(
-        "--cases", type=Path, metavar="DIR", help="case folder (default: ./testcases)"
+        "--cases",
+        type=Path,
+        action="append",
+        metavar="DIR",
+        help="run the cases of this folder (<block>/<id>.yaml) instead of the shipped ones "
+        "(repeatable)",
+    )
+    select.add_argument(
+        "--add-cases",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="run the cases of this folder as well as the shipped ones or --cases (repeatable)",
     )
     target = parser.add_argument_group("the CSMS under test")
     target.add_argument(
@@ -142,6 +160,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="no progress display and no line per case: only the summary (for CI logs)",
     )
     parser.add_argument(
+        "--verbose",
+        "-v",
+        action="store_true",
+        help="log every frame and each step's outcome to stderr as the run goes",
+    )
+    parser.add_argument(
         "--version", action="version", version=f"{simulator.HARNESS_NAME} {simulator.__version__}"
     )
     return parser
@@ -171,6 +195,9 @@ def apply_overrides(config: HarnessConfig, args: argparse.Namespace) -> HarnessC
 
 
 def select_cases(cases: list[Case], args: argparse.Namespace) -> list[Case]:
+    """The cases ``--case``/``--block``/``--all`` name (``--list`` alone: all of them).
+    Selectors that contradict each other, and a selection of no case, are usage errors:
+    a run of nothing is never green."""
     known_blocks = {b.name for b in BLOCKS}
     for block in args.block:
         if block not in known_blocks:
@@ -179,15 +206,60 @@ def select_cases(cases: list[Case], args: argparse.Namespace) -> list[Case]:
     for case_id in args.case:
         if case_id not in by_id:
             raise UsageError(f"unknown case {case_id!r}; see simulate --list")
-    if args.all:
-        return cases
-    if not args.case and not args.block:
+    if args.all and (args.case or args.block):
+        raise UsageError("--all runs every case: give it alone, or name --case / --block instead")
+    if args.all or (args.list and not args.case and not args.block):
+        selected = cases
+    elif not args.case and not args.block:
         raise UsageError("say what to run: --case ID, --block NAME or --all (or --list)")
-    wanted = set(args.case)
-    return [c for c in cases if c.id in wanted or c.block in args.block]
+    else:
+        wanted = set(args.case)
+        selected = [c for c in cases if c.id in wanted or c.block in args.block]
+    if not selected:
+        folders = [*(args.cases or []), *args.add_cases]
+        where = f" in {', '.join(map(str, folders))}" if folders else ""
+        raise UsageError(
+            f"no case selected{where}: a case file is <block>/TC_<nnn>_CSMS.yaml "
+            "(e.g. core/TC_001_CSMS.yaml); see simulate --list"
+        )
+    return selected
+
+
+def check_target_flags(args: argparse.Namespace) -> None:
+    """What can be checked before a run starts is checked now (exit 2), not after it."""
+    if args.csms is not None:
+        parts = urlsplit(args.csms)
+        if parts.scheme not in ("ws", "wss") or not parts.hostname:
+            raise UsageError(
+                f"--csms {args.csms!r} is not a WebSocket URL: give ws://HOST[:PORT]/PATH or "
+                "wss://HOST[:PORT]/PATH (the charge point id is appended)"
+            )
+    if args.ca_file is not None and not Path(args.ca_file).is_file():
+        raise UsageError(f"--ca-file {args.ca_file}: no such file")
+    if args.out is not None:
+        try:
+            args.out.mkdir(parents=True, exist_ok=True)
+            probe = args.out / ".simulate-write-test"
+            probe.write_text("", encoding="utf-8")
+            probe.unlink()
+        except OSError as exc:
+            raise UsageError(
+                f"--out {args.out}: cannot write there ({exc.strerror or exc})"
+            ) from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """``simulate``; piping into a reader that stops early (``| head``) ends it quietly."""
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        # Python docs, "Note on SIGPIPE": point stdout at devnull so the exit flush is quiet.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
+
+
+def _main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     if arguments[:1] == ["mutation"]:
         from simulator.mutation import main as mutation_main
@@ -201,29 +273,44 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(arguments)
     console = Console(stderr=False, highlight=False, soft_wrap=True)
     errors = Console(stderr=True, highlight=False, soft_wrap=True)
+    if args.verbose:
+        log_to(errors)
     try:
         config = apply_overrides(load_config(args.config), args)
         # Resolve the operator adapter now, so a bad --operator is a usage error.
         choose_operator(args.operator, config.operator, "http://127.0.0.1/api")
-        cases_dir = args.cases or default_cases_dir()
-        if not cases_dir.is_dir():
-            raise UsageError(f"case folder {cases_dir} does not exist")
-        cases = load_cases(discover_cases(cases_dir), config.edition)
-        if args.list:
-            list_cases(cases, config.edition)
-            return EXIT_OK
+        cases = load_cases(case_files(args.cases, args.add_cases), config.edition)
         selected = select_cases(cases, args)
+        if args.list:
+            list_cases(selected, config.edition)
+            return EXIT_OK
         target_from(args)  # --fault with --csms is a usage error
         Faults(args.fault)  # an unknown name is a usage error that lists the known ones
         Variations(args.variation)
+        check_target_flags(args)
     except (InputError, ValueError) as exc:
         errors.print(f"simulate: {exc}", markup=False)
         return EXIT_USAGE
-    run = run_selected(selected, config, args, console)
+    run, interrupted = run_selected(selected, config, args, console)
     if args.out:
         written = write_reports(run, args.out)
         console.print("wrote " + ", ".join(str(path) for path in written), markup=False)
+    if interrupted:
+        ran = sum(1 for case in run.cases if case.verdict != Verdict.NOT_RUN)
+        errors.print(
+            f"simulate: interrupted: {plural(ran, 'case')} ran, the rest are NOT_RUN", markup=False
+        )
+        return EXIT_INTERRUPTED
     return EXIT_OK if run.ok else EXIT_NOT_OK
+
+
+def log_to(console: Console) -> None:
+    """-v: the harness's frames and decisions, with times, on ``console`` (stderr)."""
+    handler = RichHandler(console=console, show_path=False, markup=False, rich_tracebacks=False)
+    handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+    logger = logging.getLogger("simulator")
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
 
 
 def list_cases(cases: list[Case], edition: str) -> None:
@@ -234,7 +321,8 @@ def list_cases(cases: list[Case], edition: str) -> None:
         print(f"{case.id:<16} {case.block:<20} {mark:<7}{case.title}")
     varying = sum(case.varies for case in cases)
     print(
-        f"{len(cases)} cases as edition {edition} has them; {varying} vary between editions "
+        f"{plural(len(cases), 'case')} as edition {edition} has them; {varying} "
+        f"{'varies' if varying == 1 else 'vary'} between editions "
         f"{', '.join(EDITIONS)} (--edition; catalog §12)"
     )
 
@@ -253,24 +341,35 @@ def target_from(args: argparse.Namespace) -> Target:
 
 def run_selected(
     cases: list[Case], config: HarnessConfig, args: argparse.Namespace, console: Console
-) -> RunResult:
+) -> tuple[RunResult, bool]:
+    """The run and whether Ctrl-C stopped it (the cases that ran keep their results)."""
+    interrupted = False
     with SuiteSession(config, target_from(args)) as suite:
         strict = ", strict: findings count as failures" if args.strict else ""
         console.print(
-            f"Running {len(cases)} case(s) against {suite.settings.csms_url} "
+            f"Running {plural(len(cases), 'case')} against {suite.settings.csms_url} "
             f"(Test Case Document edition {config.edition}{strict})",
             markup=False,
         )
         with RunProgress(console, len(cases), quiet=args.quiet) as progress:
-            run = asyncio.run(
-                suite.run(
-                    cases,
-                    on_start=lambda case: progress.started(case.id),
-                    on_result=progress.finished,
+            suite.on_wait = progress.waiting
+            try:
+                asyncio.run(
+                    suite.run(
+                        cases,
+                        on_start=lambda case: progress.started(case.id),
+                        on_result=progress.finished,
+                    )
                 )
-            )
+            except KeyboardInterrupt:
+                interrupted = True
+        run = suite.result()
     summary(console, run)
-    return run
+    return run, interrupted
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 if __name__ == "__main__":

@@ -279,7 +279,8 @@ class Waits:
     operator: float = 60.0
     case_deadline: float = 300.0
     connection_timeout: float = 30.0
-    reservation_expiry_offset: float = 300.0
+    # TC_047 waits for the expiry: kept well inside case_deadline (checked on load).
+    reservation_expiry_offset: float = 60.0
     reservation_expiry_tolerance: float = 30.0  # TC_047: no tolerance in the TCD (§13.1)
     late_answer_grace: float = 5.0
     transfer: float = 60.0
@@ -382,7 +383,9 @@ def load_config(path: Path | None) -> HarnessConfig:
     if path is None:
         return HarnessConfig()
     document = load_yaml_file(path)
-    data = document.data if document.data is not None else {}
+    if document.data is None:  # an empty file (or only comments): every default
+        return HarnessConfig(source=str(path))
+    data = document.data
     errors = schema_errors(document, CONFIG_SCHEMA) if isinstance(data, dict) else []
     if not isinstance(data, dict):
         raise YamlSourceError(str(path), 1, "a configuration file must be a mapping of sections")
@@ -400,6 +403,16 @@ def load_config(path: Path | None) -> HarnessConfig:
         raise document.error(
             ["charge_point", "connector_id"],
             f"charge_point.connector_id {cp.connector_id} exceeds charge_point.connectors {cp.connectors}",
+        )
+    waits = config.waits
+    if waits.reservation_expiry_offset + waits.late_answer_grace >= waits.case_deadline:
+        raise document.error(
+            ["waits", "case_deadline"] if "case_deadline" in data.get("waits", {}) else ["waits"],
+            f"waits.case_deadline {waits.case_deadline:g} s is too short: TC_047 waits "
+            f"reservation_expiry_offset + late_answer_grace = "
+            f"{waits.reservation_expiry_offset + waits.late_answer_grace:g} s for the "
+            "reservation to expire",
+            "raise waits.case_deadline or lower waits.reservation_expiry_offset",
         )
     if config.operator.adapter == "python" and not config.operator.function:
         raise document.error(

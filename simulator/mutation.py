@@ -69,7 +69,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--config", "--pics", type=Path, metavar="FILE", help="PICS / configuration file"
     )
     parser.add_argument(
-        "--cases", type=Path, metavar="DIR", help="case folder (default: ./testcases)"
+        "--cases", type=Path, metavar="DIR", help="case folder (default: the shipped cases)"
     )
     parser.add_argument(
         "--case", action="append", default=[], metavar="ID", help="only these cases"

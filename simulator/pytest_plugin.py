@@ -1,10 +1,18 @@
 """pytest front end: every case file is a pytest item named by its case id.
 
-Registered through the ``pytest11`` entry point and passive until the ini option
-``ocpp_testcases`` names folders of case files (this repository's pyproject.toml does).
-Items run in one suite session, as ``simulate`` runs its cases: the same target, operator,
-carry-over between cases and wall time; against the bundled CSMS unless ``--ocpp-csms``
-is given.
+Registered through the ``pytest11`` entry point and passive until asked for cases: by
+``--ocpp-cases`` (alone: the cases that ship with the harness; ``--ocpp-cases=DIR``: a
+folder of ``<block>/<id>.yaml``), from any folder, or by the ini option ``ocpp_testcases``
+(this repository's pyproject.toml names ``testcases/``). Items run in one suite session,
+as ``simulate`` runs its cases: the same target, operator, carry-over between cases, wall
+time and defaults (no configuration file unless ``--ocpp-config`` or the ini
+``ocpp_config`` names one); against the bundled CSMS unless ``--ocpp-csms`` is given.
+
+A case runs in its item's setup, so its verdict maps onto pytest's outcomes: PASS passes,
+FAIL is a failure (the CSMS broke a rule), ERROR and INCONCLUSIVE an error (the harness,
+the environment or the operator kept the case from deciding), NOT_APPLICABLE and NOT_RUN
+(after a case that could not reach the CSMS at all, as simulate) a skip: as junit.xml
+counts them.
 """
 
 from __future__ import annotations
@@ -18,11 +26,15 @@ import pytest
 
 from reports.outputs import write_reports
 from reports.results import CaseResult, Verdict
+from simulator.bundled import default_cases_dir
 from simulator.cases import BLOCKS, Case, load_case
 from simulator.config import load_config
 from simulator.editions import DEFAULT_EDITION, EDITIONS
 from simulator.runner import SuiteSession, Target
+from simulator.runner.suite import unreachable
 from simulator.yamlsource import YamlSourceError
+
+_SHIPPED = ""  # the value of a bare --ocpp-cases
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -69,11 +81,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="findings count as failures (as simulate --strict)",
     )
     group.addoption("--ocpp-out", metavar="DIR", help="write results.json and report.html here")
+    group.addoption(
+        "--ocpp-cases",
+        action="append",
+        nargs="?",
+        const=_SHIPPED,
+        default=[],
+        metavar="DIR",
+        help="collect OCPP cases, from any folder: alone, the cases shipped with the harness; "
+        "--ocpp-cases=DIR, the folder's <block>/<id>.yaml (repeatable)",
+    )
     parser.addini(
         "ocpp_config", "configuration file used when --ocpp-config is not given", default=""
     )
     parser.addini(
-        "ocpp_testcases", "folders whose TC_*.yaml files are OCPP cases", type="paths", default=[]
+        "ocpp_testcases", "case folders (<block>/<id>.yaml) to collect", type="paths", default=[]
     )
 
 
@@ -102,11 +124,33 @@ def _ini_config(config: pytest.Config) -> str | None:
 
 
 _SESSION = pytest.StashKey[SuiteSession]()
+_ROOTS = pytest.StashKey[list[Path]]()
+_UNREACHABLE = pytest.StashKey[str]()  # why the cases after an unreachable CSMS do not run
 
 
 def pytest_configure(config: pytest.Config) -> None:
     for block in BLOCKS:
         config.addinivalue_line("markers", f"{block.name.replace('-', '_')}: {block.title} cases")
+    asked = [_case_folder(value) for value in config.getoption("--ocpp-cases")]
+    ini = [Path(p) for p in config.getini("ocpp_testcases")]
+    config.stash[_ROOTS] = [folder.resolve() for folder in [*ini, *asked]]
+    for folder in asked:  # collected as if named on the command line (pytest drops overlaps)
+        config.args.append(str(folder))
+    if config.stash[_ROOTS]:
+        try:  # a bad configuration file is a usage error, not one per case file
+            _suite(config)
+        except YamlSourceError as exc:
+            raise pytest.UsageError(str(exc)) from None
+
+
+def _case_folder(value: str) -> Path:
+    folder = default_cases_dir() if value == _SHIPPED else Path(value)
+    if not folder.is_dir():
+        raise pytest.UsageError(
+            f"--ocpp-cases {value}: no such folder (--ocpp-cases alone collects the shipped "
+            "cases; --ocpp-cases=DIR a folder of <block>/<id>.yaml)"
+        )
+    return folder
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -130,11 +174,11 @@ def _suite(config: pytest.Config) -> SuiteSession:
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
-    if file_path.suffix != ".yaml" or not file_path.name.startswith("TC_"):
+    """A case file is ``<block>/<id>.yaml`` in a case folder, as simulate finds them."""
+    if file_path.suffix != ".yaml" or file_path.name.startswith("."):
         return None
-    roots = [Path(p).resolve() for p in parent.config.getini("ocpp_testcases")]
     resolved = file_path.resolve()
-    if any(resolved.is_relative_to(root) for root in roots):
+    if resolved.parent.parent in parent.config.stash[_ROOTS]:
         return CaseFile.from_parent(parent, path=file_path)
     return None
 
@@ -167,27 +211,49 @@ class CaseItem(pytest.Item):
     def __init__(self, *, case: Case, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.case = case
+        self.result: CaseResult | None = None
         self.add_marker(getattr(pytest.mark, case.block.replace("-", "_")))
 
-    def runtest(self) -> None:
-        result = asyncio.run(_suite(self.config).run_case(self.case))
+    def setup(self) -> None:
+        """Run the case. A verdict that decides nothing about the CSMS (ERROR, INCONCLUSIVE)
+        fails the setup, which pytest reports as an error; NOT_APPLICABLE skips, and so does
+        NOT_RUN: every case after one that could not reach the CSMS at all, as simulate."""
+        suite = _suite(self.config)
+        why = self.config.stash.get(_UNREACHABLE, None)
+        if why is not None:  # as simulate: one clear ERROR, then the rest are NOT_RUN
+            suite.not_run([self.case], why)
+            pytest.skip(f"not run: {why}")
+        result = self.result = asyncio.run(suite.run_case(self.case))
+        if unreachable(result):
+            message = result.reasons[0].message
+            self.config.stash[_UNREACHABLE] = (
+                f"the CSMS could not be reached ({result.id}: {message})"
+            )
         for finding in result.findings:  # beside the verdict: shown, not failed on
             self.user_properties.append(("finding", str(finding)))
         if result.findings:
             shown = "\n".join(str(finding) for finding in result.findings)
-            self.add_report_section("call", "findings", shown)
+            self.add_report_section("setup", "findings", shown)
         if result.verdict == Verdict.NOT_APPLICABLE:
             pytest.skip("; ".join(str(r) for r in result.reasons) or "not applicable")
-        if result.verdict != Verdict.PASS:
-            raise CaseNotPassed(result)
+        if result.verdict not in (Verdict.PASS, Verdict.FAIL):
+            pytest.fail(_describe(result), pytrace=False)
+
+    def runtest(self) -> None:
+        """The verdict of the case run in setup: FAIL is the test's failure."""
+        if self.result is not None and self.result.verdict == Verdict.FAIL:
+            raise CaseNotPassed(self.result)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         if isinstance(excinfo.value, CaseNotPassed):
-            result = excinfo.value.result
-            lines = [f"{result.id} {result.verdict}: {result.title}"]
-            lines += [f"  - {reason}" for reason in result.reasons]
-            return "\n".join(lines)
+            return _describe(excinfo.value.result)
         return str(super().repr_failure(excinfo))
 
     def reportinfo(self) -> tuple[Path, int, str]:
         return self.path, 0, f"{self.case.id}: {self.case.title}"
+
+
+def _describe(result: CaseResult) -> str:
+    lines = [f"{result.id} {result.verdict}: {result.title}"]
+    lines += [f"  - {reason}" for reason in result.reasons]
+    return "\n".join(lines)

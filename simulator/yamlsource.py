@@ -7,6 +7,7 @@ inside the data (as jsonschema reports it) back to a line number.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -92,28 +93,60 @@ def schema_errors(document: YamlDocument, schema: dict[str, Any]) -> list[YamlSo
     """Validate ``document.data`` against a JSON schema; one error per violation, in file order."""
     from jsonschema import Draft202012Validator
 
-    errors = []
-    for error in Draft202012Validator(schema).iter_errors(document.data):
-        path = list(error.absolute_path)
-        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-            known = (
-                set(error.schema.get("properties", {})) if isinstance(error.schema, dict) else set()
-            )
-            unexpected = sorted(str(k) for k in error.instance if k not in known)
-            if unexpected:
-                path.append(unexpected[0])
-                allowed = ", ".join(sorted(known))
-                errors.append(
-                    document.error(
-                        path, f"unknown key {unexpected[0]!r}", f"allowed here: {allowed}"
-                    )
-                )
-                continue
-        dotted = ".".join(str(p) for p in path) or "(top level)"
-        hint = str(error.schema.get("description", "")) if isinstance(error.schema, dict) else ""
-        errors.append(document.error(path, f"{dotted}: {_short(error.message)}", hint))
+    errors = [
+        _source_error(document, error)
+        for error in Draft202012Validator(schema).iter_errors(document.data)
+    ]
     errors.sort(key=lambda e: e.line or 0)
     return errors
+
+
+def _source_error(document: YamlDocument, error: Any) -> YamlSourceError:
+    error = _chosen_alternative(error)
+    path = list(error.absolute_path)
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        known = set(error.schema.get("properties", {})) if isinstance(error.schema, dict) else set()
+        unexpected = sorted(str(k) for k in error.instance if k not in known)
+        if unexpected:
+            bad = unexpected[0]
+            path.append(bad)
+            nearest = difflib.get_close_matches(bad, sorted(known), n=1, cutoff=0.6)
+            hint = f"did you mean {nearest[0]!r}? " if nearest else ""
+            return document.error(
+                path, f"unknown key {bad!r}", f"{hint}allowed here: {', '.join(sorted(known))}"
+            )
+    if error.validator == "enum" and isinstance(error.schema, dict):
+        allowed = [str(v) for v in error.schema.get("enum", [])]
+        nearest = difflib.get_close_matches(str(error.instance), allowed, n=1, cutoff=0.6)
+        dotted = ".".join(str(p) for p in path) or "(top level)"
+        hint = f"did you mean {nearest[0]!r}? " if nearest else ""
+        shown = ", ".join(allowed) if len(allowed) <= 40 else ", ".join(allowed[:40]) + ", ..."
+        return document.error(
+            path, f"{dotted}: {error.instance!r} is not allowed", f"{hint}allowed: {shown}"
+        )
+    dotted = ".".join(str(p) for p in path) or "(top level)"
+    hint = str(error.schema.get("description", "")) if isinstance(error.schema, dict) else ""
+    return document.error(path, f"{dotted}: {_short(error.message)}", hint)
+
+
+def _chosen_alternative(error: Any) -> Any:
+    """For a ``oneOf`` (a step is exactly one kind), the error of the alternative the value
+    means: the one whose own ``required`` keys it has (its kind's keyword); then, within
+    it, the deepest error. Otherwise ``error`` itself."""
+    if error.validator != "oneOf" or not error.context:
+        return error
+    by_alternative: dict[Any, list[Any]] = {}
+    for sub in error.context:
+        by_alternative.setdefault(sub.schema_path[0], []).append(sub)
+    meant = [
+        subs
+        for subs in by_alternative.values()
+        if not any(sub.validator == "required" and not sub.path for sub in subs)
+    ]
+    if len(meant) != 1:
+        return error
+    deepest = max(meant[0], key=lambda sub: len(sub.absolute_path))
+    return _chosen_alternative(deepest)
 
 
 def _short(message: str, limit: int = 240) -> str:

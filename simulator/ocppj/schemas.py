@@ -115,6 +115,14 @@ def _validator(schema_name: str) -> Any:
     return _OcppValidator(schema, format_checker=_format_checker)
 
 
+def payload_schema(action: str, *, response: bool) -> dict[str, Any] | None:
+    """The OCA JSON schema of a request or response of ``action`` (None if it has none)."""
+    if action not in known_actions():
+        return None
+    schema: dict[str, Any] = _validator(schema_name(action, response)).schema
+    return schema
+
+
 def schema_name(action: str, response: bool) -> str:
     return f"{action}Response" if response else action
 

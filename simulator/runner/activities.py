@@ -61,6 +61,7 @@ async def perform(
                         answer,
                     )
             case Wait():
+                context.waiting(instruction.why, instruction.seconds)
                 outcome.note(f"waited {instruction.seconds:g} s ({instruction.why})")
                 await context.clock.sleep(instruction.seconds)
             case Disconnect():

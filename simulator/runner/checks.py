@@ -17,7 +17,7 @@ from reports.results import Basis, Check
 from simulator.config import Limits
 from simulator.ocppj import SchemaViolation
 from simulator.runner.link import CallOutcome
-from simulator.runner.matching import match, show
+from simulator.runner.matching import describe, match
 
 SCHEMA_REFERENCE = "OCPP-J 1.6 §4; OCA 1.6 JSON schemas"
 PERFORMANCE_REFERENCE = (
@@ -92,7 +92,7 @@ def field_check(
     return ctx.check(
         "field",
         not mismatches,
-        f"{message} {show(expected)}",
+        f"{message} {describe(expected)}",
         described or "as expected",
         described,
         stricter.reference if stricter else "",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from reports.results import MessageRecord, StepRecord, Verdict
@@ -70,6 +71,13 @@ class CaseContext:
     def since_start(self) -> float:
         return self.clock.monotonic() - self.started_at
 
+    def waiting(self, what: str, seconds: float) -> None:
+        """Say what a wait of ``seconds`` waits for and until when (the progress line)."""
+        if self.settings.on_wait is None or seconds < LONG_WAIT_S:
+            return
+        until = (self.clock.now() + timedelta(seconds=seconds)).astimezone().strftime("%H:%M:%S")
+        self.settings.on_wait(f"{self.case.id}: {what}, until {until} ({seconds:g} s)")
+
     def where(self, label: str, ref: str = "") -> CheckContext:
         return CheckContext(self.case.id, label, ref or self.case.reference)
 
@@ -123,6 +131,10 @@ class CaseContext:
                 outcome.note(f"connection attempt {attempt} succeeded")
             return link
         return None  # reconnect_attempts is at least 1: not reached
+
+
+# A wait at least this long is announced on the progress line.
+LONG_WAIT_S = 5.0
 
 
 @dataclass

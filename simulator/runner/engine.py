@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import traceback
 from pathlib import Path
 
@@ -34,6 +35,8 @@ from simulator.runner.preconditions import CarryOver
 from simulator.runner.settings import RunSettings
 
 __all__ = ["CarryOver", "CaseRun", "RunSettings", "build_model", "run_case"]
+
+decisions = logging.getLogger("simulator.decisions")  # simulate -v: each step's outcome
 
 
 class CaseRun:
@@ -214,6 +217,14 @@ class CaseRun:
             )
         finally:
             outcome.duration_s = round(context.since_start() - started, 6)
+            decisions.debug(
+                "%s step %s (%s): %s%s",
+                self.case.id,
+                step.label,
+                step.heading,
+                outcome.status,
+                "".join(f"; {r.message}" for r in outcome.reasons),
+            )
         if derailed is not None:
             _blame_the_derailment(outcome, derailed)
         return outcome

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,6 +39,8 @@ from simulator.ocppj import (
 )
 from simulator.ocppj.session import Outgoing
 from simulator.runner.windows import InboundRequest, Window, schema_error_answer
+
+frames = logging.getLogger("simulator.frames")  # simulate -v: every frame, as recorded
 
 CP_TO_CSMS = "CP->CSMS"
 CSMS_TO_CP = "CSMS->CP"
@@ -248,6 +252,15 @@ class Link:
             **extra,
         )
         self.messages.append(record)
+        if frames.isEnabledFor(logging.DEBUG):
+            frames.debug(
+                "%s %s %s %s %s",
+                direction,
+                kind,
+                record.unique_id,
+                action,
+                json.dumps(payload, ensure_ascii=False)[:2000],
+            )
         return record
 
     async def _send(self, outgoing: Outgoing, direction: str) -> None:

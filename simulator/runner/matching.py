@@ -92,13 +92,12 @@ def match(
         wanted = int(expected["$min_items"])
         if isinstance(actual, list) and len(actual) >= wanted:
             return []
-        return [Mismatch(where, _describe_expected(expected), show(actual))]
+        return [Mismatch(where, describe(expected), show(actual))]
     if _is_operator(expected) and "$any" in expected:
         alternatives = expected["$any"]
         if any(not match(alternative, actual, path, now) for alternative in alternatives):
             return []
-        described = " or ".join(_describe_expected(a) for a in alternatives)
-        return [Mismatch(where, described, show(actual))]
+        return [Mismatch(where, describe(expected), show(actual))]
     if _is_operator(expected):
         op, operand = next(iter(expected.items()))
         ok = {
@@ -111,7 +110,7 @@ def match(
         }[op]()
         if ok:
             return []
-        return [Mismatch(where, _describe_expected(expected), show(actual))]
+        return [Mismatch(where, describe(expected), show(actual))]
     if isinstance(expected, dict):
         if not isinstance(actual, dict):
             return [Mismatch(where, "an object", show(actual))]
@@ -151,28 +150,69 @@ def _from_now(
     return [Mismatch(where, wanted, f"{show(actual)} (now + {offset:.1f} s)")]
 
 
-def _describe_expected(expected: Any) -> str:
-    if not _is_operator(expected):
-        return show(expected)
-    op, operand = next(iter(expected.items()))
+def describe(expected: Any) -> str:
+    """An expected value in words, for a reader: ``{"$any": [{"$absent": true}, []]}``
+    reads "absent or an empty list", ``{"idTagInfo": {"status": "Accepted"}}`` reads
+    ``idTagInfo.status "Accepted"`` (the fields of a mapping by their dotted paths)."""
+    if _is_operator(expected):
+        return _describe_operator(*next(iter(expected.items())))
+    if isinstance(expected, dict):
+        return ", ".join(_fields(expected, "")) if expected else "an object"
+    if isinstance(expected, list):
+        if not expected:
+            return "an empty list"
+        if any(isinstance(item, dict | list) for item in expected):
+            return "[" + ", ".join(describe(item) for item in expected) + "]"
+    return show(expected)
+
+
+def _fields(expected: dict[str, Any], prefix: str) -> list[str]:
+    """``{"a": {"b": 1}, "c": {"$present": true}}`` as ``["a.b 1", "c present"]``."""
+    parts: list[str] = []
+    for key, value in expected.items():
+        path = f"{prefix}.{key}" if prefix else key
+        if isinstance(value, dict) and value and not _is_operator(value):
+            parts += _fields(value, path)
+        elif _is_operator(value) and "$all" in value and all(_plain_dict(p) for p in value["$all"]):
+            for part in value["$all"]:
+                parts += _fields(part, path)
+        else:
+            parts.append(f"{path} {describe(value)}")
+    return parts
+
+
+def _plain_dict(value: Any) -> bool:
+    return isinstance(value, dict) and bool(value) and not _is_operator(value)
+
+
+def _nested(expected: Any) -> str:
+    """``describe`` in parentheses when it lists several fields (inside other words)."""
+    text = describe(expected)
+    return f"({text})" if _plain_dict(expected) and len(expected) > 1 else text
+
+
+def _describe_operator(op: str, operand: Any) -> str:
     if op == "$ne":
         return f"anything but {show(operand)}"
     if op == "$in":
-        return f"one of {show(operand)}"
+        return "one of " + ", ".join(show(item) for item in operand)
     if op == "$any":
-        return " or ".join(_describe_expected(alternative) for alternative in operand)
+        return " or ".join(_nested(alternative) for alternative in operand)
     if op == "$each":
-        return f"a list, each item {_describe_expected(operand)}"
+        return f"a list, each item {_nested(operand)}"
     if op in ("$gt", "$lt"):
         return f"{'more' if op == '$gt' else 'less'} than {show(operand)}"
     if op == "$all":
-        return " and ".join(_describe_expected(part) for part in operand)
+        return " and ".join(_nested(part) for part in operand)
     if op == "$first":
-        return f"a list whose first item is {_describe_expected(operand)}"
+        return f"a list whose first item is {_nested(operand)}"
     if op == "$min_items":
         return f"a list of at least {operand} item{'s' if operand != 1 else ''}"
     if op == "$from_now":
-        return f"now + {operand.get('seconds')} s"
+        seconds, tolerance = operand.get("seconds"), operand.get("tolerance", 5)
+        if _number(seconds) and _number(tolerance):
+            return f"now + {seconds:g} s (+- {tolerance:g} s)"
+        return f"now + {seconds} s (+- {tolerance} s)"
     present = bool(operand) if op == "$present" else not operand
     return "present" if present else "absent"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from simulator.channel import Channel, Dialer
@@ -20,6 +21,9 @@ class RunSettings:
     ca_file: str | None = None  # trusted for wss:// and for https file transfers
     dialer: Dialer | None = None  # None: the WebSocket transport to csms_url
     strict: bool = False  # --strict: findings (stricter OCPP rules, inferences) fail the case
+    # Told what a long wait waits for and until when (the progress line): "TC_047_CSMS:
+    # the reservation's expiryDate, until 12:04:05".
+    on_wait: Callable[[str], None] | None = None
 
     async def dial(self) -> Channel:
         """A fresh channel to the CSMS (raises simulator.channel.TransportError)."""

@@ -13,6 +13,8 @@ driven (one event loop for the CLI, one per item under pytest).
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass
@@ -20,9 +22,9 @@ from types import TracebackType
 from typing import Self
 
 import simulator
-from reports.results import CaseResult, RunResult
+from reports.results import CaseResult, Reason, RunResult, Verdict
 from simulator.cases.model import Case
-from simulator.channel import Dialer
+from simulator.channel import Dialer, TransportError
 from simulator.clock import Clock, SystemClock, ocpp_timestamp
 from simulator.config import HarnessConfig
 from simulator.operator.base import Operator
@@ -89,6 +91,8 @@ class SuiteSession:
         self._settings: RunSettings | None = None
         self._started: tuple[float, str] | None = None  # monotonic, wall of the first case
         self._ended = 0.0
+        self.interrupted = False  # Ctrl-C stopped the run: results() has what ran
+        self.on_wait: Callable[[str], None] | None = None  # the progress line (RunSettings)
 
     @classmethod
     def with_settings(cls, settings: RunSettings) -> SuiteSession:
@@ -153,6 +157,8 @@ class SuiteSession:
             # A charge point does not reconnect the instant it closed (PICS timing).
             await self.clock.sleep(self.config.timing.between_cases)
         began = self.clock.monotonic()
+        if self.on_wait is not None:
+            settings = dataclasses.replace(settings, on_wait=self.on_wait)
         result = await run_case(case, settings, self.carry)
         if first:
             self._started = (began, result.started)  # the run starts with its first case
@@ -166,13 +172,56 @@ class SuiteSession:
         on_start: CaseCallback | None = None,
         on_result: ResultCallback | None = None,
     ) -> RunResult:
-        for case in cases:
-            if on_start:
-                on_start(case)
-            result = await self.run_case(case)
-            if on_result:
-                on_result(result)
+        """Run ``cases`` in order. When a case cannot reach the CSMS at all, the rest are
+        NOT_RUN (one clear ERROR, not one per case); when the run is interrupted (Ctrl-C),
+        the cases that ran keep their results and the rest are NOT_RUN."""
+        remaining = list(cases)
+        try:
+            while remaining:
+                case = remaining[0]
+                if on_start:
+                    on_start(case)
+                result = await self.run_case(case)
+                remaining.pop(0)
+                if on_result:
+                    on_result(result)
+                if remaining and unreachable(result) and not await self._reachable():
+                    why = (
+                        f"the CSMS could not be reached ({result.id}: {result.reasons[0].message})"
+                    )
+                    self.not_run(remaining, why)
+                    remaining = []
+        except (KeyboardInterrupt, asyncio.CancelledError):
+            self.not_run(remaining, "the run was interrupted")
+            self.interrupted = True
+            raise
         return self.result()
+
+    async def _reachable(self) -> bool:
+        """One more attempt to open a connection (closed at once): a CSMS that refused one
+        case's connections but is there now lets the run go on."""
+        try:
+            channel = await self.settings.dial()
+        except TransportError:
+            return False
+        await channel.close()
+        return True
+
+    def not_run(self, cases: Iterable[Case], why: str) -> None:
+        """Record ``cases`` as NOT_RUN, saying ``why``."""
+        for case in cases:
+            reason = Reason(case.id, "-", "not-run", f"not run: {why}", verdict=Verdict.NOT_RUN)
+            self.results.append(
+                CaseResult(
+                    case.id,
+                    case.block,
+                    case.title,
+                    Verdict.NOT_RUN,
+                    reasons=[reason],
+                    reference=case.reference,
+                    edition=case.edition,
+                )
+            )
 
     def result(self) -> RunResult:
         """Everything the session ran so far, as results.json records it."""
@@ -192,6 +241,16 @@ class SuiteSession:
             edition=settings.config.edition,
             strict=settings.strict,
         )
+
+
+def unreachable(result: CaseResult) -> bool:
+    """The case could not open a connection to the CSMS at all (refused, no such host,
+    timed out): every other case would end the same way."""
+    return (
+        result.verdict == Verdict.ERROR
+        and not result.messages
+        and any(r.rule.startswith("transport:") for r in result.reasons)
+    )
 
 
 async def run_suite(

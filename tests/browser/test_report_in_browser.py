@@ -3,7 +3,9 @@
 Relies only on the report's DOM contract: ``table#summary`` with six ``tr.block-row``
 (``data-block``), ``table#performance`` with two ``tr.measurement-row``, and per case
 ``section.case#case-<id>`` (``data-verdict``) whose ``ul.reasons > li.reason`` show without
-expanding anything. The screenshot and the PDF land in ``out/browser/``.
+expanding anything; the script's ``#report-controls`` (``input[data-verdict]``,
+``#report-search``, ``#report-shown``) and ``a.to-message`` links into ``tr#m-<case>-<n>``.
+The screenshot and the PDF land in ``out/browser/``.
 
 No Chromium: skipped, unless OCPP_REQUIRE_BROWSER=1 (``make test`` sets it), then failed.
 """
@@ -83,10 +85,57 @@ OBSERVE = """
 """.replace("HOSTILE", json.dumps(HOSTILE))
 
 
+# Use the controls as a reader would (click a checkbox, type in the search box), and note
+# which case sections are then displayed; then follow a failed check's link.
+INTERACT = """
+(async () => {
+  const frame = () => new Promise((done) => requestAnimationFrame(() => done()));
+  const shownCases = () => [...document.querySelectorAll('section.case')]
+    .filter((el) => el.checkVisibility()).map((el) => el.id);
+  const shownText = () => document.getElementById('report-shown').textContent;
+  const controls = document.getElementById('report-controls');
+  const box = (verdict) => controls.querySelector('input[data-verdict="' + verdict + '"]');
+  const search = document.getElementById('report-search');
+  const type = async (text) => {
+    search.value = text;
+    search.dispatchEvent(new Event('input', {bubbles: true}));
+    await frame();
+  };
+  const facts = {controlsShown: controls.checkVisibility(), all: shownCases(), allText: shownText()};
+  box('PASS').click();
+  await frame();
+  facts.withoutPass = shownCases();
+  facts.withoutPassText = shownText();
+  box('PASS').click();
+  await type('reservenow');
+  facts.searchReserve = shownCases();
+  await type('connection REFUSED');
+  facts.searchTwoWords = shownCases();
+  await type('no such text anywhere');
+  facts.searchNothing = shownCases();
+  facts.searchNothingText = shownText();
+  await type('');
+  facts.cleared = shownCases();
+  document.getElementById('collapse-all').click();
+  const failing = document.getElementById('case-TC_003_CSMS');
+  facts.collapsed = !failing.querySelector('details').open;
+  const link = failing.querySelector('ul.reasons a.to-message');
+  facts.link = link && link.getAttribute('href');
+  if (link) link.click();
+  await new Promise((done) => setTimeout(done, 100));
+  const row = link && document.getElementById(link.getAttribute('href').slice(1));
+  facts.linkTargetShown = Boolean(row && row.checkVisibility());
+  facts.reopened = failing.querySelector('details').open;
+  return facts;
+})()
+"""
+
+
 @dataclass
 class Observed:
     report_url: str
     facts: dict[str, Any]
+    interaction: dict[str, Any]
     requested_urls: list[str]
     png: bytes
     pdf: bytes
@@ -110,11 +159,12 @@ async def observed(tmp_path_factory: pytest.TempPathFactory) -> Observed:
         facts = await browser.evaluate(OBSERVE)
         png = await browser.screenshot()
         pdf = await browser.pdf()
+        interaction = await browser.evaluate(INTERACT)
         urls = list(browser.requested_urls)
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "report.png").write_bytes(png)
     (OUT / "report.pdf").write_bytes(pdf)
-    return Observed(report.as_uri(), facts, urls, png, pdf)
+    return Observed(report.as_uri(), facts, interaction, urls, png, pdf)
 
 
 def _invisible(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -148,7 +198,7 @@ def test_a_failing_case_shows_its_reason_without_expanding_anything(observed: Ob
 
 def test_the_hostile_payload_stays_text(observed: Observed) -> None:
     assert "pwned" not in observed.facts["title"]
-    assert observed.facts["scripts"] == 0
+    assert observed.facts["scripts"] == 1  # ours
     assert observed.facts["hostileAsText"], f"{HOSTILE!r} is not in the page's text"
 
 
@@ -177,3 +227,38 @@ def test_the_pdf_has_several_a4_pages(observed: Observed) -> None:
     pages = len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", pdf))
     assert pages > 1, f"{pages} page(s)"
     assert (OUT / "report.pdf").read_bytes() == pdf
+
+
+ALL_CASES = [
+    "case-TC_001_CSMS",
+    "case-TC_003_CSMS",
+    "case-TC_044_1_CSMS",
+    "case-TC_056_CSMS",
+    "case-TC_046_CSMS",
+    "case-TC_042_1_CSMS",
+]
+
+
+def test_the_verdict_filter_hides_and_shows_cases(observed: Observed) -> None:
+    seen = observed.interaction
+    assert seen["controlsShown"], seen
+    assert seen["all"] == ALL_CASES and seen["allText"] == "6 of 6 cases shown"
+    assert seen["withoutPass"] == [
+        c for c in ALL_CASES if c not in ("case-TC_001_CSMS", "case-TC_044_1_CSMS")
+    ]
+    assert seen["withoutPassText"] == "4 of 6 cases shown"
+    assert seen["cleared"] == ALL_CASES
+
+
+def test_the_search_keeps_the_cases_with_every_word(observed: Observed) -> None:
+    seen = observed.interaction
+    assert seen["searchReserve"] == ["case-TC_046_CSMS"], seen  # case-insensitive
+    assert seen["searchTwoWords"] == ["case-TC_042_1_CSMS"], seen
+    assert seen["searchNothing"] == [] and seen["searchNothingText"] == "0 of 6 cases shown"
+
+
+def test_a_failed_check_links_to_its_message_in_the_transcript(observed: Observed) -> None:
+    seen = observed.interaction
+    assert seen["collapsed"], seen  # collapse all closed the failing case's details
+    assert seen["link"] == "#m-TC_003_CSMS-3"
+    assert seen["reopened"] and seen["linkTargetShown"], seen

@@ -26,8 +26,9 @@ def _cli(out: Path) -> dict[str, Any]:
 
 
 def _pytest(out: Path) -> dict[str, Any]:
-    # The repository's pytest configuration: ocpp_config = tests/data/fast.yaml.
-    command = [sys.executable, "-m", "pytest", "-q", *map(str, FILES), "--ocpp-out", str(out)]
+    # As the CLI run: the fast configuration, given explicitly (pyproject sets none).
+    command = [sys.executable, "-m", "pytest", "-q", *map(str, FILES), "--ocpp-config", str(FAST)]
+    command += ["--ocpp-out", str(out)]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
     data: dict[str, Any] = json.loads((out / "results.json").read_text())
@@ -95,6 +96,7 @@ def test_every_front_end_runs_the_edition_and_strict_asked_for(tmp_path: Path) -
 
     plugin = tmp_path / "pytest"
     command = [sys.executable, "-m", "pytest", "-q", str(case), "--ocpp-edition", "2024-04"]
+    command += ["--ocpp-config", str(FAST)]
     done = subprocess.run(
         [*command, "--ocpp-out", str(plugin)], cwd=ROOT, capture_output=True, text=True, timeout=120
     )

@@ -229,13 +229,16 @@ async def assert_connect_problem(
     rule: str,
     fragments: Sequence[str],
 ) -> None:
-    """Both cases of the run meet the same problem at ``connect`` (each with a connection
-    attempt of its own, so the first did not stop the run); then a case run straight
-    against the reference CSMS passes."""
+    """The first case meets the problem at ``connect``; a CSMS that cannot be reached at
+    all stops the run (issue 14: one clear reason, not one per case): the second case is
+    NOT_RUN and names the first's reason, unless the CSMS answers again (a FAIL, a
+    misbehaving server, does not stop it). Then a case run straight against the reference
+    CSMS passes."""
     cases = [cases_by_id["TC_003_CSMS"], cases_by_id["TC_007_CSMS"]]
     settings = RunSettings(config, url, HttpOperator("http://127.0.0.1:9/api"))
     run = await run_bounded(cases, settings)
-    for result in run.cases:
+    first, second = run.cases
+    for result in (first, second) if verdict != Verdict.ERROR else (first,):
         assert result.verdict == verdict, describe(result)
         reason = first_reason(result)
         assert (reason.step, reason.rule) == ("connect", rule), describe(result)
@@ -252,6 +255,10 @@ async def assert_connect_problem(
         assert connect.kind == "connect" and connect.status != "passed"
         assert len(connect.notes) == attempts - 1 or rule != "transport:refused", connect.notes
         assert all(s.status == "not run" for s in steps)
+    if verdict == Verdict.ERROR:
+        assert second.verdict == Verdict.NOT_RUN, describe(second)
+        assert "could not be reached" in second.reasons[0].message
+        assert first.reasons[0].message.split(" (attempt")[0] in second.reasons[0].message
     [follow_up] = (await run_direct(config, [cases_by_id["TC_007_CSMS"]])).cases
     assert_passes(follow_up)
 

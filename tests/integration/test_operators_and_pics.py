@@ -225,7 +225,7 @@ def test_a_warning_is_reported_without_changing_the_verdict(
     folder.mkdir()
     case_file = folder / "TC_901_CSMS.yaml"
     case_file.write_text(
-        "id: TC_901_CSMS\ntitle: warn\nblock: core\nreference: test\ngiven: booted\nfaults: [x]\n"
+        "id: TC_901_CSMS\ntitle: warn\nblock: core\nreference: test\ngiven: booted\n"
         "steps:\n  - send: DataTransfer\n    with: {vendorId: nobody}\n    warn: {status: Accepted}\n"
     )
     with bundled_csms(fast_config) as (ocpp, api):

@@ -447,7 +447,7 @@ def write_case(
     path.parent.mkdir(parents=True, exist_ok=True)
     header = (
         f"id: {case_id}\ntitle: A scripted case\nblock: {block}\n"
-        f"reference: tests/support/scripted_csms.py\ngiven: {given}\nfaults: [none]\nsteps:\n"
+        f"reference: tests/support/scripted_csms.py\ngiven: {given}\nsteps:\n"
     )
     path.write_text(header + textwrap.indent(textwrap.dedent(steps).strip("\n"), "  ") + "\n")
     return load_case(path)

@@ -49,7 +49,15 @@ def test_a_good_case_loads_with_its_states(tmp_path: Path) -> None:
         ),
         (GOOD.replace("send: Authorize", "send: Reset"), 8, "send"),
         (GOOD.replace("$valid_id_tag", "$vaild_id_tag"), 8, "$vaild_id_tag"),
-        (GOOD.replace("faults: [reject-boot]\n", ""), 1, "faults"),
+        # a typo names itself, its line and the nearest valid word
+        (GOOD.replace("    expect:", "    expcet:"), 10, "unknown key 'expcet'"),
+        (GOOD.replace("    expect:", "    expcet:"), 10, "did you mean 'expect'?"),
+        (GOOD.replace("status: Accepted", "status: Acepted"), 10, "did you mean 'Accepted'?"),
+        (GOOD.replace("status: Accepted", "status: {$presnt: true}"), 10, "'$presnt'"),
+        (GOOD.replace("status: Accepted", "status: {$in: [Accepted, Blokced]}"), 10, "Blokced"),
+        (GOOD.replace("send: Authorize", "send: Authorise"), 8, "did you mean 'Authorize'?"),
+        (GOOD.replace("[reject-boot]", "[no-such-fault]"), 6, "'no-such-fault' is not a fault"),
+        (GOOD.replace("[reject-boot]", "[slow-answers]"), 6, "not a fault"),
         (GOOD.replace("title: A case", "title: A case\ncolour: red"), 3, "unknown key 'colour'"),
         (GOOD + "  - wait: soon\n", 11, "wait"),
         (GOOD.replace("    with:", "   with:"), 9, "not valid YAML"),
@@ -64,6 +72,20 @@ def test_malformed_case_names_file_line_and_problem(
     assert info.value.file == str(path)
     assert info.value.line == line, str(info.value)
     assert fragment in str(info.value)
+
+
+def test_a_vendors_own_case_needs_no_fault_and_may_have_any_id(tmp_path: Path) -> None:
+    own = GOOD.replace("id: TC_999_CSMS", "id: ACME-boot.1").replace("faults: [reject-boot]\n", "")
+    case = load_case(write(tmp_path, own, name="ACME-boot.1.yaml"))
+    assert (case.id, case.faults) == ("ACME-boot.1", ())
+    assert [p.name for p in discover_cases(tmp_path)] == ["ACME-boot.1.yaml"]
+
+
+def test_every_shipped_case_names_a_fault() -> None:
+    # The project's own rule (a vendor's case may name none): each bundled case can fail.
+    for edition in EDITIONS:
+        for case in load_cases(discover_cases(default_cases_dir()), edition):
+            assert case.faults, (edition, case.id)
 
 
 def test_file_name_must_match_the_id(tmp_path: Path) -> None:
@@ -169,13 +191,13 @@ def test_a_case_is_resolved_for_its_edition(tmp_path: Path) -> None:
         # a slip inside one edition's changes is found whatever edition runs
         (
             EDITIONED.replace("expect: {idTagInfo: {status: Invalid}}", "expect: seven"),
-            12,
+            17,
             "seven",
         ),
         (EDITIONED.replace("    title: First title\n", "    steps: []\n"), 9, "steps"),
         (EDITIONED.replace("  2024-04:\n    title", "  2023-01:\n    title"), 8, "2023-01"),
-        (EDITIONED.replace("editions: [2024-04]", "editions: [1999]"), 18, "1999"),
-        (EDITIONED.replace("        expect: {idTagInfo", "        sned: {idTagInfo"), 12, "sned"),
+        (EDITIONED.replace("editions: [2024-04]", "editions: [1999]"), 19, "1999"),
+        (EDITIONED.replace("        expect: {idTagInfo", "        sned: {idTagInfo"), 17, "sned"),
     ],
 )
 def test_an_edition_slip_names_its_line(

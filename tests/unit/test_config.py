@@ -64,3 +64,22 @@ def test_file_transfer_locations_are_optional_and_read(tmp_path: Path) -> None:
     files = load_config(path).file_transfer
     assert files.diagnostics_location == "ftp://u:p@h/up/"
     assert files.firmware_location == ""  # unset: the bundled CSMS's, or ERROR for a case
+
+
+def test_an_empty_pics_gives_every_default(tmp_path: Path) -> None:
+    for text in ("", "# declared nothing\n"):
+        path = tmp_path / "pics.yaml"
+        path.write_text(text)
+        config = load_config(path)
+        assert config.limits == HarnessConfig().limits and config.source == str(path)
+
+
+def test_a_case_deadline_shorter_than_the_reservation_expiry_is_refused(tmp_path: Path) -> None:
+    # TC_047 waits for the reservation to expire: the default run must not end in ERROR.
+    path = tmp_path / "pics.yaml"
+    path.write_text("waits:\n  reservation_expiry_offset: 300\n  case_deadline: 300\n")
+    with pytest.raises(YamlSourceError, match="case_deadline 300 s is too short") as caught:
+        load_config(path)
+    assert caught.value.line == 3
+    defaults = HarnessConfig().waits
+    assert defaults.reservation_expiry_offset + defaults.late_answer_grace < defaults.case_deadline

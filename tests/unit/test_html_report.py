@@ -10,8 +10,8 @@ from html.parser import HTMLParser
 
 import pytest
 
-from reports.html import render_html, violation_parts
-from reports.results import RunResult
+from reports.html import causes, own_reference, render_html, step_time, violation_parts
+from reports.results import CaseResult, Reason, RunResult, Verdict
 from tests.support.sample_results import FAILING_REASON, HOSTILE, sample_run
 
 VOID = {"meta", "br", "hr", "img", "link", "input", "wbr", "col", "source"}
@@ -232,6 +232,7 @@ def test_steps_show_checks_expected_and_observed(doc: Node) -> None:
     (steps,) = failing.find_all("table", "steps")
     text = steps.text()
     assert "✘ field" in text and '→ {"status": "Rejected"}' in text
+    assert 'BootNotification.conf status "Accepted"' in text  # the matcher in words
     assert "[TC_003_CSMS: BootNotification.conf Accepted; OCPP 1.6 §4.2]" in text
     assert f"a note with {HOSTILE}" in text  # the note, as text
     passing = case_section(doc, "TC_001_CSMS").find_all("table", "steps")[0].text()
@@ -269,8 +270,10 @@ def test_violation_parts_take_any_shape() -> None:
     assert "(payload): odd" in text
 
 
-def test_hostile_content_is_escaped(html: str) -> None:
-    assert "<script" not in html.lower()
+def test_hostile_content_is_escaped(html: str, doc: Node) -> None:
+    assert html.lower().count("<script") == 1  # ours, at the end of the body
+    (script,) = doc.find_all("script")
+    assert "pwned" not in script.text() and "src" not in script.attrs
     assert "&lt;script&gt;document.title=&#39;pwned&#39;&lt;/script&gt;" in html
     assert html.count("&lt;script&gt;") >= 2  # in the CSMS answer and in the step note
     assert "Example &lt;Energy&gt; &amp; Co" in html
@@ -282,7 +285,9 @@ def test_self_contained(html: str, doc: Node) -> None:
             value = node.attrs.get(name)
             if value is not None:
                 assert value.startswith("#"), f"<{node.tag} {name}={value!r}>"
-        assert node.tag not in ("script", "link", "img", "iframe", "object", "embed")
+        assert node.tag not in ("link", "img", "iframe", "object", "embed")
+        if node.tag == "script":  # one inline script of ours, no source
+            assert node.attrs == {} and "fetch(" not in node.text()
     assert not re.search(r"(src|href)\s*=\s*[\"']?\s*(https?:)?//", html, re.IGNORECASE)
     assert not re.search(r"url\s*\(", html, re.IGNORECASE)
     assert "@import" not in html
@@ -294,19 +299,83 @@ def test_print_rules(doc: Node) -> None:
     css = "".join(c for c in style.children if isinstance(c, str))
     assert re.search(r"@page\s*\{[^}]*size:\s*A4", css)
     assert re.search(r"@media print", css)
-    assert re.search(r"\.block\s*\{\s*break-before:\s*page", css)
+    assert re.search(r"#findings-section\s*\{\s*break-before:\s*page", css)
+    assert re.search(r"@bottom-right\s*\{[^}]*counter\(page\)[^}]*counter\(pages\)", css)
+    assert re.search(r"table#configuration[^{}]*\{\s*break-inside:\s*avoid", css)
+    # passing cases: no steps nor transcript in print; the controls do not print
+    assert re.search(r'\.case\[data-verdict="PASS"\] details[^{}]*\{\s*display:\s*none', css)
+    assert re.search(r"#report-controls[^{}]*\{\s*display:\s*none", css)
     assert "white-space: pre-wrap" in css and "overflow-wrap: anywhere" in css
     assert re.search(r"tr[^{}]*\{\s*break-inside:\s*avoid", css)
 
 
-def test_findings_list_every_case_not_passed(doc: Node) -> None:
-    rows = doc.by_id("findings").find_all("tr", "finding-row")
-    assert [r.find_all("a")[0].attrs["href"] for r in rows] == [
-        "#case-TC_003_CSMS",
-        "#case-TC_046_CSMS",
-        "#case-TC_042_1_CSMS",
+def test_findings_list_every_case_not_passed_by_cause(doc: Node) -> None:
+    rows = doc.by_id("findings").find_all("tr", "cause-row")
+    # one cause each here; ERROR first, then FAIL, then INCONCLUSIVE
+    assert [[a.attrs["href"] for a in r.find_all("a")] for r in rows] == [
+        ["#case-TC_042_1_CSMS"],
+        ["#case-TC_003_CSMS"],
+        ["#case-TC_046_CSMS"],
     ]
-    assert FAILING_REASON in rows[0].text()
+    assert FAILING_REASON in rows[1].text() and "1 case" in rows[1].cells()[2]
+
+
+def _failed(case_id: str, message: str) -> CaseResult:
+    reason = Reason(case_id, "1", "field", message, "OCPP 1.6 §4.1")
+    return CaseResult(case_id, "core", "t", Verdict.FAIL, reasons=[reason])
+
+
+def test_cases_with_one_cause_are_one_row() -> None:
+    same = 'Authorize.conf idTagInfo.status: expected "Accepted", got "Invalid"'
+    other = 'Authorize.conf idTagInfo.status: expected "Blocked", got "Invalid"'
+    cases = [_failed(f"TC_{n:03}_CSMS", same) for n in range(19)]
+    cases += [_failed("TC_100_CSMS", other), _failed("TC_101_CSMS", "no answer within 7 s")]
+    cases.append(_failed("TC_102_CSMS", "no answer within 35 s"))  # a number differs only
+    grouped = causes(cases)
+    assert [len(c.cases) for c in grouped] == [19, 2, 1]
+    assert grouped[0].message == same and grouped[2].message == other
+    run = sample_run()
+    run.cases = cases
+    rows = parse(render_html(run)).by_id("findings").find_all("tr", "cause-row")
+    assert len(rows) == 3 and "19 cases" in rows[0].cells()[2]
+    assert len(rows[0].find_all("a")) == 19
+
+
+def test_a_failed_check_cites_its_own_reference_and_links_to_its_message(doc: Node) -> None:
+    failing = case_section(doc, "TC_003_CSMS")
+    (transcript,) = failing.find_all("table", "transcript")
+    ids = [r.attrs.get("id") for r in transcript.find_all("tbody")[0].find_all("tr")]
+    assert ids == [f"m-TC_003_CSMS-{i}" for i in range(4)]
+    links = [a.attrs["href"] for a in failing.find_all("a", "to-message")]
+    # both reasons and both failed checks judged the BootNotification answer, row 3
+    assert links == ["#m-TC_003_CSMS-3"] * 4
+    step = "TC_059_CSMS T182: idTag as configured; TxProfile omitted; Authorize.conf Accepted"
+    reference = f"{step}; catalog §12.1; OCPP 1.6 §5.11"
+    assert own_reference(reference, 'Authorize.conf idTagInfo.status "Accepted"') == (
+        "TC_059_CSMS T182: Authorize.conf Accepted; catalog §12.1; OCPP 1.6 §5.11"
+    )
+    assert own_reference(reference, "RemoteStartTransaction.req x") == reference  # unnamed
+    assert own_reference("OCPP 1.6 §4.2", "BootNotification.conf x") == "OCPP 1.6 §4.2"
+
+
+def test_every_step_states_its_time(doc: Node) -> None:
+    (steps,) = case_section(doc, "TC_003_CSMS").find_all("table", "steps")
+    assert steps.find_all("th")[3].text() == "Time"
+    times = [r.cells()[3] for r in steps.find_all("tbody")[0].find_all("tr")]
+    assert times == ["1 ms at 0.000 s", "4 ms at 3.499 s"]
+    assert (step_time(None), step_time(0.25), step_time(12.34)) == ("-", "0.250 s", "12.3 s")
+
+
+def test_controls_are_hidden_until_the_script_shows_them(doc: Node) -> None:
+    controls = doc.by_id("report-controls")
+    assert "hidden" in controls.attrs
+    boxes = [
+        n.attrs["data-verdict"] for n in controls.find_all("input") if "data-verdict" in n.attrs
+    ]
+    assert boxes == ["FAIL", "ERROR", "INCONCLUSIVE", "PASS", "NOT_APPLICABLE"]
+    assert doc.by_id("report-search").tag == "input"
+    assert not [n for n in doc.iter() if "filtered-out" in n.classes]  # scripts off: all shown
+    assert {doc.by_id(i).tag for i in ("expand-all", "collapse-all")} == {"button"}
 
 
 def test_same_output_from_results_json() -> None:

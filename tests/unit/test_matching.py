@@ -1,4 +1,4 @@
-from simulator.runner.matching import dig, match
+from simulator.runner.matching import describe, dig, match
 
 
 def test_subset_match_and_mismatch_paths() -> None:
@@ -30,7 +30,7 @@ def test_any_of_several_alternatives() -> None:
     assert match(empty_or_absent, {}) == []
     assert match(empty_or_absent, {"key": []}) == []
     [mismatch] = match(empty_or_absent, {"key": ["A"]})
-    assert mismatch.describe() == 'key: expected absent or [], got ["A"]'
+    assert mismatch.describe() == 'key: expected absent or an empty list, got ["A"]'
 
 
 def test_each_and_from_now() -> None:
@@ -46,3 +46,17 @@ def test_each_and_from_now() -> None:
     assert match(soon, {"at": "2026-01-01T12:01:01.500Z"}, now=now) == []
     [late] = match(soon, {"at": "2026-01-01T13:00:00Z"}, now=now)
     assert "now + 3600.0 s" in late.observed
+
+
+def test_describe_says_what_is_expected_in_words() -> None:
+    assert describe({"$any": [{"$absent": True}, []]}) == "absent or an empty list"
+    assert describe({"idTagInfo": {"status": "Accepted"}}) == 'idTagInfo.status "Accepted"'
+    assert describe({"status": {"$in": ["Accepted", "Rejected"]}}) == (
+        'status one of "Accepted", "Rejected"'
+    )
+    assert describe({"a": {"$all": [{"b": 1}, {"c": {"$present": True}}]}}) == "a.b 1, a.c present"
+    assert describe({"p": {"$each": {"x": 1, "y": {"$gt": 0}}}}) == (
+        "p a list, each item (x 1, y more than 0)"
+    )
+    assert describe({"t": {"$from_now": {"seconds": 30}}}) == "t now + 30 s (+- 5 s)"
+    assert "$" not in describe({"k": {"$first": {"$min_items": 2}}, "n": {"$ne": "x"}})

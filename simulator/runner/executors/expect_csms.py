@@ -62,6 +62,7 @@ async def execute_expect_csms(step: ExpectCsmsStep, run: StepRun) -> Outcome:
     window = context.windows.pop(step.label, None) or open_window(step, context)
     waits, limits = context.config.waits, context.config.limits
     timeout = waits.operator if context.operator_asked else limits.response_timeout
+    context.waiting(f"waiting for the CSMS's {step.action}.req", timeout)
     try:
         while True:
             await link.wait_for(window, lambda: _deadline(context, window, timeout))
