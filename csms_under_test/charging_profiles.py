@@ -150,6 +150,38 @@ def _latest_transaction_id(store: Store, charge_point_id: str | None = None) -> 
     return transactions[-1].id if transactions else 1
 
 
+def _completed_copy(
+    payload: dict[str, Any],
+    key: str,
+    usual_kind: str,
+    *,
+    charge_point_id: str,
+    store: Store,
+    faults: Faults,
+    variations: Variations | None,
+    now: datetime,
+) -> dict[str, Any] | None:
+    """``payload[key]`` replaced by a completed copy and returned (None when it is not a
+    mapping). A kind left out becomes ``usual_kind``; under OTHER_PROFILE_KIND the other."""
+    profile = payload.get(key)
+    if not isinstance(profile, dict):
+        return None
+    profile = copy.deepcopy(profile)
+    payload[key] = profile
+    variations = variations or Variations()
+    other_kind = RELATIVE if usual_kind == ABSOLUTE else ABSOLUTE
+    _complete_profile(
+        profile,
+        charge_point_id=charge_point_id,
+        store=store,
+        faults=faults,
+        variations=variations,
+        now=now,
+        default_kind=other_kind if OTHER_PROFILE_KIND in variations else usual_kind,
+    )
+    return profile
+
+
 # -- SetChargingProfile ----------------------------------------------------------------
 def complete_set_charging_profile(
     payload: dict[str, Any],
@@ -163,21 +195,18 @@ def complete_set_charging_profile(
     """Complete ``csChargingProfiles`` (replaced by a completed copy); explicit values stay.
     Raises IncompleteRequest for a TxProfile without transactionId and no active
     transaction on the connector."""
-    profile = payload.get("csChargingProfiles")
-    if not isinstance(profile, dict):
-        return  # the schema check reports it
-    profile = copy.deepcopy(profile)
-    payload["csChargingProfiles"] = profile
-    variations = variations or Variations()
-    _complete_profile(
-        profile,
+    profile = _completed_copy(
+        payload,
+        "csChargingProfiles",
+        ABSOLUTE,
         charge_point_id=charge_point_id,
         store=store,
         faults=faults,
         variations=variations,
         now=now,
-        default_kind=RELATIVE if OTHER_PROFILE_KIND in variations else ABSOLUTE,
     )
+    if profile is None:
+        return  # the schema check reports it
     schedule = profile.get("chargingSchedule")
     if profile.get("chargingProfilePurpose") == TX_PROFILE:
         connector_id = payload.get("connectorId")
@@ -304,22 +333,17 @@ def complete_remote_start(
     """Complete an embedded ``chargingProfile`` (replaced by a completed copy): a new
     chargingProfileId when it has none, kind Relative when left out (an Absolute one gets
     validity and startSchedule); the rest is sent as given."""
-    profile = payload.get("chargingProfile")
-    if not isinstance(profile, dict):
-        return
-    profile = copy.deepcopy(profile)
-    payload["chargingProfile"] = profile
-    variations = variations or Variations()
-    _complete_profile(
-        profile,
+    profile = _completed_copy(
+        payload,
+        "chargingProfile",
+        RELATIVE,
         charge_point_id=charge_point_id,
         store=store,
         faults=faults,
         variations=variations,
         now=now,
-        default_kind=ABSOLUTE if OTHER_PROFILE_KIND in variations else RELATIVE,
     )
-    if REMOTE_START_PROFILE_WITH_TRANSACTION_ID in faults:
+    if profile is not None and REMOTE_START_PROFILE_WITH_TRANSACTION_ID in faults:
         profile["transactionId"] = _latest_transaction_id(store)
 
 

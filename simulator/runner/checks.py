@@ -82,11 +82,11 @@ def field_check(
     expected: dict[str, Any],
     payload: Any,
     now: datetime | None = None,
-    stricter: Stricter | None = None,
+    *,
+    reference: str = "",
+    basis: Basis = Basis.TCD,
 ) -> Check:
-    """``payload`` has the ``expected`` fields (a TCD validation), or ``stricter``'s."""
-    if stricter is not None:
-        expected = stricter.fields
+    """``payload`` has the ``expected`` fields (by default a TCD validation)."""
     mismatches = match(expected, payload, now=now)
     described = "; ".join(f"{message} {m.describe()}" for m in mismatches)
     return ctx.check(
@@ -95,8 +95,8 @@ def field_check(
         f"{message} {describe(expected)}",
         described or "as expected",
         described,
-        stricter.reference if stricter else "",
-        stricter.basis if stricter else Basis.TCD,
+        reference,
+        basis,
     )
 
 
@@ -126,7 +126,12 @@ def stricter_checks(
     payload: Any,
     now: datetime | None = None,
 ) -> list[Check]:
-    return [field_check(ctx, message, {}, payload, now, rule) for rule in rules]
+    return [
+        field_check(
+            ctx, message, rule.fields, payload, now, reference=rule.reference, basis=rule.basis
+        )
+        for rule in rules
+    ]
 
 
 def answer_checks(

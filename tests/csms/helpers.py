@@ -160,3 +160,16 @@ async def api_get(csms: ReferenceCsms, path: str) -> Any:
 # The factories the conftest fixtures ``start_csms`` and ``connect`` provide.
 StartCsms = Callable[..., Awaitable[ReferenceCsms]]
 ConnectChargePoint = Callable[..., Awaitable[FakeChargePoint]]
+
+
+async def started(
+    start_csms: StartCsms,
+    connect: ConnectChargePoint,
+    faults: tuple[str, ...] = (),
+    variations: tuple[str, ...] = (),
+    **options: Any,
+) -> tuple[ReferenceCsms, FakeChargePoint]:
+    """A CSMS with ``faults`` and ``variations`` (and ``options``, e.g. ``config``) and a
+    charge point connected to it."""
+    csms = await start_csms(faults=list(faults), variations=list(variations), **options)
+    return csms, await connect(csms.ocpp_url)

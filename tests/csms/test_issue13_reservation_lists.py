@@ -23,7 +23,7 @@ from csms_under_test.variations import (
 from simulator.config import HarnessConfig, IdTags
 from simulator.ocppj import validate_payload
 
-from .helpers import WAIT, ConnectChargePoint, FakeChargePoint, StartCsms, http_async
+from .helpers import WAIT, ConnectChargePoint, FakeChargePoint, StartCsms, http_async, started
 from .helpers import operator_request as _operator_request
 
 TAGS = IdTags()
@@ -39,8 +39,7 @@ async def _started(
     variations: tuple[str, ...] = (),
 ) -> tuple[ReferenceCsms, FakeChargePoint]:
     config = HarnessConfig().with_overrides(waits={"reservation_expiry_offset": OFFSET})
-    csms = await start_csms(faults=list(faults), variations=list(variations), config=config)
-    return csms, await connect(csms.ocpp_url)
+    return await started(start_csms, connect, faults, variations, config=config)
 
 
 def _tags(sent: dict[str, Any]) -> list[str]:

@@ -22,7 +22,7 @@ from simulator.config import load_config
 from simulator.ocppj import validate_payload
 from simulator.runner.matching import match
 
-from .helpers import ConnectChargePoint, FakeChargePoint, StartCsms, operator_request
+from .helpers import ConnectChargePoint, FakeChargePoint, StartCsms, operator_request, started
 
 ACCEPTED = {"status": "Accepted"}
 FAST_PICS = Path(__file__).resolve().parent.parent / "data" / "fast.yaml"
@@ -73,16 +73,6 @@ async def _remote_start(
     assert validate_payload("RemoteStartTransaction", sent, response=False) == []
     result: dict[str, Any] = sent["chargingProfile"]
     return result
-
-
-async def _started(
-    start_csms: StartCsms,
-    connect: ConnectChargePoint,
-    faults: tuple[str, ...] = (),
-    variations: tuple[str, ...] = (),
-) -> tuple[ReferenceCsms, FakeChargePoint]:
-    csms = await start_csms(faults=list(faults), variations=list(variations))
-    return csms, await connect(csms.ocpp_url)
 
 
 def _has_validity(profile: dict[str, Any]) -> bool:
@@ -145,7 +135,7 @@ async def test_tc_067_2025_11_profiles_and_clears(csms: ReferenceCsms, cp: FakeC
 async def test_charging_profile_without_number_phases(
     start_csms: StartCsms, connect: ConnectChargePoint
 ) -> None:
-    csms, cp = await _started(start_csms, connect, ("charging-profile-without-number-phases",))
+    csms, cp = await started(start_csms, connect, ("charging-profile-without-number-phases",))
     periods = (await _set(csms, cp, _profile()))["chargingSchedule"]["chargingSchedulePeriod"]
     assert periods == [{"startPeriod": 0, "limit": 6.0}]
     embedded = await _remote_start(csms, cp, _profile("TxProfile", kind="Relative"))
@@ -157,7 +147,7 @@ async def test_charging_profile_without_number_phases(
 async def test_charging_profile_with_recurrency(
     start_csms: StartCsms, connect: ConnectChargePoint
 ) -> None:
-    csms, cp = await _started(start_csms, connect, ("charging-profile-with-recurrency",))
+    csms, cp = await started(start_csms, connect, ("charging-profile-with-recurrency",))
     assert (await _set(csms, cp, _profile()))["recurrencyKind"] == "Daily"
     embedded = await _remote_start(csms, cp, _profile("TxProfile", kind="Relative"))
     assert embedded["recurrencyKind"] == "Daily"
@@ -168,7 +158,7 @@ async def test_charging_profile_with_recurrency(
 async def test_non_tx_profile_with_transaction_id(
     start_csms: StartCsms, connect: ConnectChargePoint
 ) -> None:
-    csms, cp = await _started(start_csms, connect, ("non-tx-profile-with-transaction-id",))
+    csms, cp = await started(start_csms, connect, ("non-tx-profile-with-transaction-id",))
     assert (await _set(csms, cp, _profile()))["transactionId"] == 1  # no transaction yet
     await cp.start_transaction(VALID_TAG, 2)
     running = (await cp.start_transaction(VALID_TAG, 1))["transactionId"]
@@ -181,7 +171,7 @@ async def test_non_tx_profile_with_transaction_id(
 async def test_relative_profile_with_start_schedule(
     start_csms: StartCsms, connect: ConnectChargePoint
 ) -> None:
-    csms, cp = await _started(start_csms, connect, ("relative-profile-with-start-schedule",))
+    csms, cp = await started(start_csms, connect, ("relative-profile-with-start-schedule",))
     embedded = await _remote_start(csms, cp, _profile("TxProfile", kind="Relative"))
     assert parse_timestamp(embedded["chargingSchedule"]["startSchedule"]) is not None
     relative = await _set(csms, cp, _profile(kind="Relative"))
@@ -194,7 +184,7 @@ async def test_relative_profile_with_start_schedule(
 async def test_charging_profile_id_reused(
     start_csms: StartCsms, connect: ConnectChargePoint
 ) -> None:
-    csms, cp = await _started(start_csms, connect, ("charging-profile-id-reused",))
+    csms, cp = await started(start_csms, connect, ("charging-profile-id-reused",))
     first = await _set(csms, cp, _profile())
     again = await _set(csms, cp, _profile() | {"stackLevel": 2})
     assert first["chargingProfileId"] == again["chargingProfileId"] == 1
@@ -214,7 +204,7 @@ async def test_charging_profile_id_reused(
 async def test_trigger_wrong_message(
     start_csms: StartCsms, connect: ConnectChargePoint, asked: dict[str, Any], sent: str
 ) -> None:
-    csms, cp = await _started(start_csms, connect, ("trigger-wrong-message",))
+    csms, cp = await started(start_csms, connect, ("trigger-wrong-message",))
     request, reply = await operator_request(csms, cp, "TriggerMessage", asked, ACCEPTED)
     assert reply.status == 200
     assert request == asked | {"requestedMessage": sent}
@@ -230,7 +220,7 @@ def test_the_pics_dependent_faults_are_faults_no_case_names() -> None:
 
 # -- variations ------------------------------------------------------------------------
 async def test_extra_schedule_period(start_csms: StartCsms, connect: ConnectChargePoint) -> None:
-    csms, cp = await _started(start_csms, connect, variations=("extra-schedule-period",))
+    csms, cp = await started(start_csms, connect, variations=("extra-schedule-period",))
     last = {"startPeriod": 0, "limit": 6.0, "numberPhases": 3}
     extra = last | {"startPeriod": EXTRA_PERIOD_AFTER_S}
     profile = await _set(csms, cp, _profile())
@@ -248,7 +238,7 @@ async def test_no_extra_period_without_the_variation(
 
 
 async def test_other_profile_kind(start_csms: StartCsms, connect: ConnectChargePoint) -> None:
-    csms, cp = await _started(start_csms, connect, variations=("other-profile-kind",))
+    csms, cp = await started(start_csms, connect, variations=("other-profile-kind",))
     relative = await _set(csms, cp, _profile(kind=None))
     assert relative["chargingProfileKind"] == "Relative"
     assert "validFrom" not in relative and "startSchedule" not in relative["chargingSchedule"]
