@@ -31,7 +31,6 @@ from simulator.cases import BLOCKS, Case, load_case
 from simulator.config import load_config
 from simulator.editions import DEFAULT_EDITION, EDITIONS
 from simulator.runner import SuiteSession, Target
-from simulator.runner.suite import unreachable
 from simulator.yamlsource import YamlSourceError
 
 _SHIPPED = ""  # the value of a bare --ocpp-cases
@@ -125,7 +124,6 @@ def _ini_config(config: pytest.Config) -> str | None:
 
 _SESSION = pytest.StashKey[SuiteSession]()
 _ROOTS = pytest.StashKey[list[Path]]()
-_UNREACHABLE = pytest.StashKey[str]()  # why the cases after an unreachable CSMS do not run
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -218,17 +216,9 @@ class CaseItem(pytest.Item):
         """Run the case. A verdict that decides nothing about the CSMS (ERROR, INCONCLUSIVE)
         fails the setup, which pytest reports as an error; NOT_APPLICABLE skips, and so does
         NOT_RUN: every case after one that could not reach the CSMS at all, as simulate."""
-        suite = _suite(self.config)
-        why = self.config.stash.get(_UNREACHABLE, None)
-        if why is not None:  # as simulate: one clear ERROR, then the rest are NOT_RUN
-            suite.not_run([self.case], why)
-            pytest.skip(f"not run: {why}")
-        result = self.result = asyncio.run(suite.run_case(self.case))
-        if unreachable(result):
-            message = result.reasons[0].message
-            self.config.stash[_UNREACHABLE] = (
-                f"the CSMS could not be reached ({result.id}: {message})"
-            )
+        result = self.result = asyncio.run(_suite(self.config).run_case(self.case))
+        if result.verdict == Verdict.NOT_RUN:  # the session stopped: as simulate
+            pytest.skip(result.reasons[0].message)
         for finding in result.findings:  # beside the verdict: shown, not failed on
             self.user_properties.append(("finding", str(finding)))
         if result.findings:

@@ -91,7 +91,7 @@ class SuiteSession:
         self._settings: RunSettings | None = None
         self._started: tuple[float, str] | None = None  # monotonic, wall of the first case
         self._ended = 0.0
-        self.interrupted = False  # Ctrl-C stopped the run: results() has what ran
+        self.stopped: str | None = None  # why the cases still to come are NOT_RUN
         self.on_wait: Callable[[str], None] | None = None  # the progress line (RunSettings)
 
     @classmethod
@@ -151,6 +151,11 @@ class SuiteSession:
 
     # -- running cases --------------------------------------------------------------
     async def run_case(self, case: Case) -> CaseResult:
+        """Run ``case``; NOT_RUN at once when the run has stopped. A case that cannot
+        reach the CSMS at all (and one more attempt fails) stops the run: one clear ERROR,
+        not one per case, for every front end."""
+        if self.stopped is not None:
+            return self._not_run(case, self.stopped)
         settings = self.settings
         first = self._started is None
         if not first:
@@ -164,6 +169,10 @@ class SuiteSession:
             self._started = (began, result.started)  # the run starts with its first case
         self._ended = self.clock.monotonic()
         self.results.append(result)
+        if unreachable(result) and not await self._reachable():
+            self.stopped = (
+                f"the CSMS could not be reached ({result.id}: {result.reasons[0].message})"
+            )
         return result
 
     async def run(
@@ -172,28 +181,23 @@ class SuiteSession:
         on_start: CaseCallback | None = None,
         on_result: ResultCallback | None = None,
     ) -> RunResult:
-        """Run ``cases`` in order. When a case cannot reach the CSMS at all, the rest are
-        NOT_RUN (one clear ERROR, not one per case); when the run is interrupted (Ctrl-C),
-        the cases that ran keep their results and the rest are NOT_RUN."""
+        """Run ``cases`` in order (after an unreachable CSMS the rest are NOT_RUN, see
+        run_case); when the run is interrupted (Ctrl-C), the cases that ran keep their
+        results and the rest are NOT_RUN. The callbacks hear of the cases that ran."""
         remaining = list(cases)
         try:
             while remaining:
                 case = remaining[0]
-                if on_start:
+                ran = self.stopped is None
+                if on_start and ran:
                     on_start(case)
                 result = await self.run_case(case)
                 remaining.pop(0)
-                if on_result:
+                if on_result and ran:
                     on_result(result)
-                if remaining and unreachable(result) and not await self._reachable():
-                    why = (
-                        f"the CSMS could not be reached ({result.id}: {result.reasons[0].message})"
-                    )
-                    self.not_run(remaining, why)
-                    remaining = []
         except (KeyboardInterrupt, asyncio.CancelledError):
-            self.not_run(remaining, "the run was interrupted")
-            self.interrupted = True
+            for case in remaining:
+                self._not_run(case, "the run was interrupted")
             raise
         return self.result()
 
@@ -207,21 +211,20 @@ class SuiteSession:
         await channel.close()
         return True
 
-    def not_run(self, cases: Iterable[Case], why: str) -> None:
-        """Record ``cases`` as NOT_RUN, saying ``why``."""
-        for case in cases:
-            reason = Reason(case.id, "-", "not-run", f"not run: {why}", verdict=Verdict.NOT_RUN)
-            self.results.append(
-                CaseResult(
-                    case.id,
-                    case.block,
-                    case.title,
-                    Verdict.NOT_RUN,
-                    reasons=[reason],
-                    reference=case.reference,
-                    edition=case.edition,
-                )
-            )
+    def _not_run(self, case: Case, why: str) -> CaseResult:
+        """Record ``case`` as NOT_RUN, saying ``why``."""
+        reason = Reason(case.id, "-", "not-run", f"not run: {why}", verdict=Verdict.NOT_RUN)
+        result = CaseResult(
+            case.id,
+            case.block,
+            case.title,
+            Verdict.NOT_RUN,
+            reasons=[reason],
+            reference=case.reference,
+            edition=case.edition,
+        )
+        self.results.append(result)
+        return result
 
     def result(self) -> RunResult:
         """Everything the session ran so far, as results.json records it."""
