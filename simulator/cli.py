@@ -16,7 +16,6 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from rich.console import Console
 from rich.logging import RichHandler
@@ -34,6 +33,7 @@ from simulator.editions import DEFAULT_EDITION, EDITIONS
 from simulator.errors import InputError
 from simulator.operator import choose_operator
 from simulator.runner import SuiteSession, Target
+from simulator.transport import csms_url_problem
 
 EXIT_OK, EXIT_NOT_OK, EXIT_USAGE = 0, 1, 2
 EXIT_INTERRUPTED = 130  # as a shell reports a process stopped by SIGINT
@@ -227,13 +227,12 @@ def select_cases(cases: list[Case], args: argparse.Namespace) -> list[Case]:
 
 def check_target_flags(args: argparse.Namespace) -> None:
     """What can be checked before a run starts is checked now (exit 2), not after it."""
-    if args.csms is not None:
-        parts = urlsplit(args.csms)
-        if parts.scheme not in ("ws", "wss") or not parts.hostname:
-            raise UsageError(
-                f"--csms {args.csms!r} is not a WebSocket URL: give ws://HOST[:PORT]/PATH or "
-                "wss://HOST[:PORT]/PATH (the charge point id is appended)"
-            )
+    problem = csms_url_problem(args.csms) if args.csms is not None else None
+    if problem is not None:
+        raise UsageError(
+            f"--csms {args.csms!r} is not a WebSocket URL ({problem}): give "
+            "ws://HOST[:PORT]/PATH or wss://HOST[:PORT]/PATH (the charge point id is appended)"
+        )
     if args.ca_file is not None and not Path(args.ca_file).is_file():
         raise UsageError(f"--ca-file {args.ca_file}: no such file")
     if args.out is not None:

@@ -42,13 +42,21 @@ class ConnectionSettings:
         return f"{self.csms_url.rstrip('/')}/{quote(self.charge_point_id, safe='')}"
 
 
+def csms_url_problem(csms_url: str) -> str | None:
+    """Why ``csms_url`` cannot be a CSMS's OCPP-J base URL, or None when it can."""
+    parts = urlsplit(csms_url)
+    if parts.scheme not in ("ws", "wss"):
+        return f"CSMS URL must start with ws:// or wss://, got {csms_url!r}"
+    if not parts.hostname:
+        return f"CSMS URL {csms_url!r} names no host"
+    return None
+
+
 async def open_connection(settings: ConnectionSettings) -> ClientConnection:
     url = settings.url
-    scheme = urlsplit(url).scheme
-    if scheme not in ("ws", "wss"):
-        raise TransportError(
-            "invalid-url", f"CSMS URL must start with ws:// or wss://, got {settings.csms_url!r}"
-        )
+    problem = csms_url_problem(settings.csms_url)
+    if problem is not None:
+        raise TransportError("invalid-url", problem)
     headers = {}
     if settings.basic_auth_password is not None:
         token = base64.b64encode(
@@ -56,7 +64,7 @@ async def open_connection(settings: ConnectionSettings) -> ClientConnection:
         ).decode()
         headers["Authorization"] = f"Basic {token}"
     ssl_context = None
-    if scheme == "wss":
+    if urlsplit(url).scheme == "wss":
         ssl_context = ssl.create_default_context(cafile=settings.ca_file)
     try:
         websocket = await connect(
