@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from csms_under_test.switches import Switches
+from csms_under_test.variations import VARIATIONS
 
 REJECT_BOOT = "reject-boot"
 HEARTBEAT_SILENT = "heartbeat-silent"
@@ -199,6 +200,33 @@ FAULTS: dict[str, str] = {
         "TriggerMessage asks for StatusNotification when the operator asks for MeterValues"
     ),
 }
+
+
+class UnknownFault(ValueError):
+    """A case's fault entry names something that is no fault (``name``)."""
+
+    def __init__(self, name: str, message: str) -> None:
+        super().__init__(message)
+        self.name = name
+
+
+def switched_on(entry: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A case's fault entry: one fault, or faults and legal variations joined by ``+`` (a
+    CSMS with all of them, e.g. ``remote-stop-names-running+drop-on-negative-answer``): its
+    faults and its variations. Raises UnknownFault naming a part that is neither, or the
+    entry when it names variations only."""
+    parts = entry.split("+")
+    unknown = [part for part in parts if part not in FAULTS and part not in VARIATIONS]
+    if unknown:
+        raise UnknownFault(
+            unknown[0],
+            f"{', '.join(map(repr, unknown))} is neither a fault nor a variation of the "
+            "reference CSMS (csms-under-test --list-faults, --list-variations)",
+        )
+    if not any(part in FAULTS for part in parts):
+        raise UnknownFault(entry, f"{entry!r} names no fault, only variations")
+    faults = tuple(part for part in parts if part in FAULTS)
+    return faults, tuple(part for part in parts if part in VARIATIONS)
 
 
 class Faults(Switches):

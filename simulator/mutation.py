@@ -22,7 +22,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from csms_under_test.faults import FAULTS
+from csms_under_test.faults import switched_on
 from csms_under_test.variations import VARIATIONS
 from reports.results import CaseResult, Verdict
 from simulator.bundled import default_cases_dir
@@ -44,23 +44,6 @@ def run_against(
     target = Target(faults=tuple(faults), variations=tuple(variations))
     with SuiteSession(config, target) as suite:
         return asyncio.run(suite.run(cases)).cases
-
-
-def switched_on(entry: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """A case's fault entry: one fault, or faults and legal variations joined by ``+`` (a
-    CSMS with all of them, e.g. ``remote-stop-names-running+drop-on-negative-answer``): its
-    faults and its variations. Raises ValueError naming a part that is neither."""
-    parts = entry.split("+")
-    unknown = [part for part in parts if part not in FAULTS and part not in VARIATIONS]
-    if unknown:
-        raise ValueError(
-            f"{', '.join(map(repr, unknown))} is neither a fault nor a variation of the "
-            "reference CSMS (csms-under-test --list-faults, --list-variations)"
-        )
-    if not any(part in FAULTS for part in parts):
-        raise ValueError(f"{entry!r} names no fault, only variations")
-    faults = tuple(part for part in parts if part in FAULTS)
-    return faults, tuple(part for part in parts if part in VARIATIONS)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -110,18 +93,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if args.case:
         by_edition = {e: [c for c in cs if c.id in set(args.case)] for e, cs in by_edition.items()}
-    unknown = set()
-    for cases in by_edition.values():
-        for case in cases:
-            for fault in (*case.faults, *case.finding_faults):
-                try:
-                    switched_on(fault)
-                except ValueError as exc:
-                    unknown.add(f"{case.file}: fault {fault!r}: {exc}")
-    for line in sorted(unknown):
-        console.print(f"simulate mutation: {line}", markup=False)
-    if unknown:
-        return 2
     unknown_variations = sorted(set(args.variation) - VARIATIONS.keys())
     if unknown_variations:
         console.print(

@@ -80,22 +80,20 @@ def load_case(path: Path, edition: str = DEFAULT_EDITION) -> Case:
 
 def check_faults(document: YamlDocument, data: dict[str, Any]) -> None:
     """Every fault a case names is one of the reference CSMS (joined with variations by +)."""
-    from csms_under_test.faults import FAULTS
-    from csms_under_test.variations import VARIATIONS
+    from csms_under_test.faults import FAULTS, UnknownFault, switched_on
 
     for key in ("faults", "finding_faults"):
         for index, entry in enumerate(data.get(key, ())):
-            parts = entry.split("+")
-            unknown = [p for p in parts if p not in FAULTS and p not in VARIATIONS]
-            if unknown or not any(p in FAULTS for p in parts):
-                name = unknown[0] if unknown else entry
-                nearest = difflib.get_close_matches(name, sorted(FAULTS), n=1)
+            try:
+                switched_on(entry)
+            except UnknownFault as unknown:
+                nearest = difflib.get_close_matches(unknown.name, sorted(FAULTS), n=1)
                 hint = f"did you mean {nearest[0]!r}? " if nearest else ""
                 raise document.error(
                     [key, index],
-                    f"{key}: {name!r} is not a fault of the reference CSMS",
+                    f"{key}: {unknown.name!r} is not a fault of the reference CSMS",
                     f"{hint}see csms-under-test --list-faults (and --list-variations for +)",
-                )
+                ) from None
 
 
 # Where a step holds payload fragments that are matched (their $ keys are operators).

@@ -43,11 +43,10 @@ def test_every_fault_is_named_by_a_case() -> None:
     """A fault no case names proves nothing: each exists to make some case FAIL (or show a
     finding) in some edition, alone or with a variation; one only some PICS values catch is
     proven by its own test and listed in PICS_DEPENDENT_FAULTS."""
-    from csms_under_test.faults import PICS_DEPENDENT_FAULTS
+    from csms_under_test.faults import PICS_DEPENDENT_FAULTS, switched_on
     from simulator.bundled import default_cases_dir
     from simulator.cases import discover_cases, load_cases
     from simulator.editions import EDITIONS
-    from simulator.mutation import switched_on
 
     named = {
         fault

@@ -6,12 +6,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from csms_under_test.faults import switched_on
 from reports.results import CaseResult, RunResult, Verdict
 from simulator.bundled import bundled_csms, default_cases_dir, run_on_bundled
 from simulator.cases import Case, discover_cases, load_cases
 from simulator.config import HarnessConfig
 from simulator.editions import DEFAULT_EDITION, EDITIONS
-from simulator.mutation import switched_on
 from simulator.operator import HttpOperator
 from simulator.runner import RunSettings, run_case
 

@@ -2,11 +2,11 @@ from pathlib import Path
 
 import pytest
 
+from csms_under_test.faults import switched_on
 from simulator.bundled import default_cases_dir
 from simulator.cases import CaseLoadError, SendStep, discover_cases, load_case, load_cases
 from simulator.cases.loader import CaseLoadErrors
 from simulator.editions import EDITIONS
-from simulator.mutation import switched_on
 
 GOOD = """\
 id: TC_999_CSMS
