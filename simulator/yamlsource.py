@@ -66,10 +66,16 @@ def _child(node: yaml.Node, part: str | int) -> yaml.Node | None:
     return None
 
 
+# libyaml's parser when PyYAML was built with it (its wheels are), else the pure-Python one:
+# the same nodes and marks, several times faster on the 62 case files.
+_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def load_yaml_text(text: str, file: str) -> YamlDocument:
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        # Parsed once: the data is constructed from the very nodes that give the lines.
+        root = yaml.compose(text, Loader=_LOADER)
+        data = yaml.constructor.SafeConstructor().construct_document(root) if root else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None

@@ -40,9 +40,10 @@ def load_case(path: Path, edition: str = DEFAULT_EDITION) -> Case:
         raise source.error([], "a case file must be a mapping", "start with 'id: TC_xxx_CSMS'")
     schema = case_schema()
     errors = schema_errors(source, schema)
-    if not errors:
-        for other in EDITIONS:
-            errors = schema_errors(editions.resolve(source, other), schema)
+    for other in EDITIONS if not errors else ():
+        view = editions.resolve(source, other)
+        if view.data != source.data:  # else nothing in the file is edition-specific
+            errors = schema_errors(view, schema)
             if errors:
                 break
     if errors:
