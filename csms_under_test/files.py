@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
 
-from csms_under_test.network import bound_port, listen_socket
+from csms_under_test.network import Waker, bound_port, listen_socket
 from csms_under_test.operator_service import ApiReply, error_reply
 from csms_under_test.timestamps import ocpp_timestamp
 
@@ -71,8 +71,9 @@ DEMO_FIRMWARE_SIZE = 4096
 
 _NAME = re.compile(r"[A-Za-z0-9._-]{1,255}")
 _NAME_RULE = "names are 1-255 of A-Z a-z 0-9 . _ - and do not start with '.'"
-# Seconds the FTP thread sleeps at most between looks at the stop flag.
-FTP_POLL_INTERVAL = 0.1
+# Seconds the FTP thread sleeps at most between runs of pyftpdlib's scheduler (idle
+# timeouts); a stop wakes it at once (network.Waker).
+FTP_SCHEDULER_TICK = 1.0
 FTP_STOP_TIMEOUT = 5.0
 # Idle seconds before pyftpdlib drops a control or a stalled data connection.
 FTP_IDLE_TIMEOUT = 60
@@ -360,6 +361,32 @@ class _AreaFtpHandler(FTPHandler):  # type: ignore[misc]
             logger.warning("cannot remove the incomplete upload %s: %s", file, error)
 
 
+class _IoLoopWaker(Waker):
+    """A Waker as pyftpdlib's IO loop sees a socket: it reads the wake-up and does nothing
+    else; the loop closes it with the sessions (close_all)."""
+
+    _fileno: int
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._fileno = self.fileno()
+
+    def readable(self) -> bool:
+        return True
+
+    def writable(self) -> bool:
+        return False
+
+    def handle_read_event(self) -> None:
+        self.drain()
+
+    def handle_close(self) -> None:
+        self.close()
+
+    def handle_error(self) -> None:
+        logger.exception("the FTP server's waker failed")
+
+
 class FtpServer:
     """pyftpdlib on its own IO loop in a daemon thread, over a FileArea (see module doc)."""
 
@@ -371,6 +398,7 @@ class FtpServer:
         self._port = 0
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
+        self._waker: _IoLoopWaker | None = None
 
     @property
     def port(self) -> int:
@@ -387,14 +415,21 @@ class FtpServer:
             sock.close()
             raise
         self._port = bound_port(sock)
+        self._waker = _IoLoopWaker()
+        self._server.ioloop.register(self._waker.fileno(), self._waker, self._server.ioloop.READ)
         self._thread = threading.Thread(target=self._serve, name="csms-ftp", daemon=True)
         self._thread.start()
 
     def _serve(self) -> None:
         server = self._server
         try:
+            timeout: float | None = FTP_SCHEDULER_TICK
             while not self._stopping.is_set():
-                server.ioloop.loop(FTP_POLL_INTERVAL, blocking=False)
+                # One poll; it returns the time to pyftpdlib's next scheduled call.
+                timeout = server.ioloop.loop(timeout, blocking=False)
+                timeout = (
+                    FTP_SCHEDULER_TICK if timeout is None else min(timeout, FTP_SCHEDULER_TICK)
+                )
         except Exception:
             logger.exception("the FTP server failed")
         finally:
@@ -403,6 +438,8 @@ class FtpServer:
     def close(self) -> None:
         """Stop serving, drop every session and join the thread. Blocking; idempotent."""
         self._stopping.set()
+        if self._waker is not None:
+            self._waker.wake()
         if self._thread is not None:
             self._thread.join(FTP_STOP_TIMEOUT)
             if self._thread.is_alive():

@@ -1,7 +1,8 @@
-"""Listening sockets and URLs for the two servers (OCPP-J and operator API)."""
+"""Listening sockets, URLs and prompt shutdown for the servers (OCPP-J, operator API, FTP)."""
 
 from __future__ import annotations
 
+import contextlib
 import socket
 
 
@@ -25,3 +26,30 @@ def bound_port(sock: socket.socket) -> int:
 def url_host(host: str) -> str:
     """``host`` as it goes into a URL: IPv6 literals in brackets."""
     return f"[{host}]" if ":" in host and not host.startswith("[") else host
+
+
+class Waker:
+    """Wakes a thread blocked in select()/poll() at once (the self-pipe trick): register
+    :meth:`fileno` beside the sockets, call :meth:`wake` from any thread. A server stops
+    the moment it is told to, not at its next poll."""
+
+    def __init__(self) -> None:
+        self._reader, self._writer = socket.socketpair()
+        self._reader.setblocking(False)
+        self._writer.setblocking(False)
+
+    def fileno(self) -> int:
+        return self._reader.fileno()
+
+    def wake(self) -> None:
+        with contextlib.suppress(OSError):  # full (a wake is pending) or closed
+            self._writer.send(b"\0")
+
+    def drain(self) -> None:
+        with contextlib.suppress(OSError):
+            while self._reader.recv(512):
+                pass
+
+    def close(self) -> None:
+        self._reader.close()
+        self._writer.close()

@@ -14,6 +14,7 @@ import concurrent.futures
 import json
 import logging
 import math
+import selectors
 import socket
 import threading
 from collections.abc import Callable, Coroutine
@@ -23,7 +24,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from csms_under_test.files import FileArea, FileReply, is_files_target
-from csms_under_test.network import bound_port, listen_socket
+from csms_under_test.network import Waker, bound_port, listen_socket
 from csms_under_test.operator_service import ApiReply, OperatorService, error_reply
 
 logger = logging.getLogger(__name__)
@@ -79,7 +80,6 @@ class OperatorApi:
         self._accepting = True
         self._thread = threading.Thread(
             target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.1},
             name="csms-operator-api",
             daemon=True,
         )
@@ -235,6 +235,7 @@ def _json_object(body: bytes) -> dict[str, Any]:
 class _ApiHttpServer(ThreadingHTTPServer):
     daemon_threads = False
     block_on_close = True  # server_close() joins the request threads
+    timeout = 0.0  # handle_request() looks once: serve_forever calls it when one is waiting
 
     def __init__(self, sock: socket.socket, api: OperatorApi) -> None:
         # Bind nothing here: the socket is already listening (see network.listen_socket).
@@ -244,6 +245,37 @@ class _ApiHttpServer(ThreadingHTTPServer):
         self.server_address = sock.getsockname()
         self.port = bound_port(sock)
         self.api = api
+        self._waker = Waker()
+        self._closing = False
+        self._stopped = threading.Event()
+        self._stopped.set()
+
+    def serve_forever(self, poll_interval: float = 0.5) -> None:
+        """socketserver's loop without its poll: it sleeps until a connection or
+        :meth:`shutdown`, which wakes it at once (socketserver's returns at the next poll)."""
+        self._stopped.clear()
+        try:
+            with selectors.DefaultSelector() as selector:
+                selector.register(self, selectors.EVENT_READ)
+                selector.register(self._waker, selectors.EVENT_READ)
+                while not self._closing:
+                    ready = selector.select()
+                    if self._closing:
+                        break
+                    if any(key.fileobj is self for key, _ in ready):
+                        self.handle_request()  # accepts at once (timeout 0: never blocks)
+                    self.service_actions()
+        finally:
+            self._stopped.set()
+
+    def shutdown(self) -> None:
+        self._closing = True
+        self._waker.wake()
+        self._stopped.wait()
+
+    def server_close(self) -> None:
+        super().server_close()
+        self._waker.close()
 
 
 class _ApiRequestHandler(BaseHTTPRequestHandler):
