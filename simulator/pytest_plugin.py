@@ -20,18 +20,19 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from reports.outputs import write_reports
-from reports.results import CaseResult, Verdict
-from simulator.bundled import default_cases_dir
-from simulator.cases import BLOCKS, Case, load_case
-from simulator.config import load_config
 from simulator.editions import DEFAULT_EDITION, EDITIONS
-from simulator.runner import SuiteSession, Target
 from simulator.yamlsource import YamlSourceError
+
+# The plugin loads in every pytest run of an environment that has the harness installed:
+# the harness itself (cases, runner, reports) is imported only when a run asks for cases.
+if TYPE_CHECKING:
+    from reports.results import CaseResult
+    from simulator.cases import Case
+    from simulator.runner import SuiteSession
 
 _SHIPPED = ""  # the value of a bare --ocpp-cases
 
@@ -100,6 +101,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def _session(config: pytest.Config) -> SuiteSession:
     """The suite session of this pytest run (its target starts on first use)."""
+    from simulator.config import load_config
+    from simulator.runner import SuiteSession, Target
+
     option = config.getoption
     path = option("--ocpp-config") or _ini_config(config)
     target = Target(
@@ -122,26 +126,31 @@ def _ini_config(config: pytest.Config) -> str | None:
     return str(config.rootpath / value) if value else None
 
 
-_SESSION = pytest.StashKey[SuiteSession]()
+_SESSION = pytest.StashKey["SuiteSession"]()
 _ROOTS = pytest.StashKey[list[Path]]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    for block in BLOCKS:
-        config.addinivalue_line("markers", f"{block.name.replace('-', '_')}: {block.title} cases")
     asked = [_case_folder(value) for value in config.getoption("--ocpp-cases")]
     ini = [Path(p) for p in config.getini("ocpp_testcases")]
     config.stash[_ROOTS] = [folder.resolve() for folder in [*ini, *asked]]
+    if not config.stash[_ROOTS]:
+        return  # passive: no case is collected, nothing of the harness is loaded
+    from simulator.cases import BLOCKS
+
+    for block in BLOCKS:
+        config.addinivalue_line("markers", f"{block.name.replace('-', '_')}: {block.title} cases")
     for folder in asked:  # collected as if named on the command line (pytest drops overlaps)
         config.args.append(str(folder))
-    if config.stash[_ROOTS]:
-        try:  # a bad configuration file is a usage error, not one per case file
-            _suite(config)
-        except YamlSourceError as exc:
-            raise pytest.UsageError(str(exc)) from None
+    try:  # a bad configuration file is a usage error, not one per case file
+        _suite(config)
+    except YamlSourceError as exc:
+        raise pytest.UsageError(str(exc)) from None
 
 
 def _case_folder(value: str) -> Path:
+    from simulator.bundled import default_cases_dir
+
     folder = default_cases_dir() if value == _SHIPPED else Path(value)
     if not folder.is_dir():
         raise pytest.UsageError(
@@ -162,6 +171,8 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     out = session.config.getoption("--ocpp-out")
     if suite is None or not out or not suite.results:
         return
+    from reports.outputs import write_reports
+
     write_reports(suite.result(), Path(out))
 
 
@@ -187,6 +198,8 @@ class CaseFileError(Exception):
 
 class CaseFile(pytest.File):
     def collect(self) -> Any:
+        from simulator.cases import load_case
+
         try:
             case = load_case(self.path, _suite(self.config).config.edition)
         except YamlSourceError as exc:
@@ -216,6 +229,8 @@ class CaseItem(pytest.Item):
         """Run the case. A verdict that decides nothing about the CSMS (ERROR, INCONCLUSIVE)
         fails the setup, which pytest reports as an error; NOT_APPLICABLE skips, and so does
         NOT_RUN: every case after one that could not reach the CSMS at all, as simulate."""
+        from reports.results import Verdict
+
         result = self.result = asyncio.run(_suite(self.config).run_case(self.case))
         if result.verdict == Verdict.NOT_RUN:  # the session stopped: as simulate
             pytest.skip(result.reasons[0].message)
@@ -231,6 +246,8 @@ class CaseItem(pytest.Item):
 
     def runtest(self) -> None:
         """The verdict of the case run in setup: FAIL is the test's failure."""
+        from reports.results import Verdict
+
         if self.result is not None and self.result.verdict == Verdict.FAIL:
             raise CaseNotPassed(self.result)
 

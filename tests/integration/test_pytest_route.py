@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
+import pytest
+
 from simulator.bundled import default_cases_dir
 from simulator.cli import main
 
@@ -37,6 +39,7 @@ def _outcomes(junit: Path) -> dict[str, str]:
     return found
 
 
+@pytest.mark.slow
 def test_error_is_a_pytest_error_and_fail_a_failure(tmp_path: Path) -> None:
     case = str(default_cases_dir() / "core" / "TC_001_CSMS.yaml")
     other = str(default_cases_dir() / "core" / "TC_003_CSMS.yaml")
@@ -88,6 +91,7 @@ def _configuration(out: Path) -> dict[str, Any]:
     return data
 
 
+@pytest.mark.slow
 def test_the_pytest_route_takes_the_cli_defaults(tmp_path: Path, monkeypatch: Any) -> None:
     # Inside this repository (its pyproject's ini applies) and from a vendor's folder alike:
     # no configuration file unless one is given, as simulate.
@@ -107,6 +111,7 @@ def test_the_pytest_route_takes_the_cli_defaults(tmp_path: Path, monkeypatch: An
     assert _configuration(tmp_path / "v") == cli
 
 
+@pytest.mark.slow
 def test_ocpp_cases_collects_the_shipped_cases_from_any_folder(tmp_path: Path) -> None:
     nothing = _pytest("--collect-only", "-q", cwd=tmp_path)
     assert nothing.returncode == 5  # the plugin stays passive unless asked
@@ -137,3 +142,15 @@ def test_inside_the_repository_the_shipped_cases_are_collected_once() -> None:
     done = _pytest("testcases", "--ocpp-cases", "--collect-only", "-q", cwd=ROOT)
     assert done.returncode == 0, done.stdout + done.stderr
     assert f"{SHIPPED} tests collected" in done.stdout
+
+
+def test_the_plugin_loads_nothing_of_the_harness_until_asked_for_cases() -> None:
+    # It loads in every pytest run of an environment that has the harness installed.
+    script = (
+        "import json, sys, simulator.pytest_plugin; "
+        "print(json.dumps([m for m in sys.modules if m.startswith(('reports', 'simulator.'))]))"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    light = {"simulator.pytest_plugin", "simulator.editions", "simulator.yamlsource"}
+    assert set(json.loads(done.stdout)) <= light | {"simulator.errors"}, done.stdout
