@@ -44,14 +44,13 @@ def test_every_fault_is_named_by_a_case() -> None:
     finding) in some edition, alone or with a variation; one only some PICS values catch is
     proven by its own test and listed in PICS_DEPENDENT_FAULTS."""
     from csms_under_test.faults import PICS_DEPENDENT_FAULTS, switched_on
-    from simulator.bundled import default_cases_dir
-    from simulator.cases import discover_cases, load_cases
     from simulator.editions import EDITIONS
+    from tests.support.shipped import shipped_cases
 
     named = {
         fault
         for edition in EDITIONS
-        for case in load_cases(discover_cases(default_cases_dir()), edition)
+        for case in shipped_cases(edition)
         for entry in (*case.faults, *case.finding_faults)
         for fault in switched_on(entry)[0]
     }

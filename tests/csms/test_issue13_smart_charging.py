@@ -15,12 +15,12 @@ from csms_under_test.faults import FAULTS, PICS_DEPENDENT_FAULTS
 from csms_under_test.timestamps import parse_timestamp
 from csms_under_test.variations import EXTRA_PERIOD_AFTER_S, VARIATIONS
 from reports.results import Verdict
-from simulator.bundled import default_cases_dir, run_on_bundled
-from simulator.cases import discover_cases, load_cases
+from simulator.bundled import run_on_bundled
 from simulator.cases.variables import expected_number_phases
 from simulator.config import load_config
 from simulator.ocppj import validate_payload
 from simulator.runner.matching import match
+from tests.support.shipped import shipped_case, shipped_cases
 
 from .helpers import ConnectChargePoint, FakeChargePoint, StartCsms, operator_request, started
 
@@ -213,7 +213,7 @@ async def test_trigger_wrong_message(
 def test_the_pics_dependent_faults_are_faults_no_case_names() -> None:
     assert PICS_DEPENDENT_FAULTS.keys() <= FAULTS.keys()
     for edition in ("2024-04", "2025-11"):
-        cases = load_cases(discover_cases(default_cases_dir()), edition)
+        cases = shipped_cases(edition)
         named = {f for case in cases for f in (*case.faults, *case.finding_faults)}
         assert not named & PICS_DEPENDENT_FAULTS.keys()
 
@@ -267,9 +267,7 @@ def _tc_056(tmp_path: Path, number_phases: int, faults: tuple[str, ...], edition
         + f"smart_charging:\n  number_phases: {number_phases}\nedition: {edition}\n"
     )
     config = load_config(pics)
-    [case] = [
-        c for c in load_cases(discover_cases(default_cases_dir()), edition) if c.id == "TC_056_CSMS"
-    ]
+    case = shipped_case("TC_056_CSMS", edition)
     [result] = run_on_bundled(config, [case], faults).cases
     return result
 

@@ -3,9 +3,9 @@ from pathlib import Path
 
 import pytest
 
-from simulator.bundled import default_cases_dir
-from simulator.cases import Case, discover_cases, load_cases
+from simulator.cases import Case
 from simulator.config import HarnessConfig, load_config
+from tests.support.shipped import shipped_cases
 
 FAST_CONFIG = Path(__file__).resolve().parent.parent / "data" / "fast.yaml"
 
@@ -17,7 +17,7 @@ def fast_config() -> HarnessConfig:
 
 @pytest.fixture(scope="session")
 def all_cases() -> list[Case]:
-    return load_cases(discover_cases(default_cases_dir()))
+    return list(shipped_cases())
 
 
 @pytest.fixture

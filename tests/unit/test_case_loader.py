@@ -7,6 +7,7 @@ from simulator.bundled import default_cases_dir
 from simulator.cases import CaseLoadError, SendStep, discover_cases, load_case, load_cases
 from simulator.cases.loader import CaseLoadErrors
 from simulator.editions import EDITIONS
+from tests.support.shipped import shipped_cases
 
 GOOD = """\
 id: TC_999_CSMS
@@ -84,7 +85,7 @@ def test_a_vendors_own_case_needs_no_fault_and_may_have_any_id(tmp_path: Path) -
 def test_every_shipped_case_names_a_fault() -> None:
     # The project's own rule (a vendor's case may name none): each bundled case can fail.
     for edition in EDITIONS:
-        for case in load_cases(discover_cases(default_cases_dir()), edition):
+        for case in shipped_cases(edition):
             assert case.faults, (edition, case.id)
 
 
@@ -125,8 +126,7 @@ def test_the_shipped_cases_load() -> None:
 @pytest.mark.parametrize("edition", EDITIONS)
 def test_every_fault_a_shipped_case_names_exists(edition: str) -> None:
     # An entry is a fault, or faults and legal variations joined by "+" (at least one fault).
-    cases = load_cases(discover_cases(default_cases_dir()), edition)
-    for case in cases:
+    for case in shipped_cases(edition):
         for entry in (*case.faults, *case.finding_faults):
             faults, _ = switched_on(entry)
             assert faults, (case.id, entry)
@@ -216,7 +216,7 @@ def test_an_unknown_edition_is_refused(tmp_path: Path) -> None:
 
 def test_the_shipped_cases_that_vary_are_the_catalogs() -> None:
     # catalog §12.1: nine cases changed, TC_040_1 in its title only.
-    cases = load_cases(discover_cases(default_cases_dir()))
+    cases = shipped_cases()
     assert {c.id for c in cases if c.varies} == {
         "TC_040_1_CSMS",
         "TC_040_2_CSMS",
