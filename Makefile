@@ -5,6 +5,13 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 OUT    ?= out
+# Test workers (pytest-xdist): the tests mostly wait, so more workers than cores.
+JOBS   ?= 6
+
+# Python keeps its compiled bytecode (__pycache__, ignored by git) even where
+# PYTHONDONTWRITEBYTECODE is set: each test subprocess and worker would otherwise compile
+# the whole package again (about 4 s of CPU each).
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: install browser demo test lint format mutation clean
 
@@ -17,9 +24,13 @@ $(BIN)/python:
 	  $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q python3-venv && \
 	  $(PYTHON) -m venv $(VENV); }
 
+# The editable install compiles nothing: compile the sources and the tests (with pytest's
+# assertion rewriting) once here, not in every test worker at once on the first run.
 $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m compileall -q simulator csms_under_test reports tests
+	$(BIN)/pytest --collect-only -q tests >/dev/null
 	@touch $(STAMP)
 
 # Every case against the bundled reference CSMS; the report lands in $(OUT)/demo.
@@ -33,10 +44,11 @@ browser:
 	  $(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
 
 # OCPP_REQUIRE_BROWSER=1: a missing browser fails the browser test instead of skipping it.
-# The project's own run chooses the short waits of tests/data/fast.yaml for the case items;
-# plain `pytest` runs them with the defaults, as simulate does.
+# tests/ only: they run every case against the bundled CSMS in each edition once (and the
+# pytest route on its own); plain `pytest` also collects testcases/ as pytest items.
+# --dist loadgroup: one queue, slow tests first (tests/conftest.py); a group stays on one worker.
 test: $(STAMP) browser
-	OCPP_REQUIRE_BROWSER=1 $(BIN)/pytest --ocpp-config tests/data/fast.yaml
+	OCPP_REQUIRE_BROWSER=1 $(BIN)/pytest -n $(JOBS) --dist loadgroup tests
 
 lint: $(STAMP)
 	$(BIN)/ruff format --check .
@@ -54,3 +66,4 @@ format: $(STAMP)
 
 clean:
 	rm -rf $(VENV) $(OUT) build *.egg-info
+	find . -path ./.venv -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +

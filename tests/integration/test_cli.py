@@ -151,6 +151,7 @@ def separate_csms(tmp_path: Path) -> Iterator[tuple[str, str]]:
         process.wait(timeout=10)
 
 
+@pytest.mark.slow
 def test_five_cases_pass_against_a_separately_started_csms(
     separate_csms: tuple[str, str], tmp_path: Path
 ) -> None:

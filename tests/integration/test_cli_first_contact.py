@@ -110,6 +110,7 @@ def test_verbose_logs_frames_and_decisions(capsys: pytest.CaptureFixture[str]) -
     assert "simulator.decisions" in err and "TC_001_CSMS step 1" in err
 
 
+@pytest.mark.slow
 def test_ctrl_c_keeps_what_ran_and_marks_the_rest_not_run(tmp_path: Path) -> None:
     # TC_004_2 waits ConnectionTimeOut (30 s here): Ctrl-C arrives during it.
     pics = tmp_path / "pics.yaml"

@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from simulator.cli import main
 from simulator.config import load_config
 from simulator.mutation import run_against
@@ -46,6 +48,7 @@ def _span(run: dict[str, Any]) -> float:
     return moment(last["started"]) + last["duration_s"] - moment(first["started"])
 
 
+@pytest.mark.slow
 def test_simulate_and_pytest_write_the_same_run(tmp_path: Path) -> None:
     cli, plugin = _cli(tmp_path / "cli"), _pytest(tmp_path / "pytest")
     for run in (cli, plugin):
@@ -59,6 +62,7 @@ def test_simulate_and_pytest_write_the_same_run(tmp_path: Path) -> None:
     assert cli["configuration"]["operator"] == "http"
 
 
+@pytest.mark.slow
 def test_mutation_runs_cases_as_the_other_front_ends(tmp_path: Path) -> None:
     cli = _cli(tmp_path / "cli")
     results = run_against(load_config(FAST), _load(), ())
@@ -74,6 +78,7 @@ def _load() -> list[Any]:
     return [load_case(path) for path in FILES]
 
 
+@pytest.mark.slow
 def test_every_front_end_runs_the_edition_and_strict_asked_for(tmp_path: Path) -> None:
     # TC_040_2's value check exists only in 2024-04 (catalog §12.1); TC_012's transactionId
     # check is an inference (a finding), which --strict counts.

@@ -50,6 +50,8 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     yield built
 
 
+@pytest.mark.slow
+@pytest.mark.xdist_group("wheel")  # one worker, one build of the module's wheel
 def test_the_wheel_holds_the_cases_and_the_states(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     assert len(CASES) >= 60 and len(STATES) >= 3
@@ -59,6 +61,8 @@ def test_the_wheel_holds_the_cases_and_the_states(wheel: Path) -> None:
     assert not any(n.startswith(("tests/", "conftest")) for n in names)
 
 
+@pytest.mark.slow
+@pytest.mark.xdist_group("wheel")
 def test_a_fresh_install_runs_the_shipped_cases_from_any_folder(
     wheel: Path, tmp_path: Path
 ) -> None:

@@ -660,6 +660,7 @@ def _per_second(schedule: dict[str, Any]) -> list[tuple[float, int]]:
 PROPERTY = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(scenarios())
 def test_composite_matches_the_per_second_reference(scenario: dict[str, Any]) -> None:
@@ -690,6 +691,7 @@ def test_composite_matches_the_per_second_reference(scenario: dict[str, Any]) ->
     assert answer_is_valid(schedule)
 
 
+@pytest.mark.slow
 @PROPERTY
 @given(scenarios())
 def test_clearing_everything_leaves_nothing(scenario: dict[str, Any]) -> None:
