@@ -3,8 +3,6 @@ share one suite session, so the same cases give the same verdicts, configuration
 run's wall time (not the sum of the cases' durations)."""
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +11,7 @@ import pytest
 from simulator.cli import main
 from simulator.config import load_config
 from simulator.mutation import run_against
+from tests.support.pytest_runs import run_pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 FAST = ROOT / "tests" / "data" / "fast.yaml"
@@ -27,11 +26,10 @@ def _cli(out: Path) -> dict[str, Any]:
     return data
 
 
-def _pytest(out: Path) -> dict[str, Any]:
+def _pytest(pytester: pytest.Pytester, out: Path) -> dict[str, Any]:
     # As the CLI run: the fast configuration, given explicitly (pyproject sets none).
-    command = [sys.executable, "-m", "pytest", "-q", *map(str, FILES), "--ocpp-config", str(FAST)]
-    command += ["--ocpp-out", str(out)]
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    args = ["-q", *map(str, FILES), "--ocpp-config", str(FAST), "--ocpp-out", str(out)]
+    done = run_pytest(pytester, *args, cwd=ROOT)
     assert done.returncode == 0, done.stdout + done.stderr
     data: dict[str, Any] = json.loads((out / "results.json").read_text())
     return data
@@ -49,8 +47,8 @@ def _span(run: dict[str, Any]) -> float:
 
 
 @pytest.mark.slow
-def test_simulate_and_pytest_write_the_same_run(tmp_path: Path) -> None:
-    cli, plugin = _cli(tmp_path / "cli"), _pytest(tmp_path / "pytest")
+def test_simulate_and_pytest_write_the_same_run(tmp_path: Path, pytester: pytest.Pytester) -> None:
+    cli, plugin = _cli(tmp_path / "cli"), _pytest(pytester, tmp_path / "pytest")
     for run in (cli, plugin):
         assert [c["id"] for c in run["cases"]] == CASES
         assert [c["verdict"] for c in run["cases"]] == ["PASS", "PASS"]
@@ -79,7 +77,9 @@ def _load() -> list[Any]:
 
 
 @pytest.mark.slow
-def test_every_front_end_runs_the_edition_and_strict_asked_for(tmp_path: Path) -> None:
+def test_every_front_end_runs_the_edition_and_strict_asked_for(
+    tmp_path: Path, pytester: pytest.Pytester
+) -> None:
     # TC_040_2's value check exists only in 2024-04 (catalog §12.1); TC_012's transactionId
     # check is an inference (a finding), which --strict counts.
     case = ROOT / "testcases" / "core" / "TC_040_2_CSMS.yaml"
@@ -100,11 +100,8 @@ def test_every_front_end_runs_the_edition_and_strict_asked_for(tmp_path: Path) -
     assert main([*faulty[:-1], "--config", str(FAST), "-q"]) == 0  # not strict: PASS
 
     plugin = tmp_path / "pytest"
-    command = [sys.executable, "-m", "pytest", "-q", str(case), "--ocpp-edition", "2024-04"]
-    command += ["--ocpp-config", str(FAST)]
-    done = subprocess.run(
-        [*command, "--ocpp-out", str(plugin)], cwd=ROOT, capture_output=True, text=True, timeout=120
-    )
+    args = ["-q", str(case), "--ocpp-edition", "2024-04", "--ocpp-config", str(FAST)]
+    done = run_pytest(pytester, *args, "--ocpp-out", str(plugin), cwd=ROOT)
     assert done.returncode == 0, done.stdout + done.stderr
     pytest_run = json.loads((plugin / "results.json").read_text())
     assert pytest_run["edition"] == "2024-04"

@@ -2,8 +2,9 @@
 any folder, the CLI's defaults unless a configuration is chosen, and each verdict as the
 pytest outcome that means the same (FAIL a failure, ERROR an error, NOT_APPLICABLE a skip).
 
-Every run is a pytest subprocess: the plugin is the installed one, configured as a user's
-run configures it."""
+Every run is a pytest session of its own, started in a folder as a user starts one: the
+plugin is the installed one, configured as a user's run configures it
+(tests/support/pytest_runs.py; the packaging tests run it from a fresh install)."""
 
 from __future__ import annotations
 
@@ -19,15 +20,11 @@ import pytest
 
 from simulator.bundled import default_cases_dir
 from simulator.cli import main
+from tests.support.pytest_runs import run_pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 FAST = ROOT / "tests" / "data" / "fast.yaml"
 SHIPPED = len(list(default_cases_dir().glob("*/*.yaml")))
-
-
-def _pytest(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-rA", *args]
-    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=120)
 
 
 def _outcomes(junit: Path) -> dict[str, str]:
@@ -40,10 +37,13 @@ def _outcomes(junit: Path) -> dict[str, str]:
 
 
 @pytest.mark.slow
-def test_error_is_a_pytest_error_and_fail_a_failure(tmp_path: Path) -> None:
+def test_error_is_a_pytest_error_and_fail_a_failure(
+    tmp_path: Path, pytester: pytest.Pytester
+) -> None:
     case = str(default_cases_dir() / "core" / "TC_001_CSMS.yaml")
     other = str(default_cases_dir() / "core" / "TC_003_CSMS.yaml")
-    refused = _pytest(
+    refused = run_pytest(
+        pytester,
         case,
         other,
         "--ocpp-csms",
@@ -70,7 +70,8 @@ def test_error_is_a_pytest_error_and_fail_a_failure(tmp_path: Path) -> None:
     pics = tmp_path / "pics.yaml"
     pics.write_text(FAST.read_text() + "sut:\n  feature_profiles: [Core]\n")
     reservation = str(next(default_cases_dir().glob("reservation/*.yaml")))
-    run = _pytest(
+    run = run_pytest(
+        pytester,
         case,
         reservation,
         "--ocpp-fault",
@@ -92,7 +93,9 @@ def _configuration(out: Path) -> dict[str, Any]:
 
 
 @pytest.mark.slow
-def test_the_pytest_route_takes_the_cli_defaults(tmp_path: Path, monkeypatch: Any) -> None:
+def test_the_pytest_route_takes_the_cli_defaults(
+    tmp_path: Path, monkeypatch: Any, pytester: pytest.Pytester
+) -> None:
     # Inside this repository (its pyproject's ini applies) and from a vendor's folder alike:
     # no configuration file unless one is given, as simulate.
     monkeypatch.chdir(tmp_path)
@@ -101,22 +104,26 @@ def test_the_pytest_route_takes_the_cli_defaults(tmp_path: Path, monkeypatch: An
     assert cli["source"] == "(defaults)" and cli["limits"]["response_timeout"] == 35.0
 
     case = str(default_cases_dir() / "core" / "TC_003_CSMS.yaml")
-    here = _pytest(case, "--ocpp-out", str(tmp_path / "repo"), cwd=ROOT)
+    here = run_pytest(pytester, case, "--ocpp-out", str(tmp_path / "repo"), cwd=ROOT)
     assert here.returncode == 0, here.stdout + here.stderr
     vendor = tmp_path / "vendor"
     vendor.mkdir()
-    there = _pytest("--ocpp-cases", "-k", "TC_003", "--ocpp-out", str(tmp_path / "v"), cwd=vendor)
+    there = run_pytest(
+        pytester, "--ocpp-cases", "-k", "TC_003", "--ocpp-out", str(tmp_path / "v"), cwd=vendor
+    )
     assert there.returncode == 0, there.stdout + there.stderr
     assert _configuration(tmp_path / "repo") == cli
     assert _configuration(tmp_path / "v") == cli
 
 
 @pytest.mark.slow
-def test_ocpp_cases_collects_the_shipped_cases_from_any_folder(tmp_path: Path) -> None:
-    nothing = _pytest("--collect-only", "-q", cwd=tmp_path)
+def test_ocpp_cases_collects_the_shipped_cases_from_any_folder(
+    tmp_path: Path, pytester: pytest.Pytester
+) -> None:
+    nothing = run_pytest(pytester, "--collect-only", "-q", cwd=tmp_path)
     assert nothing.returncode == 5  # the plugin stays passive unless asked
 
-    shipped = _pytest("--ocpp-cases", "--collect-only", "-q", cwd=tmp_path)
+    shipped = run_pytest(pytester, "--ocpp-cases", "--collect-only", "-q", cwd=tmp_path)
     assert shipped.returncode == 0, shipped.stdout + shipped.stderr
     assert f"{SHIPPED} tests collected" in shipped.stdout
     assert "TC_001_CSMS.yaml::TC_001_CSMS" in shipped.stdout
@@ -127,19 +134,23 @@ def test_ocpp_cases_collects_the_shipped_cases_from_any_folder(tmp_path: Path) -
     text = source.read_text().replace("id: TC_001_CSMS", "id: TC_901_CSMS")
     (own / "core" / "TC_901_CSMS.yaml").write_text(text)
     shutil.copy(source, own / "notes.yaml")  # not <block>/<id>.yaml: not a case
-    both = _pytest("--ocpp-cases", "--ocpp-cases=own", "--collect-only", "-q", cwd=tmp_path)
+    both = run_pytest(
+        pytester, "--ocpp-cases", "--ocpp-cases=own", "--collect-only", "-q", cwd=tmp_path
+    )
     assert both.returncode == 0, both.stdout + both.stderr
     assert f"{SHIPPED + 1} tests collected" in both.stdout
-    only = _pytest("--ocpp-cases=own", "--collect-only", "-q", cwd=tmp_path)
+    only = run_pytest(pytester, "--ocpp-cases=own", "--collect-only", "-q", cwd=tmp_path)
     assert "1 test collected" in only.stdout, only.stdout
 
-    missing = _pytest("--ocpp-cases=nowhere", "--collect-only", cwd=tmp_path)
+    missing = run_pytest(pytester, "--ocpp-cases=nowhere", "--collect-only", cwd=tmp_path)
     assert missing.returncode == 4  # a usage error
     assert "--ocpp-cases nowhere: no such folder" in missing.stderr
 
 
-def test_inside_the_repository_the_shipped_cases_are_collected_once() -> None:
-    done = _pytest("testcases", "--ocpp-cases", "--collect-only", "-q", cwd=ROOT)
+def test_inside_the_repository_the_shipped_cases_are_collected_once(
+    pytester: pytest.Pytester,
+) -> None:
+    done = run_pytest(pytester, "testcases", "--ocpp-cases", "--collect-only", "-q", cwd=ROOT)
     assert done.returncode == 0, done.stdout + done.stderr
     assert f"{SHIPPED} tests collected" in done.stdout
 
