@@ -13,7 +13,7 @@ JOBS   ?= 6
 # the whole package again (about 4 s of CPU each).
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: install browser demo test lint format mutation clean
+.PHONY: install browser demo test bench lint format mutation clean
 
 install: $(STAMP)
 
@@ -49,6 +49,10 @@ browser:
 # --dist loadgroup: one queue, slow tests first (tests/conftest.py); a group stays on one worker.
 test: $(STAMP) browser
 	OCPP_REQUIRE_BROWSER=1 $(BIN)/pytest -n $(JOBS) --dist loadgroup tests
+
+# The speed figures make test rests on, printed (not asserted).
+bench: $(STAMP)
+	$(BIN)/python -m tests.benchmarks.speed
 
 lint: $(STAMP)
 	$(BIN)/ruff format --check .
