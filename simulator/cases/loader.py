@@ -40,12 +40,12 @@ def load_case(path: Path, edition: str = DEFAULT_EDITION) -> Case:
         raise source.error([], "a case file must be a mapping", "start with 'id: TC_xxx_CSMS'")
     schema = case_schema()
     errors = schema_errors(source, schema)
-    for other in EDITIONS if not errors else ():
+    for other in EDITIONS:
+        if errors:
+            break
         view = editions.resolve(source, other)
         if view.data != source.data:  # else nothing in the file is edition-specific
             errors = schema_errors(view, schema)
-            if errors:
-                break
     if errors:
         raise errors[0]
     document = editions.resolve(source, edition)

@@ -26,17 +26,13 @@ def run(
     return run_on_bundled(config, cases, faults, variations)
 
 
-def _cases(edition: str) -> list[Case]:
-    return list(shipped_cases(edition))
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("edition", EDITIONS)
 def test_every_case_passes_against_the_reference_csms(
     fast_config: HarnessConfig, edition: str
 ) -> None:
     config = dataclasses.replace(fast_config, edition=edition)
-    result = run(config, _cases(edition))
+    result = run(config, list(shipped_cases(edition)))
     assert result.edition == edition
     verdicts = {case.id: (case.verdict, [str(r) for r in case.reasons]) for case in result.cases}
     assert all(v == Verdict.PASS for v, _ in verdicts.values()), verdicts
@@ -56,7 +52,7 @@ def _fault_runs(finding: bool) -> list[tuple[str, str, str]]:
     of the cases that differ there (simulate mutation runs them all in every edition)."""
     runs = []
     for edition in EDITIONS:
-        for case in _cases(edition):
+        for case in shipped_cases(edition):
             if edition != DEFAULT_EDITION and not case.varies:
                 continue
             for fault in case.finding_faults if finding else case.faults:

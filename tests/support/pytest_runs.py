@@ -8,7 +8,7 @@ fresh install."""
 
 from __future__ import annotations
 
-import os
+import contextlib
 import subprocess
 from pathlib import Path
 
@@ -23,12 +23,8 @@ def run_pytest(
     pytester: pytest.Pytester, *args: str, cwd: Path
 ) -> subprocess.CompletedProcess[str]:
     """``pytest -p no:cacheprovider -rA ARGS`` started in ``cwd``: its exit status and output."""
-    here = os.getcwd()
-    os.chdir(cwd)
-    try:
+    with contextlib.chdir(cwd):
         ran = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-rA", *args, *_QUIET)
-    finally:
-        os.chdir(here)
     return subprocess.CompletedProcess(
         list(args), int(ran.ret), "\n".join(ran.outlines), "\n".join(ran.errlines)
     )
