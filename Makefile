@@ -29,7 +29,7 @@ $(BIN)/python:
 $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[dev]'
-	$(BIN)/python -m compileall -q simulator csms_under_test reports tests
+	$(BIN)/python -m compileall -q ocppj simulator csms_under_test reports tests
 	$(BIN)/pytest --collect-only -q tests >/dev/null
 	@touch $(STAMP)
 

@@ -1,7 +1,7 @@
 """Connected charge points and the requests the CSMS sends them.
 
 One :class:`ChargePointConnection` per WebSocket: it owns the connection's
-:class:`~simulator.ocppj.Session` and serializes CSMS→CP requests, so there is at most one
+:class:`~ocppj.Session` and serializes CSMS→CP requests, so there is at most one
 outstanding CALL per direction (OCPP-J 1.6 §4.1.1).
 """
 
@@ -15,7 +15,7 @@ from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 
 from csms_under_test.variations import SERIALISATION, Variations, numeric_ids, reserialise
-from simulator.ocppj import IncomingCallError, IncomingCallResult, Session
+from ocppj import IncomingCallError, IncomingCallResult, Session
 
 logger = logging.getLogger(__name__)
 

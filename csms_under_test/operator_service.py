@@ -41,9 +41,9 @@ from csms_under_test.store import (
 )
 from csms_under_test.timestamps import utc_now
 from csms_under_test.variations import OWN_REQUEST_FIRST, OWN_REQUESTS, Variations
+from ocppj import IncomingCallResult, known_actions, validate_payload
+from ocppj.actions import CHARGE_POINT_INITIATED, CSMS_INITIATED
 from simulator.config import HarnessConfig
-from simulator.ocppj import IncomingCallResult, known_actions, validate_payload
-from simulator.ocppj.actions import CHARGE_POINT_INITIATED, CSMS_INITIATED
 
 logger = logging.getLogger(__name__)
 

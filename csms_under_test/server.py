@@ -1,6 +1,6 @@
 """The OCPP-J 1.6 WebSocket endpoint: ``ws://HOST:PORT/ocpp/<chargePointId>``.
 
-Every frame goes through the connection's :class:`~simulator.ocppj.Session`; nothing a
+Every frame goes through the connection's :class:`~ocppj.Session`; nothing a
 charge point sends can crash the server or close the connection: bad input is answered
 with a CALLERROR where OCPP-J allows one and logged otherwise.
 """
@@ -41,7 +41,7 @@ from csms_under_test.variations import (
     SLOW_ANSWERS,
     Variations,
 )
-from simulator.ocppj import (
+from ocppj import (
     ErrorCode,
     IncomingCall,
     IncomingCallError,

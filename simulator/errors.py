@@ -18,7 +18,7 @@ HarnessError
 
 None of these is a verdict by itself: the runner turns each into one (a lost connection is
 a FAIL of the step it ended, a refused one an ERROR, an unknown variable an ERROR naming
-the file and line). The sans-I/O core (``simulator.ocppj``), shared with the reference
+the file and line). The sans-I/O core (``ocppj``), shared with the reference
 CSMS, keeps its own: a peer's malformed frame comes back as data, never as an exception.
 """
 

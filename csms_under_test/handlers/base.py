@@ -10,7 +10,7 @@ from typing import Any, Final
 from csms_under_test.faults import Faults
 from csms_under_test.store import Store
 from csms_under_test.timestamps import ocpp_timestamp
-from simulator.ocppj import ErrorCode
+from ocppj import ErrorCode
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from csms_under_test import faults, reservations
 from csms_under_test.authorization import id_tag_info
 from csms_under_test.handlers.base import NO_REPLY, CallContext, ErrorReply, Handler, NoReply
 from csms_under_test.store import FIRMWARE, ConnectorStatusRecord
-from simulator.ocppj import ErrorCode
+from ocppj import ErrorCode
 
 logger = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from typing import Any
 from csms_under_test import faults
 from csms_under_test.handlers.base import CallContext, ErrorReply, Handler
 from csms_under_test.store import DIAGNOSTICS, FIRMWARE
-from simulator.ocppj import ErrorCode
+from ocppj import ErrorCode
 
 # The statuses that report a failed upload (§4.4) or a failed download or installation
 # (§4.5), per notification.

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from ocppj.schemas import payload_schema
 from simulator import editions
 from simulator.cases.blocks import BLOCKS
 from simulator.cases.model import Case
@@ -19,7 +20,6 @@ from simulator.cases.states import load_state_chain
 from simulator.cases.steps import build_steps, check_variables
 from simulator.cases.variables import CONFIG_VARIABLE_NAMES
 from simulator.editions import DEFAULT_EDITION, EDITIONS
-from simulator.ocppj.schemas import payload_schema
 from simulator.runner.matching import OPERATORS
 from simulator.yamlsource import YamlDocument, YamlSourceError, load_yaml_file, schema_errors
 

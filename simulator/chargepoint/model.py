@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from ocppj.errors import ErrorCode
 from simulator.chargepoint.configuration import ConfigKey, core_keys
 from simulator.chargepoint.diagnostics import TransferRecord, compact_json, diagnostics_file_name
 from simulator.chargepoint.local_list import LocalList
@@ -20,7 +21,6 @@ from simulator.chargepoint.reservations import Reservation
 from simulator.chargepoint.smart_charging import DEFAULT_PHASES, ProfileStore, convert
 from simulator.clock import Clock, ocpp_timestamp
 from simulator.config import ChargePointConfig
-from simulator.ocppj.errors import ErrorCode
 
 # Feature profiles this charge point implements (OCPP 1.6 §3 / SupportedFeatureProfiles).
 SUPPORTED_FEATURE_PROFILES = (

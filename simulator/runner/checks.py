@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from ocppj import SchemaViolation
 from reports.results import Basis, Check
 from simulator.config import Limits
-from simulator.ocppj import SchemaViolation
 from simulator.runner.link import CallOutcome
 from simulator.runner.matching import describe, match
 

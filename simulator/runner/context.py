@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from ocppj import Session
 from reports.results import MessageRecord, StepRecord, Verdict
 from simulator.cases.model import Case
 from simulator.cases.steps import Step
@@ -20,7 +21,6 @@ from simulator.channel import TransportError
 from simulator.chargepoint.model import ChargePoint
 from simulator.clock import Clock
 from simulator.config import HarnessConfig
-from simulator.ocppj import Session
 from simulator.operator.base import OperatorOutcome
 from simulator.runner.checks import CheckContext, Stricter, answer_checks
 from simulator.runner.link import ConnectionLost, Link

@@ -20,12 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from reports.results import MessageRecord
-from simulator.channel import Channel, ChannelClosed
-from simulator.chargepoint.model import Answer
-from simulator.clock import Clock, ocpp_timestamp
-from simulator.errors import LinkError
-from simulator.ocppj import (
+from ocppj import (
     Call,
     CallError,
     CallResult,
@@ -37,7 +32,12 @@ from simulator.ocppj import (
     Session,
     UnmatchedReply,
 )
-from simulator.ocppj.session import Outgoing
+from ocppj.session import Outgoing
+from reports.results import MessageRecord
+from simulator.channel import Channel, ChannelClosed
+from simulator.chargepoint.model import Answer
+from simulator.clock import Clock, ocpp_timestamp
+from simulator.errors import LinkError
 from simulator.runner.windows import InboundRequest, Window, schema_error_answer
 
 frames = logging.getLogger("simulator.frames")  # simulate -v: every frame, as recorded

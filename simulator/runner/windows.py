@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from ocppj import Call, SchemaViolation
+from ocppj.errors import ErrorCode
 from simulator.chargepoint.model import Answer
-from simulator.ocppj import Call, SchemaViolation
-from simulator.ocppj.errors import ErrorCode
 from simulator.runner.matching import Mismatch, match
 
 

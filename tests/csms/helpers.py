@@ -15,7 +15,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.typing import Subprotocol
 
 from csms_under_test import ReferenceCsms
-from simulator.ocppj import (
+from ocppj import (
     IncomingCall,
     IncomingCallError,
     IncomingCallResult,
@@ -28,7 +28,7 @@ OCPP_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")  # as the CS
 
 
 class FakeChargePoint:
-    """Plays a charge point: a raw websockets client framed by simulator.ocppj.Session."""
+    """Plays a charge point: a raw websockets client framed by ocppj.Session."""
 
     def __init__(self, websocket: ClientConnection) -> None:
         self.websocket = websocket

@@ -6,8 +6,8 @@ import pytest
 
 from csms_under_test import ReferenceCsms
 from csms_under_test.store import EXPIRED_TAG_EXPIRY
+from ocppj import ErrorCode, IncomingCallError
 from simulator.config import IdTags
-from simulator.ocppj import ErrorCode, IncomingCallError
 
 from .helpers import OCPP_TIME, ConnectChargePoint, FakeChargePoint, StartCsms
 

@@ -14,8 +14,8 @@ from websockets.exceptions import ConnectionClosedError
 from csms_under_test import FAULTS, Faults, ReferenceCsms
 from csms_under_test.operator_requests import CORE_CONFIGURATION_KEYS
 from csms_under_test.timestamps import ocpp_timestamp, parse_timestamp
+from ocppj import IncomingCallError
 from simulator.config import HarnessConfig, IdTags
-from simulator.ocppj import IncomingCallError
 
 from .helpers import ConnectChargePoint, FakeChargePoint, StartCsms, http_async
 from .helpers import operator_request as _operator_request

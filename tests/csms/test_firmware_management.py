@@ -14,7 +14,7 @@ from csms_under_test import ReferenceCsms
 from csms_under_test.files import DEMO_FIRMWARE_NAME, demo_firmware
 from csms_under_test.store import DIAGNOSTICS, FIRMWARE
 from csms_under_test.timestamps import parse_timestamp
-from simulator.ocppj import IncomingCallError
+from ocppj import IncomingCallError
 from simulator.transfers import download
 
 from .helpers import (

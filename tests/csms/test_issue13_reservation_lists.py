@@ -20,8 +20,8 @@ from csms_under_test.variations import (
     RESERVATION_EXPIRY_MARGIN_S,
     VARIATIONS,
 )
+from ocppj import validate_payload
 from simulator.config import HarnessConfig, IdTags
-from simulator.ocppj import validate_payload
 
 from .helpers import WAIT, ConnectChargePoint, FakeChargePoint, StartCsms, http_async, started
 from .helpers import operator_request as _operator_request

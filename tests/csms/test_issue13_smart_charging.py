@@ -14,11 +14,11 @@ from csms_under_test import ReferenceCsms
 from csms_under_test.faults import FAULTS, PICS_DEPENDENT_FAULTS
 from csms_under_test.timestamps import parse_timestamp
 from csms_under_test.variations import EXTRA_PERIOD_AFTER_S, VARIATIONS
+from ocppj import validate_payload
 from reports.results import Verdict
 from simulator.bundled import run_on_bundled
 from simulator.cases.variables import expected_number_phases
 from simulator.config import load_config
-from simulator.ocppj import validate_payload
 from simulator.runner.matching import match
 from tests.support.shipped import shipped_case, shipped_cases
 

@@ -9,8 +9,8 @@ import pytest
 
 from csms_under_test import ReferenceCsms
 from csms_under_test.store import EXPIRED_TAG_EXPIRY, IdTagRecord
+from ocppj import validate_payload
 from simulator.config import IdTags
-from simulator.ocppj import validate_payload
 
 from .helpers import (
     ConnectChargePoint,

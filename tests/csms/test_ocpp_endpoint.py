@@ -14,7 +14,7 @@ from websockets.typing import Subprotocol
 from csms_under_test import ReferenceCsms
 from csms_under_test.handlers import core
 from csms_under_test.handlers.base import CallContext
-from simulator.ocppj import ErrorCode, IncomingCallError
+from ocppj import ErrorCode, IncomingCallError
 
 from .helpers import WAIT, ConnectChargePoint, FakeChargePoint, StartCsms
 

@@ -10,8 +10,8 @@ import pytest
 from csms_under_test import ReferenceCsms
 from csms_under_test.handlers import all_handlers
 from csms_under_test.store import DIAGNOSTICS, FIRMWARE
-from simulator.ocppj import IncomingCallError
-from simulator.ocppj.actions import CHARGE_POINT_INITIATED
+from ocppj import IncomingCallError
+from ocppj.actions import CHARGE_POINT_INITIATED
 
 from .helpers import ConnectChargePoint, FakeChargePoint, StartCsms, api_get, operator_request
 

@@ -12,8 +12,8 @@ import pytest
 from csms_under_test import ReferenceCsms
 from csms_under_test.store import IdTagRecord, ReservationRecord
 from csms_under_test.timestamps import parse_timestamp
+from ocppj import validate_payload
 from simulator.config import HarnessConfig, IdTags
-from simulator.ocppj import validate_payload
 
 from .helpers import (
     OCPP_TIME,

@@ -23,8 +23,8 @@ from csms_under_test.variations import (
     VARIATIONS,
     Variations,
 )
+from ocppj import IncomingCall, IncomingCallResult
 from simulator.config import HarnessConfig, IdTags
-from simulator.ocppj import IncomingCall, IncomingCallResult
 
 from .helpers import WAIT, ConnectChargePoint, FakeChargePoint, StartCsms, http_async
 

@@ -7,7 +7,7 @@
 
 :meth:`ScriptedCsms.dial` is the engine's :data:`~simulator.channel.Dialer`: each call
 opens a connection whose charge point end is an :class:`InMemoryChannel`. The peer parses
-what the charge point sends with its own sans-I/O :class:`~simulator.ocppj.Session` and
+what the charge point sends with its own sans-I/O :class:`~ocppj.Session` and
 answers at once, inside ``send()``; a delayed answer is scheduled with ``call_later``, so
 the peer runs no task of its own and leaves nothing behind when a test's loop ends.
 
@@ -32,12 +32,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from reports.results import CaseResult, Reason
-from simulator.cases import Case, load_case
-from simulator.channel import NORMAL_CLOSURE, Channel, ChannelClosed, Dialer, TransportError
-from simulator.clock import ocpp_timestamp
-from simulator.config import HarnessConfig, IdTags
-from simulator.ocppj import (
+from ocppj import (
     Call,
     CallError,
     CallResult,
@@ -46,6 +41,11 @@ from simulator.ocppj import (
     IncomingCallResult,
     Session,
 )
+from reports.results import CaseResult, Reason
+from simulator.cases import Case, load_case
+from simulator.channel import NORMAL_CLOSURE, Channel, ChannelClosed, Dialer, TransportError
+from simulator.clock import ocpp_timestamp
+from simulator.config import HarnessConfig, IdTags
 from simulator.operator.base import Operator, OperatorOutcome, OperatorRequest
 from simulator.runner.engine import run_case
 from simulator.runner.settings import RunSettings

@@ -405,7 +405,7 @@ def test_a_same_parent_idtag_stops_the_transaction() -> None:
 
 
 def test_smart_charging_answers_are_wired_and_schema_valid() -> None:
-    from simulator.ocppj import validate_payload
+    from ocppj import validate_payload
 
     cp = new_cp()
     profile = {

@@ -1,9 +1,9 @@
 import asyncio
 from datetime import UTC, datetime
 
+from ocppj import validate_payload
 from simulator.chargepoint import ChargePoint
 from simulator.config import ChargePointConfig
-from simulator.ocppj import validate_payload
 
 
 class FakeClock:

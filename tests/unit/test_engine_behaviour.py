@@ -10,8 +10,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ocppj import CallResult
 from reports.results import Verdict
-from simulator.ocppj import CallResult
 from simulator.operator.base import OperatorOutcome, OperatorRequest
 from simulator.runner.engine import run_case
 from simulator.runner.settings import RunSettings

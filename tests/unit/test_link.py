@@ -5,8 +5,8 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+from ocppj import Session
 from simulator.chargepoint.model import Answer
-from simulator.ocppj import Session
 from simulator.runner.link import Link
 
 

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from simulator.ocppj import Call, CallError, CallResult, ErrorCode, FrameError, parse_frame
+from ocppj import Call, CallError, CallResult, ErrorCode, FrameError, parse_frame
 
 
 def test_call_round_trip() -> None:

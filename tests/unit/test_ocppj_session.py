@@ -1,6 +1,6 @@
 import pytest
 
-from simulator.ocppj import (
+from ocppj import (
     ErrorCode,
     IncomingCall,
     IncomingCallError,
@@ -12,7 +12,7 @@ from simulator.ocppj import (
     known_actions,
     validate_payload,
 )
-from simulator.ocppj.session import counter_ids
+from ocppj.session import counter_ids
 
 BOOT = {"chargePointVendor": "V", "chargePointModel": "M"}
 BOOT_CONF = '{"status":"Accepted","currentTime":"2024-01-01T00:00:00.000Z","interval":10}'

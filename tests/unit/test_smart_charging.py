@@ -12,9 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ocppj import validate_payload
 from simulator.chargepoint.smart_charging import ChargingLimits, ProfileStore
 from simulator.clock import ocpp_timestamp
-from simulator.ocppj import validate_payload
 
 NOW = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
 TX = (1, 42)  # (connectorId, transactionId) running on connector 1

@@ -14,9 +14,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Self, TypeVar
 
+from ocppj.actions import CHARGE_POINT_INITIATED
 from simulator.cases.variables import references, substitute
 from simulator.editions import CHANGES, ONLY_IN, changes_schema, only_in_schema
-from simulator.ocppj.actions import CHARGE_POINT_INITIATED
 from simulator.yamlsource import YamlDocument
 
 # -- schema fragments several kinds use -------------------------------------------------

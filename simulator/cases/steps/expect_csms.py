@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Self
 
+from ocppj.actions import CSMS_INITIATED
 from simulator.cases.steps.base import ANSWERS, FIELDS, SAVE, StepBase, findings_schema
-from simulator.ocppj.actions import CSMS_INITIATED
 
 
 @dataclass(frozen=True)

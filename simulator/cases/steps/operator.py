@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar, Self
 
+from ocppj.actions import CSMS_INITIATED
 from simulator.cases.steps.base import FIELDS, StepBase
-from simulator.ocppj.actions import CSMS_INITIATED
 
 
 @dataclass(frozen=True)

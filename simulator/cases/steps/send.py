@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar, Self
 
+from ocppj.actions import CHARGE_POINT_INITIATED
 from simulator.cases.steps.base import FIELDS, SAVE, StepBase, findings_schema
-from simulator.ocppj.actions import CHARGE_POINT_INITIATED
 
 
 @dataclass(frozen=True)

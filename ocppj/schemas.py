@@ -20,7 +20,7 @@ from typing import Any
 from jsonschema import Draft4Validator, FormatChecker, validators
 from jsonschema.exceptions import ValidationError
 
-from simulator.ocppj.errors import ErrorCode
+from ocppj.errors import ErrorCode
 
 _SCHEMA_PACKAGE = "ocpp"
 _SCHEMA_DIR = ("v16", "schemas")

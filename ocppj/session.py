@@ -15,9 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from simulator.ocppj.errors import ErrorCode
-from simulator.ocppj.frames import Call, CallError, CallResult, Frame, FrameError, parse_frame
-from simulator.ocppj.schemas import SchemaViolation, validate_payload
+from ocppj.errors import ErrorCode
+from ocppj.frames import Call, CallError, CallResult, Frame, FrameError, parse_frame
+from ocppj.schemas import SchemaViolation, validate_payload
 
 
 class OutstandingCallError(RuntimeError):

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any
 
-from simulator.ocppj.errors import ERROR_CODES, ErrorCode
+from ocppj.errors import ERROR_CODES, ErrorCode
 
 # OCPP-J 1.6 §4.1.3: uniqueId is a string of at most 36 characters.
 MAX_UNIQUE_ID_LENGTH = 36

@@ -4,8 +4,8 @@ Nothing in this package does I/O or uses asyncio: text frames go in, events and 
 frames come out (OCPP-J 1.6 §4).
 """
 
-from simulator.ocppj.errors import ERROR_CODES, ErrorCode
-from simulator.ocppj.frames import (
+from ocppj.errors import ERROR_CODES, ErrorCode
+from ocppj.frames import (
     Call,
     CallError,
     CallResult,
@@ -14,8 +14,8 @@ from simulator.ocppj.frames import (
     MessageType,
     parse_frame,
 )
-from simulator.ocppj.schemas import SchemaViolation, known_actions, validate_payload
-from simulator.ocppj.session import (
+from ocppj.schemas import SchemaViolation, known_actions, validate_payload
+from ocppj.session import (
     IncomingCall,
     IncomingCallError,
     IncomingCallResult,
