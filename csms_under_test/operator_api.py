@@ -25,7 +25,9 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from csms_under_test.files import FileArea, FileReply, is_files_target
 from csms_under_test.network import Waker, bound_port, listen_socket
+from csms_under_test.operator_envelope import BadOperatorRequest, operator_payload
 from csms_under_test.operator_service import ApiReply, OperatorService, error_reply
+from csms_under_test.timestamps import utc_now
 
 logger = logging.getLogger(__name__)
 
@@ -168,7 +170,15 @@ class OperatorApi:
         read_body: Callable[[], bytes],
     ) -> ApiReply:
         timeout = _timeout_parameter(query, self._service.call_timeout)
-        payload = _json_object(read_body())
+        try:
+            payload = operator_payload(
+                _json_object(read_body()),
+                action=action,
+                charge_point_id=charge_point_id,
+                now=utc_now(),
+            )
+        except BadOperatorRequest as error:
+            raise _BadRequest(HTTPStatus.BAD_REQUEST, str(error)) from None
         coroutine = self._service.send_request(charge_point_id, action, payload, timeout)
         return self._bridge(coroutine, timeout + BRIDGE_GRACE)
 

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from simulator.config import FileTransfer, HarnessConfig
+from simulator.config import FileTransfer, HarnessConfig, IdTags
 from simulator.errors import UnknownVariable
 
 _WHOLE = re.compile(r"^\$([a-z_][a-z0-9_]*)$")
@@ -30,6 +30,10 @@ def config_variables(config: HarnessConfig) -> dict[str, Any]:
         "blocked_id_tag": tags.blocked,
         "parent_id_tag": tags.parent,
         "same_parent_id_tag": tags.same_parent,
+        # TC_043_x: a full list of the idTags the CSMS holds (catalog §10), each with the
+        # idTagInfo its Authorize.conf gives; and their idTags in words, for instructions.
+        "local_authorization_list": local_authorization_list(tags),
+        "local_list_id_tags": ", ".join(e["idTag"] for e in local_authorization_list(tags)),
         "response_timeout": config.limits.response_timeout,
         "authorize_response_time": config.limits.authorize_response_time,
         "heartbeat_max": config.waits.heartbeat_max,
@@ -52,6 +56,19 @@ def config_variables(config: HarnessConfig) -> dict[str, Any]:
             name: value for name in PICS_LOCATIONS if (value := getattr(config.file_transfer, name))
         },
     }
+
+
+def local_authorization_list(tags: IdTags) -> list[dict[str, Any]]:
+    """The PICS idTags the CSMS must hold, as SendLocalList entries (OCPP 1.6 §5.15): the
+    invalid one is unknown to the CSMS, so it is not in the list."""
+    with_parent = {"status": "Accepted", "parentIdTag": tags.parent}
+    return [
+        {"idTag": tags.valid, "idTagInfo": with_parent},
+        {"idTag": tags.same_parent, "idTagInfo": with_parent},
+        {"idTag": tags.parent, "idTagInfo": {"status": "Accepted"}},
+        {"idTag": tags.blocked, "idTagInfo": {"status": "Blocked"}},
+        {"idTag": tags.expired, "idTagInfo": {"status": "Expired"}},
+    ]
 
 
 def expected_number_phases(configured: int) -> Any:

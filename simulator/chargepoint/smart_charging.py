@@ -150,6 +150,15 @@ def _ceil_seconds(microseconds: int) -> int:
     return -(-microseconds // _SECOND_US)
 
 
+@dataclass(frozen=True)
+class InstalledProfile:
+    profile_id: int
+    connector_id: int
+    purpose: str
+    stack_level: int
+    transaction_id: int | None
+
+
 class ProfileStore:
     """The charging profiles installed on a charge point with ``connectors`` connectors."""
 
@@ -328,6 +337,15 @@ class ProfileStore:
     def end_transaction(self, transaction_id: int) -> None:
         """§3.13.1: a TxProfile applies to its transaction only and ends with it."""
         self._profiles = [p for p in self._profiles if p.transaction_id != transaction_id]
+
+    def installed(self) -> list[InstalledProfile]:
+        """What identifies each installed profile, oldest first."""
+        return [
+            InstalledProfile(
+                p.profile_id, p.connector_id, p.purpose, p.stack_level, p.transaction_id
+            )
+            for p in self._profiles
+        ]
 
     def profiles(self, connector_id: int | None = None) -> list[dict[str, Any]]:
         """Copies of the installed profiles (of one connector, if given), oldest first."""

@@ -1,6 +1,8 @@
-"""The ``http`` operator adapter: the bundled CSMS's operator API (docs/operator-api.md).
+"""The ``http`` operator adapter: POST the operator request to the contract's route
+(docs/operator-contract.md): ``{base}/chargepoints/{cpId}/requests/{Action}``.
 
-A vendor can put the same small API in front of their own CSMS and use this adapter.
+The bundled CSMS serves the route; a vendor puts the same route in front of their own
+CSMS (docs/examples/raw_send_shim.py is one to start from).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import urllib.error
 import urllib.request
 from urllib.parse import quote
 
-from simulator.operator.base import OperatorOutcome, OperatorRequest
+from simulator.operator.base import OperatorOutcome, OperatorRequest, used_context
 
 
 class HttpOperator:
@@ -29,7 +31,7 @@ class HttpOperator:
 
     def _post(self, request: OperatorRequest) -> OperatorOutcome:
         url = self.url_for(request)
-        body = json.dumps(request.request).encode()
+        body = json.dumps(request.as_json()).encode()
         http_request = urllib.request.Request(
             url, data=body, method="POST", headers={"Content-Type": "application/json"}
         )
@@ -42,10 +44,14 @@ class HttpOperator:
         except (urllib.error.URLError, OSError, TimeoutError) as exc:
             reason = getattr(exc, "reason", exc)
             return OperatorOutcome(False, f"operator API {url} unreachable: {reason}")
-        except json.JSONDecodeError as exc:
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
             return OperatorOutcome(False, f"operator API {url} answered non-JSON: {exc}")
+        used = used_context(data)
         if isinstance(data, dict) and "error" in data and "response" not in data:
             return OperatorOutcome(
-                True, f"the charge point answered CALLERROR {data['error']}", data
+                True,
+                f"the charge point answered CALLERROR {data['error']}",
+                data,
+                used_context=used,
             )
-        return OperatorOutcome(True, "the CSMS sent the request", data)
+        return OperatorOutcome(True, "the CSMS sent the request", data, used_context=used)

@@ -25,10 +25,19 @@ class ManualOperator:
         self.write = write
 
     async def perform(self, request: OperatorRequest) -> OperatorOutcome:
-        payload = json.dumps(request.request, ensure_ascii=False) if request.request else "{}"
-        self.write(
-            f"\n>>> OPERATOR ACTION for charge point {request.charge_point_id}: {request.instruction}\n"
-            f"    Make the CSMS send {request.action}; fields the request must carry: {payload}\n"
+        payload = json.dumps(request.fields, ensure_ascii=False)
+        lines = [
+            f"\n>>> OPERATOR ACTION for charge point {request.charge_point_id}: {request.instruction}",
+            f"    Make the CSMS send {request.action}; fields the request must carry: {payload}",
+        ]
+        if request.from_now:
+            relative = ", ".join(f"{k} {v:g} s from now" for k, v in request.from_now.items())
+            lines.append(f"    (relative to now: {relative})")
+        lines.append(
+            "    The charge point holds: " + json.dumps(request.context, ensure_ascii=False)
+        )
+        lines.append(
             f"    Waiting up to {request.timeout:g} s for the CSMS's {request.action}.req ..."
         )
+        self.write("\n".join(lines))
         return OperatorOutcome(True, "instruction shown to the operator", confirmed=False)

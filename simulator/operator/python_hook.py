@@ -1,8 +1,9 @@
 """The ``python`` operator adapter: call ``module:function`` to make the CSMS act.
 
 The function receives an OperatorRequest and may be sync or async. It returns None, any
-JSON-able value (taken as the CSMS's confirmation) or an OperatorOutcome; raising means
-the action could not be triggered. A synchronous function runs in a worker thread, never
+JSON-able value (taken as the CSMS's confirmation: the HTTP route's 200 body, whose
+``usedContext`` names the context keys it used) or an OperatorOutcome; raising means the
+action could not be triggered (docs/operator-contract.md). A synchronous function runs in a worker thread, never
 on the harness's event loop: while it blocks, the charge point still answers the CSMS.
 """
 
@@ -15,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from simulator.errors import InputError
-from simulator.operator.base import OperatorOutcome, OperatorRequest
+from simulator.operator.base import OperatorOutcome, OperatorRequest, used_context
 
 
 class OperatorHookError(InputError):
@@ -62,4 +63,9 @@ class PythonOperator:
             )
         if isinstance(value, OperatorOutcome):
             return value
-        return OperatorOutcome(True, f"python operator {self.spec} made the CSMS act", value)
+        return OperatorOutcome(
+            True,
+            f"python operator {self.spec} made the CSMS act",
+            value,
+            used_context=used_context(value),
+        )

@@ -14,7 +14,7 @@ async def via_operator_api(request: OperatorRequest) -> object:
     """What a vendor's hook would do: call their own back office to make the CSMS act."""
     CALLS.append(request)
     url = f"{API_URL['value']}/chargepoints/{request.charge_point_id}/requests/{request.action}"
-    body = json.dumps(request.request).encode()
+    body = json.dumps(request.as_json()).encode()
     http_request = urllib.request.Request(
         url, data=body, method="POST", headers={"Content-Type": "application/json"}
     )

@@ -205,7 +205,7 @@ class ScriptedOperator:
         if not self.sends:
             return OperatorOutcome(True, f"the CSMS sent {action} (it did not)")
         payload = merged(
-            merged(self.peer.default_request(action), request.request), self.payloads.get(action)
+            merged(self.peer.default_request(action), request.fields), self.payloads.get(action)
         )
         answer = await self.peer.call(action, payload, request.timeout)
         if isinstance(answer, CallResult):

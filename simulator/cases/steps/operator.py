@@ -1,12 +1,18 @@
-"""``operator: Action``: make the CSMS act (catalog §2: CSMS-initiated steps need an operator)."""
+"""``operator: Action``: make the CSMS act (catalog §2: CSMS-initiated steps need an operator).
+
+``request`` holds the values the instruction names, in OCPP's field names (the operator
+request's ``fields``, docs/operator-contract.md); ``from_now`` names the date fields the
+instruction states relative to now, with their seconds: the date is computed when the
+operator is asked.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, Self
 
 from ocppj.actions import CSMS_INITIATED
-from simulator.cases.steps.base import FIELDS, StepBase
+from simulator.cases.steps.base import FIELDS, SECONDS, StepBase
 
 
 @dataclass(frozen=True)
@@ -17,15 +23,27 @@ class OperatorStep(StepBase):
             "enum": sorted(CSMS_INITIATED),
             "description": "the request the CSMS must be made to send",
         },
-        "request": {**FIELDS, "description": "what to ask the CSMS for; it fills in the rest"},
+        "request": {
+            **FIELDS,
+            "description": "the values the instruction names (OCPP field names); the CSMS fills in the rest",
+        },
+        "from_now": {
+            "type": "object",
+            "propertyNames": {"pattern": "^[a-z][A-Za-z]*$"},
+            "additionalProperties": SECONDS,
+            "description": "date fields stated relative to now: field -> seconds from the moment of asking",
+        },
         "instruction": {"type": "string", "description": "what a human operator should do"},
     }
-    hint: ClassVar[str] = "operator: ACTION, request: {fields}, instruction: text"
-    substituted: ClassVar[tuple[str, ...]] = ("request", "instruction")
+    hint: ClassVar[str] = (
+        "operator: ACTION, request: {fields}, from_now: {dateField: SECONDS}, instruction: text"
+    )
+    substituted: ClassVar[tuple[str, ...]] = ("request", "from_now", "instruction")
 
     action: str
     request: dict[str, Any]
     instruction: str
+    from_now: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def parse(cls, raw: dict[str, Any], common: dict[str, Any]) -> Self:
@@ -34,6 +52,7 @@ class OperatorStep(StepBase):
             action=raw["operator"],
             request=raw.get("request", {}),
             instruction=raw.get("instruction", ""),
+            from_now=raw.get("from_now", {}),
         )
 
     def reported_action(self) -> str:

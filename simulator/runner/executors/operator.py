@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import timedelta
 from typing import Any
 
+from reports.results import Verdict
 from simulator.cases.steps import ExpectCsmsStep, OperatorStep
+from simulator.clock import ocpp_timestamp
 from simulator.operator.base import OperatorOutcome, OperatorRequest
+from simulator.operator.context import wire_context
 from simulator.runner.context import CaseContext, StepRun
 from simulator.runner.executors.base import executes
 from simulator.runner.executors.expect_csms import open_window
@@ -31,26 +35,47 @@ async def execute_operator(step: OperatorStep, run: StepRun) -> Outcome:
         # The awaited request's window opens with the operator action, before the adapter
         # is called: a CSMS may send it before the adapter returns.
         window = context.windows[following.label] = open_window(following, context)
+    from_now = _seconds(step.from_now)
+    if from_now is None:
+        run.outcome.reason(
+            Verdict.ERROR,
+            "variable",
+            f"from_now needs a number of seconds per field, got {show(step.from_now)}",
+        )
+        return run.outcome
+    asked_at = context.clock.now()
+    fields = {
+        **step.request,
+        **{
+            name: ocpp_timestamp(asked_at + timedelta(seconds=seconds))
+            for name, seconds in from_now.items()
+        },
+    }
     request = OperatorRequest(
         charge_point_id=context.config.charge_point.id,
         action=step.action,
-        request=step.request,
+        fields=fields,
         instruction=" ".join(str(step.instruction).split()),
         timeout=context.config.waits.operator,
+        from_now=from_now,
+        context=wire_context(context.model),
     )
     call: dict[str, Any] = {
         "adapter": operator.name,
         "action": step.action,
-        "request": request.request,
+        "request": request.fields,
         "instruction": request.instruction,
+        "context": request.context,
     }
+    if from_now:
+        call["from_now"] = from_now
     run.outcome.operator = call
     began = context.clock.monotonic()
     task = asyncio.create_task(operator.perform(request))
     task.add_done_callback(lambda done: _operator_done(context, done, window, call, began))
     context.operator_task = task
     context.operator_asked = True
-    run.outcome.note(f"{operator.name} operator asked for {step.action} {show(request.request)}")
+    run.outcome.note(f"{operator.name} operator asked for {step.action} {show(request.fields)}")
     return run.outcome
 
 
@@ -76,12 +101,24 @@ def _operator_done(
             detail=outcome.detail,
             response=_jsonable(outcome.response),
         )
+        if outcome.used_context:
+            call["used_context"] = list(outcome.used_context)
     if window is None:
         return
     window.operator_done_at = context.clock.monotonic()
     window.interrupted = not call["ok"]
     if context.link is not None:
         context.link.changed.set()
+
+
+def _seconds(from_now: dict[str, Any]) -> dict[str, float] | None:
+    """``from_now`` with every value a number of seconds; None when one is not."""
+    numbers: dict[str, float] = {}
+    for name, value in from_now.items():
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return None
+        numbers[name] = value
+    return numbers
 
 
 def _jsonable(value: Any) -> Any:
