@@ -256,9 +256,23 @@ def configuration_rows(run: RunResult) -> list[tuple[str, str]]:
             "-" if milliseconds is None else ("Yes" if milliseconds else "No"),
         ),
         ("Charge point identity", str(cp.get("id", "-"))),
-        ("Operator adapter", str(config.get("operator", "-"))),
+        ("Operator adapter", operator_text(run)),
         ("Configuration file", str(config.get("source", "-"))),
     ]
+
+
+def operator_text(run: RunResult) -> str:
+    """The adapter, and how many operator steps it built from the charge point's context
+    (docs/operator-contract.md): those fields tested the adapter, not the CSMS."""
+    adapter = str(run.configuration.get("operator", "-"))
+    steps = [s.operator for case in run.cases for s in case.steps if s.operator]
+    used = [op for op in steps if op.get("used_context")]
+    if not used:
+        return adapter
+    return (
+        f"{adapter}; {len(used)} of {len(steps)} operator requests built from the charge "
+        "point's context, not the CSMS's own records"
+    )
 
 
 def edition_text(edition: str) -> str:

@@ -11,7 +11,7 @@ from html.parser import HTMLParser
 import pytest
 
 from reports.html import causes, own_reference, render_html, step_time, violation_parts
-from reports.results import CaseResult, Reason, RunResult, Verdict
+from reports.results import CaseResult, Reason, RunResult, StepRecord, Verdict
 from tests.support.sample_results import FAILING_REASON, HOSTILE, sample_run
 
 VOID = {"meta", "br", "hr", "img", "link", "input", "wbr", "col", "source"}
@@ -393,3 +393,26 @@ def test_no_case_renders() -> None:
     }
     assert not doc.find_all("section", "block")
     assert "no case selected" in doc.by_id("report-header").text()
+
+
+def test_an_operator_request_built_from_the_context_is_reported() -> None:
+    """docs/operator-contract.md: an adapter that filled fields from the charge point's
+    context says so; the step and the Test Configuration show it."""
+    run = sample_run()
+    asked = {"adapter": "python", "action": "RemoteStopTransaction", "request": {}, "ok": True}
+    asked.update(duration_s=0.2, detail="done", used_context=["transactions"])
+    step = StepRecord("1", "operator", "RemoteStopTransaction", "stop", "passed", operator=asked)
+    plain = StepRecord(
+        "2", "operator", "Reset", "reset", "passed", operator={**asked, "used_context": []}
+    )
+    run.cases[0].steps[:] = [step, plain, *run.cases[0].steps]
+    doc = parse(render_html(run))
+    rows = dict(
+        (c[0], c[1]) for c in (r.cells() for r in doc.by_id("configuration").find_all("tr"))
+    )
+    assert rows["Operator adapter"] == (
+        "http; 1 of 2 operator requests built from the charge point's context, not the "
+        "CSMS's own records"
+    )
+    html = render_html(run)
+    assert html.count("built the request from the charge point's context (transactions)") == 1
