@@ -80,3 +80,68 @@ def test_an_unknown_message_type_is_answered() -> None:
         parse_frame('[5, "abc", {}]')
     assert info.value.unique_id == "abc"
     assert info.value.error_code == ErrorCode.PROTOCOL_ERROR
+
+
+# Found by the protocol oracle (tests/differential, docs/protocol-oracle.md).
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ('[2, "1", "Heartbeat", {"a": NaN}]', "NaN is not a JSON value"),
+        ('[4, "1", "GenericError", "", {"a": Infinity}]', "Infinity is not a JSON value"),
+        ('[4, "1", "GenericError", "", {"a": -Infinity}]', "-Infinity is not a JSON value"),
+        ('[4, "1", "GenericError", "", {"a": 1e400}]', "out of the range of a double"),
+        ('[2, "1", "Heartbeat", {"a": %s}]' % ("9" * 5000), "RFC 8259"),
+    ],
+)
+def test_numbers_that_are_not_json_or_not_representable_are_formation_violations(
+    text: str, fragment: str
+) -> None:
+    with pytest.raises(FrameError) as info:
+        parse_frame(text)
+    assert info.value.error_code == ErrorCode.FORMATION_VIOLATION
+    assert fragment in str(info.value)
+
+
+@pytest.mark.parametrize("type_id", ["2.0", "3.0", "4.0", "2e0"])
+def test_a_message_type_id_is_a_json_integer(type_id: str) -> None:
+    with pytest.raises(FrameError) as info:
+        parse_frame(f'[{type_id}, "abc", "Heartbeat", {{}}]')
+    assert info.value.error_code == ErrorCode.PROTOCOL_ERROR
+    assert info.value.unique_id == "abc"
+
+
+@pytest.mark.parametrize(
+    ("text", "unique_id"),
+    [
+        (r'[2, "abc", "Authorize", {"idTag": "\ud800"}]', "abc"),
+        (r'[2, "abc", "Authorize", {"idTag": "a\udfff"}]', "abc"),
+        (r'[2, "abc", "Heartbeat", {"\udc00": 1}]', "abc"),
+        (r'[2, "\ud800", "Heartbeat", {}]', None),
+        (r'[3, "abc", {"currentTime": "\ud800"}]', None),
+        (r'[4, "abc", "GenericError", "\ud800", {}]', None),
+    ],
+)
+def test_a_lone_surrogate_is_a_formation_violation(text: str, unique_id: str | None) -> None:
+    with pytest.raises(FrameError) as info:
+        parse_frame(text)
+    assert info.value.error_code == ErrorCode.FORMATION_VIOLATION
+    assert "surrogate" in str(info.value)
+    assert info.value.unique_id == unique_id
+
+
+@pytest.mark.parametrize(
+    ("text", "id_tag"),
+    [
+        (r'[2, "1", "Authorize", {"idTag": "\ud83d\ude00"}]', "\N{GRINNING FACE}"),
+        (r'[2, "1", "Authorize", {"idTag": "\\ud800"}]', "\\ud800"),
+        ('[2, "1", "Authorize", {"idTag": "Ünï"}]', "Ünï"),
+    ],
+)
+def test_surrogate_pairs_and_escaped_backslashes_are_characters(text: str, id_tag: str) -> None:
+    assert parse_frame(text) == Call("1", "Authorize", {"idTag": id_tag})
+
+
+def test_a_null_payload_is_the_empty_payload() -> None:
+    # OCPP-J 1.6 §4.2.1, §4.2.2: "no payload" may be null or {}.
+    assert parse_frame('[2, "1", "Heartbeat", null]') == Call("1", "Heartbeat", {})
+    assert parse_frame('[3, "1", null]') == CallResult("1", {})

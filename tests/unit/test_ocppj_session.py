@@ -142,3 +142,18 @@ def test_multiple_of_is_decimal_not_binary_float() -> None:
     [violation] = validate_payload("SetChargingProfile", profile(6.05), response=False)
     assert violation.keyword == "multipleOf"
     assert violation.path == "csChargingProfiles.chargingSchedule.chargingSchedulePeriod[0].limit"
+
+
+def test_a_null_payload_is_validated_as_the_empty_one() -> None:
+    session = Session(counter_ids())
+    heartbeat = session.receive('[2,"a","Heartbeat",null]')
+    boot = session.receive('[2,"b","BootNotification",null]')
+    assert isinstance(heartbeat, IncomingCall) and heartbeat.suggested_error is None
+    assert isinstance(boot, IncomingCall)
+    assert boot.suggested_error == ErrorCode.OCCURENCE_CONSTRAINT_VIOLATION
+
+
+def test_a_lone_surrogate_is_answered_with_a_frame_that_can_be_sent() -> None:
+    event = Session().receive(r'[2,"a","Authorize",{"idTag":"\ud800"}]')
+    assert isinstance(event, InvalidFrame) and event.reply is not None
+    assert event.reply.text.encode("utf-8").startswith(b'[4,"a","FormationViolation",')
