@@ -22,7 +22,15 @@ from simulator.bundled import case_files, default_cases_dir
 from simulator.cli import build_parser, main
 
 ROOT = Path(__file__).resolve().parents[2]
-SOURCES = ["pyproject.toml", "README.md", "ocppj", "simulator", "csms_under_test", "reports", "testcases"]
+SOURCES = [
+    "pyproject.toml",
+    "README.md",
+    "ocppj",
+    "simulator",
+    "csms_under_test",
+    "reports",
+    "testcases",
+]
 CASES = sorted(p.relative_to(ROOT).as_posix() for p in ROOT.glob("testcases/*/*.yaml"))
 STATES = sorted(p.relative_to(ROOT).as_posix() for p in ROOT.glob("simulator/cases/states/*.yaml"))
 
