@@ -23,15 +23,11 @@ def bundled_csms(
 ) -> Iterator[tuple[str, str]]:
     """Yields (ocpp base URL, operator API URL)."""
     from csms_under_test.background import BackgroundCsms
+    from simulator.bundled_seed import seed_for, settings_for
 
     with tempfile.TemporaryDirectory(prefix="csms-under-test-") as folder:
-        csms = BackgroundCsms(
-            db_path=Path(folder) / "csms.sqlite3",
-            config=config,
-            faults=list(faults),
-            variations=list(variations),
-            heartbeat_interval=config.bundled_csms.heartbeat_interval,
-        )
+        settings = settings_for(config, Path(folder) / "csms.sqlite3", faults, variations)
+        csms = BackgroundCsms(settings, seed=seed_for(config))
         with csms:
             yield csms.ocpp_url, csms.api_url
 
