@@ -21,6 +21,8 @@ from csms_under_test.network import url_host
 from csms_under_test.operator_api import OperatorApi
 from csms_under_test.operator_requests import FileLocations
 from csms_under_test.operator_service import OperatorService
+from csms_under_test.provisioning import Provisioning
+from csms_under_test.raw_requests import RawRequests
 from csms_under_test.replies import ApiReply
 from csms_under_test.seed import Seed, apply_seed
 from csms_under_test.server import OCPP_PATH, OcppServer
@@ -63,6 +65,7 @@ class ReferenceCsms:
         self._ocpp: OcppServer | None = None
         self._api: OperatorApi | None = None
         self._operator: OperatorService | None = None
+        self._raw: RawRequests | None = None
         self._ftp: FtpServer | None = None
 
     # -- lifecycle --------------------------------------------------------------------
@@ -91,12 +94,18 @@ class ReferenceCsms:
                 file_locations=lambda: self.file_locations,
                 variations=self.variations,
             )
+            self._raw = RawRequests(
+                store=self._store, registry=self.registry, call_timeout=self.call_timeout
+            )
             self._api = OperatorApi(
                 self._operator,
                 asyncio.get_running_loop(),
                 host=self.host,
                 port=self._api_port,
+                provisioning=Provisioning(store=self._store, registry=self.registry),
+                raw=self._raw,
                 files=self.files,
+                mode=self.settings.operator_api,
             )
             self._api.start()
             self._ftp = FtpServer(self.files, host=self.host, port=self._ftp_port)
@@ -129,6 +138,7 @@ class ReferenceCsms:
             await asyncio.to_thread(self._ftp.close)
             self._ftp = None
         self._operator = None
+        self._raw = None
         if self._store is not None:
             self._store.close()
             self._store = None
@@ -180,3 +190,15 @@ class ReferenceCsms:
         if self._operator is None:
             raise RuntimeError("the CSMS is not started")
         return await self._operator.send_request(charge_point_id, action, payload, timeout)
+
+    async def send_raw(
+        self,
+        charge_point_id: str,
+        action: str,
+        payload: dict[str, Any],
+        timeout: float | None = None,
+    ) -> ApiReply:
+        """What ``POST /api/chargepoints/{id}/ocpp/{action}`` does, without HTTP."""
+        if self._raw is None:
+            raise RuntimeError("the CSMS is not started")
+        return await self._raw.send(charge_point_id, action, payload, timeout)

@@ -15,7 +15,7 @@ from typing import NoReturn
 from csms_under_test.app import ReferenceCsms
 from csms_under_test.faults import FAULTS
 from csms_under_test.seed import Seed, SeedError, load_seed
-from csms_under_test.settings import CsmsSettings
+from csms_under_test.settings import OPERATOR_API_MODES, CsmsSettings
 from csms_under_test.variations import VARIATIONS
 
 PROG = "csms-under-test"
@@ -59,6 +59,13 @@ def _parser() -> argparse.ArgumentParser:
         type=Path,
         metavar="FILE",
         help="idTags and charge points to provision (YAML; see docs/operator-api.md)",
+    )
+    parser.add_argument(
+        "--operator-api",
+        choices=OPERATOR_API_MODES,
+        default="full",
+        help="full: every operator API route; raw: only health, the raw OCPP send route "
+        "and files (default %(default)s)",
     )
     parser.add_argument(
         "--fault",
@@ -129,6 +136,7 @@ def _build(args: argparse.Namespace) -> ReferenceCsms:
             faults=tuple(args.fault),
             variations=tuple(args.variation),
             heartbeat_interval=args.heartbeat_interval,
+            operator_api=args.operator_api,
         )
     except ValueError as error:  # an unknown fault or variation
         raise UsageError(str(error)) from None

@@ -9,10 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from csms_under_test.faults import Faults
 from csms_under_test.variations import Variations
 
+OperatorApiMode = Literal["full", "raw"]
+# full: every route of docs/operator-api.md; raw: only "send this OCPP request to that
+# charge point" (POST /api/chargepoints/{id}/ocpp/{Action}), health and files, as the
+# minimal admin API of many CSMSs.
+OPERATOR_API_MODES: tuple[OperatorApiMode, ...] = ("full", "raw")
 # GetCompositeSchedule.req chargingRateUnit (OCPP 1.6 §7.9 ChargingRateUnitType).
 CHARGING_RATE_UNITS = ("A", "W")
 
@@ -29,6 +35,7 @@ class CsmsSettings:
     variations: tuple[str, ...] = ()
     heartbeat_interval: int = 10  # s, given in BootNotification.conf (OCPP 1.6 §4.2)
     call_timeout: float = 30.0  # s, a request to a charge point waits this long by default
+    operator_api: OperatorApiMode = "full"
     # -- defaults for what an operator's request leaves out
     reservation_expiry: float = 3600.0  # s: ReserveNow.expiryDate = now + this (§5.13)
     composite_schedule_duration: int = 3600  # s: GetCompositeSchedule.duration (§5.7)
@@ -53,6 +60,11 @@ class CsmsSettings:
             )
         if self.call_timeout <= 0:
             raise ValueError(f"call_timeout must be positive, not {self.call_timeout}")
+        if self.operator_api not in OPERATOR_API_MODES:
+            raise ValueError(
+                f"operator_api must be one of {', '.join(OPERATOR_API_MODES)}, "
+                f"not {self.operator_api!r}"
+            )
         if self.reservation_expiry <= 0:
             raise ValueError(f"reservation_expiry must be positive, not {self.reservation_expiry}")
         if self.composite_schedule_duration < 1:

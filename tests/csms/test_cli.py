@@ -113,6 +113,7 @@ def test_list_faults(capsys: pytest.CaptureFixture[str]) -> None:
         (["--heartbeat-interval", "0"], "--heartbeat-interval"),
         (["--seed", "/nonexistent/seed.yaml"], "cannot read"),
         (["--config", "harness.yaml"], "unrecognized arguments"),  # the harness's, not ours
+        (["--operator-api", "half"], "invalid choice: 'half'"),
         (["--no-such-option"], "unrecognized arguments"),
     ],
 )
