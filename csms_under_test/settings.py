@@ -2,7 +2,7 @@
 defaults it uses for what an operator's request leaves out.
 
 Nothing here comes from the harness: the CSMS is a program of its own, and a harness that
-starts it says what it wants in these terms (``simulator.bundled``).
+starts it says what it wants in these terms (``simulator.bundled_seed``).
 """
 
 from __future__ import annotations

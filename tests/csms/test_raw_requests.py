@@ -93,6 +93,14 @@ async def test_local_lists_and_profiles_are_recorded(
     assert stored["chargingProfile"] == profile
 
 
+async def test_in_process_as_over_http(csms: ReferenceCsms, cp: FakeChargePoint) -> None:
+    sent = asyncio.create_task(csms.send_raw("CP_1", "Reset", {"type": "Soft"}))
+    call = await cp.expect_call()
+    await cp.reply(call, {"status": "Rejected"})
+    reply = await sent
+    assert (reply.status, reply.body["response"]) == (200, {"status": "Rejected"})
+
+
 async def test_a_callerror_is_reported(csms: ReferenceCsms, cp: FakeChargePoint) -> None:
     sent = asyncio.create_task(http_async("POST", _raw_url(csms, "ClearCache"), {}))
     call = await cp.expect_call()
