@@ -8,7 +8,7 @@ and the charge points it knows (the same data as a seed file, :mod:`csms_under_t
     PUT    /api/chargepoints/{id}      register it ({}): 201 new, 200 known already
     DELETE /api/chargepoints/{id}      forget it (409 while it is connected)
 
-IdTags compare case-insensitively (OCPP 1.6 §7.22 IdToken is a CiString20Type).
+IdTags compare case-insensitively (OCPP 1.6 §7 IdToken is a CiString20Type).
 """
 
 from __future__ import annotations

@@ -36,7 +36,7 @@ from csms_under_test.timestamps import parse_timestamp
 # OCPP 1.6 §7.2 AuthorizationStatus: what an idTag may be stored as (Expired is also what
 # an Accepted idTag past its expiryDate answers, csms_under_test.authorization).
 ID_TAG_STATUSES = ("Accepted", "Blocked", "Expired", "Invalid", "ConcurrentTx")
-# OCPP 1.6 §7.22 IdToken: CiString20Type, compared case-insensitively.
+# OCPP 1.6 §7 IdToken: CiString20Type, compared case-insensitively.
 ID_TOKEN_MAX = 20
 # RFC 3339 date-time, as OCPP 1.6 §3.2 writes times: a date, a time and an offset.
 _DATE_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?([Zz]|[+-]\d\d:\d\d)$")
@@ -111,7 +111,7 @@ def entry_problem(entry: Any) -> tuple[list[str | int], str] | None:
 
 
 def id_tag_problem(id_tag: str) -> str | None:
-    """What is wrong with ``id_tag`` as an IdToken (OCPP 1.6 §7.22), or None."""
+    """What is wrong with ``id_tag`` as an IdToken (OCPP 1.6 §7), or None."""
     if not 1 <= len(id_tag) <= ID_TOKEN_MAX:
         return (
             f"an idTag has 1 to {ID_TOKEN_MAX} characters (IdToken), {id_tag!r} has {len(id_tag)}"
@@ -217,7 +217,7 @@ def _check(data: dict[str, Any], root: yaml.Node, file: str) -> None:
                 problem = "a charge point id is not empty"
             if problem is not None:
                 raise fail([section, key.value], problem)
-            # The store compares idTags case-insensitively (OCPP 1.6 §7.22), ids exactly.
+            # The store compares idTags case-insensitively (OCPP 1.6 §7), ids exactly.
             folded = key.value.casefold() if section == "id_tags" else key.value
             if folded in seen:
                 raise fail([section, key.value], f"given twice (also as {seen[folded]!r})")

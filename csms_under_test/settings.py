@@ -19,7 +19,7 @@ OperatorApiMode = Literal["full", "raw"]
 # charge point" (POST /api/chargepoints/{id}/ocpp/{Action}), health and files, as the
 # minimal admin API of many CSMSs.
 OPERATOR_API_MODES: tuple[OperatorApiMode, ...] = ("full", "raw")
-# GetCompositeSchedule.req chargingRateUnit (OCPP 1.6 §7.9 ChargingRateUnitType).
+# GetCompositeSchedule.req chargingRateUnit (OCPP 1.6 §7 ChargingRateUnitType).
 CHARGING_RATE_UNITS = ("A", "W")
 
 

@@ -51,7 +51,7 @@ def test_seeded_id_tags(store: Store) -> None:
 
 
 def test_seeding_again_resets_what_the_seed_names_and_keeps_the_rest(store: Store) -> None:
-    store.put_id_tag(IdTagRecord(TAGS.valid.lower(), "Blocked"))  # the same idTag (§7.22)
+    store.put_id_tag(IdTagRecord(TAGS.valid.lower(), "Blocked"))  # the same idTag (§7)
     store.put_id_tag(IdTagRecord("TAG-ADDED-LATER", "Accepted"))
     apply_seed(SEED, store)
     assert store.id_tag(TAGS.valid) == IdTagRecord(TAGS.valid, "Accepted", None, TAGS.parent)
