@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
 from csms_under_test.connections import ConnectionRegistry
@@ -22,11 +20,15 @@ from csms_under_test.handlers import all_handlers
 from csms_under_test.network import url_host
 from csms_under_test.operator_api import OperatorApi
 from csms_under_test.operator_requests import FileLocations
-from csms_under_test.operator_service import ApiReply, OperatorService
+from csms_under_test.operator_service import OperatorService
+from csms_under_test.provisioning import Provisioning
+from csms_under_test.raw_requests import RawRequests
+from csms_under_test.replies import ApiReply
+from csms_under_test.seed import Seed, apply_seed
 from csms_under_test.server import OCPP_PATH, OcppServer
+from csms_under_test.settings import CsmsSettings
 from csms_under_test.store import Store
 from csms_under_test.variations import Variations
-from simulator.config import HarnessConfig
 
 logger = logging.getLogger(__name__)
 
@@ -34,48 +36,36 @@ logger = logging.getLogger(__name__)
 class ReferenceCsms:
     """A real (small) CSMS: every request is answered from and recorded in a SQLite store.
 
-    ``start`` and ``stop`` run on the event loop that then serves the CSMS; the store is
-    only touched from that loop. Firmware and diagnostics files live in ``files_dir``
-    (default: the database file's folder), served over HTTP by the operator API server and
-    over FTP on ``ftp_port`` (see :mod:`csms_under_test.files`); UpdateFirmware and
-    GetDiagnostics from the operator default to them (:attr:`file_locations`).
+    ``settings`` says where it listens and stores and how it behaves; ``seed`` is written
+    into the store when it starts (what the seed names is replaced, the rest of the store
+    stays: :func:`csms_under_test.seed.apply_seed`). ``start`` and ``stop`` run on the
+    event loop that then serves the CSMS; the store is only touched from that loop.
+    Firmware and diagnostics files live in ``settings.files_dir`` (default: the database
+    file's folder), served over HTTP by the operator API server and over FTP (see
+    :mod:`csms_under_test.files`); UpdateFirmware and GetDiagnostics from the operator
+    default to them (:attr:`file_locations`).
     """
 
-    def __init__(
-        self,
-        *,
-        host: str = "127.0.0.1",
-        port: int = 0,
-        api_port: int = 0,
-        db_path: Path,
-        config: HarnessConfig,
-        faults: Iterable[str] = (),
-        variations: Iterable[str] = (),
-        heartbeat_interval: int = 10,
-        call_timeout: float = 30.0,
-        ftp_port: int = 0,
-        files_dir: Path | None = None,
-    ) -> None:
-        if heartbeat_interval < 1:
-            raise ValueError(f"heartbeat_interval must be at least 1 s, not {heartbeat_interval}")
-        if call_timeout <= 0:
-            raise ValueError(f"call_timeout must be positive, not {call_timeout}")
-        self.host = host
-        self.db_path = Path(db_path)
-        self.config = config
-        self.faults = Faults(faults)
-        self.variations = Variations(variations)
-        self.heartbeat_interval = heartbeat_interval
-        self.call_timeout = call_timeout
-        self._port = port
-        self._api_port = api_port
-        self._ftp_port = ftp_port
+    def __init__(self, settings: CsmsSettings, *, seed: Seed | None = None) -> None:
+        self.settings = settings
+        self.seed = seed or Seed()
+        self.host = settings.host
+        self.db_path = settings.db_path
+        self.faults = Faults(settings.faults)
+        self.variations = Variations(settings.variations)
+        self.heartbeat_interval = settings.heartbeat_interval
+        self.call_timeout = settings.call_timeout
+        self._port = settings.port
+        self._api_port = settings.api_port
+        self._ftp_port = settings.ftp_port
+        files_dir = settings.files_dir
         self.files = FileArea(self.db_path.parent if files_dir is None else files_dir)
         self.registry = ConnectionRegistry()
         self._store: Store | None = None
         self._ocpp: OcppServer | None = None
         self._api: OperatorApi | None = None
         self._operator: OperatorService | None = None
+        self._raw: RawRequests | None = None
         self._ftp: FtpServer | None = None
 
     # -- lifecycle --------------------------------------------------------------------
@@ -85,7 +75,7 @@ class ReferenceCsms:
             raise RuntimeError("the CSMS is already started")
         self._store = Store(self.db_path)
         try:
-            self._store.seed_id_tags(self.config.id_tags)
+            apply_seed(self.seed, self._store)
             self.files.prepare()
             self._ocpp = OcppServer(
                 store=self._store,
@@ -100,17 +90,22 @@ class ReferenceCsms:
                 store=self._store,
                 registry=self.registry,
                 faults=self.faults,
-                config=self.config,
-                call_timeout=self.call_timeout,
+                settings=self.settings,
                 file_locations=lambda: self.file_locations,
                 variations=self.variations,
+            )
+            self._raw = RawRequests(
+                store=self._store, registry=self.registry, call_timeout=self.call_timeout
             )
             self._api = OperatorApi(
                 self._operator,
                 asyncio.get_running_loop(),
                 host=self.host,
                 port=self._api_port,
+                provisioning=Provisioning(store=self._store, registry=self.registry),
+                raw=self._raw,
                 files=self.files,
+                mode=self.settings.operator_api,
             )
             self._api.start()
             self._ftp = FtpServer(self.files, host=self.host, port=self._ftp_port)
@@ -143,6 +138,7 @@ class ReferenceCsms:
             await asyncio.to_thread(self._ftp.close)
             self._ftp = None
         self._operator = None
+        self._raw = None
         if self._store is not None:
             self._store.close()
             self._store = None
@@ -194,3 +190,15 @@ class ReferenceCsms:
         if self._operator is None:
             raise RuntimeError("the CSMS is not started")
         return await self._operator.send_request(charge_point_id, action, payload, timeout)
+
+    async def send_raw(
+        self,
+        charge_point_id: str,
+        action: str,
+        payload: dict[str, Any],
+        timeout: float | None = None,
+    ) -> ApiReply:
+        """What ``POST /api/chargepoints/{id}/ocpp/{action}`` does, without HTTP."""
+        if self._raw is None:
+            raise RuntimeError("the CSMS is not started")
+        return await self._raw.send(charge_point_id, action, payload, timeout)

@@ -2,7 +2,7 @@
 
 The harness runs its own asyncio loop in the main thread and the bundled CSMS beside it::
 
-    with BackgroundCsms(db_path=path, config=config) as csms:
+    with BackgroundCsms(CsmsSettings(db_path=path), seed=seed) as csms:
         run_cases(csms.ocpp_url, csms.api_url)
 """
 
@@ -13,13 +13,13 @@ import concurrent.futures
 import contextlib
 import logging
 import threading
-from collections.abc import Coroutine, Iterable
-from pathlib import Path
+from collections.abc import Coroutine
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
 from csms_under_test.app import ReferenceCsms
-from simulator.config import HarnessConfig
+from csms_under_test.seed import Seed
+from csms_under_test.settings import CsmsSettings
 
 T = TypeVar("T")
 
@@ -33,31 +33,13 @@ class BackgroundCsmsError(RuntimeError):
 class BackgroundCsms:
     def __init__(
         self,
+        settings: CsmsSettings,
         *,
-        db_path: Path,
-        config: HarnessConfig,
-        faults: Iterable[str] = (),
-        variations: Iterable[str] = (),
-        heartbeat_interval: int = 10,
-        host: str = "127.0.0.1",
-        port: int = 0,
-        api_port: int = 0,
-        call_timeout: float = 30.0,
+        seed: Seed | None = None,
         start_timeout: float = 10.0,
         stop_timeout: float = 15.0,
     ) -> None:
-        # Constructing validates the arguments (unknown faults raise ValueError here).
-        self.csms = ReferenceCsms(
-            host=host,
-            port=port,
-            api_port=api_port,
-            db_path=db_path,
-            config=config,
-            faults=faults,
-            variations=variations,
-            heartbeat_interval=heartbeat_interval,
-            call_timeout=call_timeout,
-        )
+        self.csms = ReferenceCsms(settings, seed=seed)
         self._start_timeout = start_timeout
         self._stop_timeout = stop_timeout
         self._thread: threading.Thread | None = None

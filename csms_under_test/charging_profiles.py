@@ -9,7 +9,8 @@ The operator gives the profile's shape; the CSMS fills in what it knows:
   active transaction on that connector.
 - ClearChargingProfile: sent as given; an Accepted answer marks the matching stored
   profiles cleared.
-- GetCompositeSchedule: ``duration`` and ``chargingRateUnit`` from the configuration.
+- GetCompositeSchedule: ``duration`` and ``chargingRateUnit`` as the operator gives them,
+  else the CSMS's defaults (``CsmsSettings.composite_schedule_duration`` and ``_unit``).
 - RemoteStartTransaction with a ``chargingProfile``: a new ``chargingProfileId``; kind
   Relative when left out (an Absolute one is completed as for SetChargingProfile).
 
@@ -48,7 +49,6 @@ from csms_under_test.variations import (
     OTHER_PROFILE_KIND,
     Variations,
 )
-from simulator.config import SmartCharging
 
 ABSOLUTE = "Absolute"
 RELATIVE = "Relative"
@@ -311,11 +311,12 @@ def clear_charging_profile_sent(
 
 # -- GetCompositeSchedule --------------------------------------------------------------
 def complete_get_composite_schedule(
-    payload: dict[str, Any], *, faults: Faults, smart_charging: SmartCharging
+    payload: dict[str, Any], *, faults: Faults, duration: int, rate_unit: str
 ) -> None:
-    """Fill in duration and chargingRateUnit from the configuration; explicit values stay."""
-    payload.setdefault("duration", smart_charging.duration)
-    payload.setdefault("chargingRateUnit", smart_charging.rate_unit)
+    """Fill in duration and chargingRateUnit (OCPP 1.6 §5.7) with the CSMS's defaults
+    ``duration`` and ``rate_unit``; explicit values stay."""
+    payload.setdefault("duration", duration)
+    payload.setdefault("chargingRateUnit", rate_unit)
     if COMPOSITE_SCHEDULE_WITHOUT_UNIT in faults:
         del payload["chargingRateUnit"]
 

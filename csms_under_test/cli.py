@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import NoReturn
 
 from csms_under_test.app import ReferenceCsms
-from csms_under_test.faults import FAULTS, Faults
-from csms_under_test.variations import VARIATIONS, Variations
-from simulator.config import HarnessConfig, load_config
-from simulator.yamlsource import YamlSourceError
+from csms_under_test.faults import FAULTS
+from csms_under_test.seed import Seed, SeedError, load_seed
+from csms_under_test.settings import OPERATOR_API_MODES, CsmsSettings
+from csms_under_test.variations import VARIATIONS
 
 PROG = "csms-under-test"
 EXIT_USAGE = 2
@@ -54,7 +54,19 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="folder of firmware/ and diagnostics/ (default: the --db file's folder)",
     )
-    parser.add_argument("--config", type=Path, help="harness configuration file (YAML)")
+    parser.add_argument(
+        "--seed",
+        type=Path,
+        metavar="FILE",
+        help="idTags and charge points to provision (YAML; see docs/operator-api.md)",
+    )
+    parser.add_argument(
+        "--operator-api",
+        choices=OPERATOR_API_MODES,
+        default="full",
+        help="full: every operator API route; raw: only health, the raw OCPP send route "
+        "and files (default %(default)s)",
+    )
     parser.add_argument(
         "--fault",
         action="append",
@@ -96,10 +108,12 @@ def _check_port(name: str, port: int) -> int:
     return port
 
 
-def _load_config(path: Path | None) -> HarnessConfig:
+def _load_seed(path: Path | None) -> Seed:
+    if path is None:
+        return Seed()
     try:
-        return load_config(path)
-    except YamlSourceError as error:
+        return load_seed(path)
+    except SeedError as error:
         raise UsageError(" ".join(str(error).split("\n"))) from None
 
 
@@ -112,22 +126,21 @@ def _build(args: argparse.Namespace) -> ReferenceCsms:
     if args.heartbeat_interval < 1:
         raise UsageError(f"--heartbeat-interval must be at least 1, not {args.heartbeat_interval}")
     try:
-        Faults(args.fault)
-        Variations(args.variation)
-    except ValueError as error:
+        settings = CsmsSettings(
+            db_path=args.db,
+            host=args.host,
+            port=port,
+            api_port=api_port,
+            ftp_port=ftp_port,
+            files_dir=args.files_dir,
+            faults=tuple(args.fault),
+            variations=tuple(args.variation),
+            heartbeat_interval=args.heartbeat_interval,
+            operator_api=args.operator_api,
+        )
+    except ValueError as error:  # an unknown fault or variation
         raise UsageError(str(error)) from None
-    return ReferenceCsms(
-        host=args.host,
-        port=port,
-        api_port=api_port,
-        ftp_port=ftp_port,
-        files_dir=args.files_dir,
-        db_path=args.db,
-        config=_load_config(args.config),
-        faults=args.fault,
-        variations=args.variation,
-        heartbeat_interval=args.heartbeat_interval,
-    )
+    return ReferenceCsms(settings, seed=_load_seed(args.seed))
 
 
 async def _serve(csms: ReferenceCsms) -> int:

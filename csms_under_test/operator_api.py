@@ -5,6 +5,10 @@ A stdlib ThreadingHTTPServer in its own thread; each request is parsed here and 
 ``asyncio.run_coroutine_threadsafe``. JSON in, JSON out; no traceback ever leaves the server.
 The same server serves firmware and takes diagnostics uploads under ``/files`` (raw bytes,
 handled by :class:`~csms_under_test.files.FileArea` on the request thread).
+
+In ``raw`` mode (``csms-under-test --operator-api raw``) the API offers only what a minimal
+CSMS admin API does: health, its OpenAPI document, the raw send route and ``/files``; every
+other ``/api`` route answers 404.
 """
 
 from __future__ import annotations
@@ -26,7 +30,11 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from csms_under_test.files import FileArea, FileReply, is_files_target
 from csms_under_test.network import Waker, bound_port, listen_socket
 from csms_under_test.operator_envelope import BadOperatorRequest, operator_payload
-from csms_under_test.operator_service import ApiReply, OperatorService, error_reply
+from csms_under_test.operator_service import OperatorService
+from csms_under_test.provisioning import Provisioning
+from csms_under_test.raw_requests import RawRequests
+from csms_under_test.replies import ApiReply, error_reply
+from csms_under_test.settings import OperatorApiMode
 from csms_under_test.timestamps import utc_now
 
 logger = logging.getLogger(__name__)
@@ -39,6 +47,10 @@ CLIENT_TIMEOUT = 10.0
 QUERY_TIMEOUT = 10.0
 
 ReplyCoroutine = Coroutine[Any, Any, ApiReply]
+Route = tuple[str, Callable[[], ApiReply]]  # the one method allowed, its action
+Routes = dict[str, Callable[[], ApiReply]]  # several methods on one path
+# OperatorService.send_request, RawRequests.send: (chargePointId, action, payload, timeout)
+SendRequest = Callable[[str, str, dict[str, Any], float], ReplyCoroutine]
 
 
 class _BadRequest(Exception):
@@ -55,9 +67,15 @@ class OperatorApi:
         *,
         host: str,
         port: int,
+        provisioning: Provisioning,
+        raw: RawRequests,
         files: FileArea | None = None,
+        mode: OperatorApiMode = "full",
     ) -> None:
         self._service = service
+        self._provisioning = provisioning
+        self._raw = raw
+        self._mode = mode
         self.files = files  # firmware and diagnostics under /files (csms_under_test.files)
         self._loop = loop
         self._host = host
@@ -116,8 +134,15 @@ class OperatorApi:
         route = self._route(segments, query, read_body)
         if route is None:
             return error_reply(HTTPStatus.NOT_FOUND, f"no such endpoint: {url.path}")
-        allowed, action = route
-        if method != allowed:
+        if self._mode == "raw" and self._common_route(segments, query, read_body) is None:
+            return error_reply(
+                HTTPStatus.NOT_FOUND,
+                f"{url.path} is not offered: this CSMS runs --operator-api raw",
+            )
+        actions = route if isinstance(route, dict) else dict([route])
+        action = actions.get(method)
+        if action is None:
+            allowed = ", ".join(actions)
             return ApiReply(
                 HTTPStatus.METHOD_NOT_ALLOWED,
                 {"error": f"{method} is not allowed on {url.path}; use {allowed}"},
@@ -128,16 +153,59 @@ class OperatorApi:
         except _BadRequest as error:
             return error_reply(error.status, str(error))
 
+    def _common_route(
+        self,
+        segments: list[str],
+        query: dict[str, list[str]],
+        read_body: Callable[[], bytes],
+    ) -> Route | None:
+        """The routes every mode offers (``/files`` is served before any route is looked at)."""
+        match segments:
+            case ["api", "health"]:
+                return "GET", lambda: self._bridge(self._service.health(), QUERY_TIMEOUT)
+            case ["api", "openapi.json"]:
+                return "GET", _openapi_document
+            case ["api", "chargepoints", cp_id, "ocpp", action] if cp_id and action:
+                raw = self._raw
+                return "POST", lambda: self._ask_to_send(
+                    raw.send, raw.call_timeout, cp_id, action, query, read_body
+                )
+        return None
+
     def _route(
         self,
         segments: list[str],
         query: dict[str, list[str]],
         read_body: Callable[[], bytes],
-    ) -> tuple[str, Callable[[], ApiReply]] | None:
-        service, files = self._service, self.files
+    ) -> Route | Routes | None:
+        """Every route: ``Route`` (one method) or ``Routes`` (method → action)."""
+        found = self._common_route(segments, query, read_body)
+        if found is not None:
+            return found
+        service, files, provisioning = self._service, self.files, self._provisioning
         match segments:
-            case ["api", "health"]:
-                return "GET", lambda: self._bridge(service.health(), QUERY_TIMEOUT)
+            case ["api", "idtags"]:
+                return "GET", lambda: self._bridge(provisioning.id_tags(), QUERY_TIMEOUT)
+            case ["api", "idtags", id_tag] if id_tag:
+                return {
+                    "GET": lambda: self._bridge(provisioning.id_tag(id_tag), QUERY_TIMEOUT),
+                    "PUT": lambda: self._bridge(
+                        provisioning.put_id_tag(id_tag, _json_object(read_body())), QUERY_TIMEOUT
+                    ),
+                    "DELETE": lambda: self._bridge(
+                        provisioning.delete_id_tag(id_tag), QUERY_TIMEOUT
+                    ),
+                }
+            case ["api", "chargepoints", cp_id] if cp_id:
+                return {
+                    "PUT": lambda: self._bridge(
+                        provisioning.put_charge_point(cp_id, _json_object(read_body())),
+                        QUERY_TIMEOUT,
+                    ),
+                    "DELETE": lambda: self._bridge(
+                        provisioning.delete_charge_point(cp_id), QUERY_TIMEOUT
+                    ),
+                }
             case ["api", "chargepoints"]:
                 return "GET", lambda: self._bridge(service.charge_points(), QUERY_TIMEOUT)
             case ["api", "transactions"]:
@@ -159,28 +227,41 @@ class OperatorApi:
             case ["api", "diagnostics"] if files is not None:
                 return "GET", files.diagnostics_reply
             case ["api", "chargepoints", cp_id, "requests", action] if cp_id and action:
-                return "POST", lambda: self._send_request(cp_id, action, query, read_body)
+                return "POST", lambda: self._ask_to_send(
+                    service.send_request,
+                    service.call_timeout,
+                    cp_id,
+                    action,
+                    query,
+                    read_body,
+                    envelope=True,
+                )
         return None
 
-    def _send_request(
+    def _ask_to_send(
         self,
+        send: SendRequest,
+        default_timeout: float,
         charge_point_id: str,
         action: str,
         query: dict[str, list[str]],
         read_body: Callable[[], bytes],
+        *,
+        envelope: bool = False,
     ) -> ApiReply:
-        timeout = _timeout_parameter(query, self._service.call_timeout)
-        try:
-            payload = operator_payload(
-                _json_object(read_body()),
-                action=action,
-                charge_point_id=charge_point_id,
-                now=utc_now(),
-            )
-        except BadOperatorRequest as error:
-            raise _BadRequest(HTTPStatus.BAD_REQUEST, str(error)) from None
-        coroutine = self._service.send_request(charge_point_id, action, payload, timeout)
-        return self._bridge(coroutine, timeout + BRIDGE_GRACE)
+        """A POST that makes the CSMS send ``action``: ``?timeout``, the body, the wait. The
+        operator route's body is an operator request (``envelope``); the raw route's is the
+        payload itself."""
+        timeout = _timeout_parameter(query, default_timeout)
+        payload = _json_object(read_body())
+        if envelope:
+            try:
+                payload = operator_payload(
+                    payload, action=action, charge_point_id=charge_point_id, now=utc_now()
+                )
+            except BadOperatorRequest as error:
+                raise _BadRequest(HTTPStatus.BAD_REQUEST, str(error)) from None
+        return self._bridge(send(charge_point_id, action, payload, timeout), timeout + BRIDGE_GRACE)
 
     def _bridge(self, coroutine: ReplyCoroutine, wait: float) -> ApiReply:
         """Run ``coroutine`` on the CSMS loop and wait at most ``wait`` seconds for it."""
@@ -204,6 +285,11 @@ class OperatorApi:
         finally:
             with self._in_flight_lock:
                 self._in_flight.discard(future)
+
+
+def _openapi_document() -> ApiReply:
+    # A stub until the API's OpenAPI document ships with the CSMS.
+    return error_reply(HTTPStatus.NOT_FOUND, "no OpenAPI document is bundled with this CSMS yet")
 
 
 def _single(query: dict[str, list[str]], name: str) -> str | None:

@@ -29,6 +29,7 @@ from csms_under_test.faults import (
     Faults,
 )
 from csms_under_test.outgoing import AnswerRecorder, fill_from_store
+from csms_under_test.settings import CsmsSettings
 from csms_under_test.store import Store
 from csms_under_test.timestamps import ocpp_timestamp
 from csms_under_test.variations import (
@@ -37,7 +38,6 @@ from csms_under_test.variations import (
     RESERVATION_EXPIRY_MARGIN_S,
     Variations,
 )
-from simulator.config import HarnessConfig
 
 # How far off the transactionId is with the remote-stop-wrong-transaction fault.
 WRONG_TRANSACTION_OFFSET = 1000
@@ -102,14 +102,15 @@ def complete_request(
     charge_point_id: str,
     store: Store,
     faults: Faults,
-    config: HarnessConfig,
+    settings: CsmsSettings,
     now: datetime,
     files: FileLocations,
     variations: Variations | None = None,
 ) -> dict[str, Any]:
     """The payload to send: ``payload`` plus what the CSMS fills in (never modified in place).
 
-    ``config`` gives the reservation expiry offset and the Smart Charging values; ``now``
+    ``settings`` gives the CSMS's defaults for what a request leaves out (the reservation
+    expiry, the composite schedule's duration and unit); ``now``
     is the moment of sending; ``files`` the URLs of the CSMS's firmware and diagnostics;
     ``variations`` the legal variations that change how charging profiles (and the
     reservation expiry) are completed.
@@ -129,8 +130,7 @@ def complete_request(
             completed,
             store=store,
             faults=faults,
-            expiry_offset=config.waits.reservation_expiry_offset,
-            fallback_parent=config.id_tags.parent,
+            expiry_offset=settings.reservation_expiry,
             now=now,
             expiry_margin=(
                 RESERVATION_EXPIRY_MARGIN_S
@@ -175,7 +175,10 @@ def complete_request(
         )
     elif action == "GetCompositeSchedule":
         charging_profiles.complete_get_composite_schedule(
-            completed, faults=faults, smart_charging=config.smart_charging
+            completed,
+            faults=faults,
+            duration=settings.composite_schedule_duration,
+            rate_unit=settings.composite_schedule_unit,
         )
     elif action == "RemoteStartTransaction":
         charging_profiles.complete_remote_start(

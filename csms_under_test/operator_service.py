@@ -10,7 +10,6 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime
 from http import HTTPStatus
 from typing import Any
@@ -21,6 +20,7 @@ from csms_under_test.connections import (
     ChargePointDisconnected,
     ConnectionRegistry,
 )
+from csms_under_test.delivery import connection_for, deliver, schema_refusal
 from csms_under_test.faults import REQUEST_NOT_SENT, Faults
 from csms_under_test.operator_requests import (
     FileLocations,
@@ -30,6 +30,8 @@ from csms_under_test.operator_requests import (
 )
 from csms_under_test.operator_ui import as_offered
 from csms_under_test.outgoing import IncompleteRequest
+from csms_under_test.replies import ApiReply, error_reply
+from csms_under_test.settings import CsmsSettings
 from csms_under_test.store import (
     DIAGNOSTICS,
     FIRMWARE,
@@ -41,22 +43,11 @@ from csms_under_test.store import (
 )
 from csms_under_test.timestamps import utc_now
 from csms_under_test.variations import OWN_REQUEST_FIRST, OWN_REQUESTS, Variations
-from ocppj import IncomingCallResult, known_actions, validate_payload
-from ocppj.actions import CHARGE_POINT_INITIATED, CSMS_INITIATED
-from simulator.config import HarnessConfig
+from ocppj import IncomingCallResult
 
 logger = logging.getLogger(__name__)
 
-
-@dataclass(frozen=True)
-class ApiReply:
-    status: int
-    body: dict[str, Any]
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-def error_reply(status: HTTPStatus, message: str, **extra: Any) -> ApiReply:
-    return ApiReply(status, {"error": message, **extra})
+__all__ = ["ApiReply", "OperatorService", "error_reply"]
 
 
 def transaction_json(record: TransactionRecord) -> dict[str, Any]:
@@ -126,18 +117,18 @@ class OperatorService:
         store: Store,
         registry: ConnectionRegistry,
         faults: Faults,
-        config: HarnessConfig,
-        call_timeout: float,
+        settings: CsmsSettings,
         file_locations: Callable[[], FileLocations],
         variations: Variations | None = None,
     ) -> None:
         """``file_locations`` gives the URLs of the CSMS's files when a request is completed
-        (the servers' ports are known only once they have started)."""
+        (the servers' ports are known only once they have started); ``settings`` the call
+        timeout and the defaults of what a request leaves out."""
         self._store = store
         self._registry = registry
         self._faults = faults
-        self._config = config
-        self.call_timeout = call_timeout
+        self._settings = settings
+        self.call_timeout = settings.call_timeout
         self._file_locations = file_locations
         self._variations = variations or Variations()
 
@@ -216,18 +207,10 @@ class OperatorService:
         timeout: float | None = None,
     ) -> ApiReply:
         """Complete, validate and send a CSMS-initiated request; wait for the answer."""
-        if action not in CSMS_INITIATED:
-            if action in CHARGE_POINT_INITIATED or action in known_actions():
-                return error_reply(
-                    HTTPStatus.BAD_REQUEST,
-                    f"{action} is sent by a charge point, not by the CSMS",
-                )
-            return error_reply(HTTPStatus.BAD_REQUEST, f"unknown OCPP 1.6 action {action!r}")
-        connection = self._registry.get(charge_point_id)
-        if connection is None:
-            known = self._store.charge_point(charge_point_id) is not None
-            what = "is not connected" if known else "is unknown"
-            return error_reply(HTTPStatus.NOT_FOUND, f"charge point {charge_point_id!r} {what}")
+        target = connection_for(action, charge_point_id, registry=self._registry, store=self._store)
+        if isinstance(target, ApiReply):
+            return target
+        connection = target
         payload = as_offered(
             action,
             payload,
@@ -245,31 +228,19 @@ class OperatorService:
                 charge_point_id=charge_point_id,
                 store=self._store,
                 faults=self._faults,
-                config=self._config,
+                settings=self._settings,
                 now=utc_now(),
                 files=self._file_locations(),
                 variations=self._variations,
             )
         except IncompleteRequest as error:
             return error_reply(HTTPStatus.BAD_REQUEST, str(error))
-        violations = validate_payload(action, request, response=False)
-        if violations:
-            return error_reply(
-                HTTPStatus.BAD_REQUEST,
-                f"the {action} request breaks the OCPP 1.6 schema",
-                request=request,
-                violations=[violation.to_dict() for violation in violations],
-            )
+        refused = schema_refusal(action, request)
+        if refused is not None:
+            return refused
         if REQUEST_NOT_SENT in self._faults:
             # The fault: the operator is told the request went out; nothing was sent.
             return ApiReply(HTTPStatus.OK, {"action": action, "request": request, "response": {}})
-        try:
-            record_answer = request_sent(
-                action, request, charge_point_id=charge_point_id, store=self._store, now=utc_now()
-            )
-        except Exception:  # e.g. an id too large for SQLite: send it anyway, unrecorded
-            logger.exception("%s: recording %s failed", charge_point_id, action)
-            record_answer = None
         wait = self.call_timeout if timeout is None else timeout
         own = OWN_REQUESTS.get(action) if OWN_REQUEST_FIRST in self._variations else None
         if own is not None:
@@ -279,29 +250,4 @@ class OperatorService:
             with contextlib.suppress(CallTimeout, ChargePointDisconnected):
                 await connection.call(action, own(), wait)
             wait = max(wait - (time.monotonic() - began), 0.001)
-        try:
-            outcome = await connection.call(action, request, wait)
-        except CallTimeout as error:
-            return error_reply(
-                HTTPStatus.GATEWAY_TIMEOUT, str(error), action=action, request=request
-            )
-        except ChargePointDisconnected as error:
-            return error_reply(HTTPStatus.BAD_GATEWAY, str(error), action=action, request=request)
-        if record_answer is not None:
-            answer = outcome.result.payload if isinstance(outcome, IncomingCallResult) else None
-            try:
-                record_answer(answer, utc_now())
-            except Exception:  # the operator still gets the charge point's answer
-                logger.exception("%s: recording the answer to %s failed", charge_point_id, action)
-        body: dict[str, Any] = {"action": action, "request": request}
-        if isinstance(outcome, IncomingCallResult):
-            body["response"] = outcome.result.payload
-            if outcome.violations:
-                body["responseViolations"] = [v.to_dict() for v in outcome.violations]
-        else:
-            body["error"] = {
-                "errorCode": outcome.error.error_code,
-                "errorDescription": outcome.error.error_description,
-                "errorDetails": outcome.error.error_details,
-            }
-        return ApiReply(HTTPStatus.OK, body)
+        return await deliver(connection, action, request, store=self._store, wait=wait)

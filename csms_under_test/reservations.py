@@ -1,10 +1,10 @@
 """Reservations the CSMS makes (OCPP 1.6 §3.11 Reservation profile, §5.1, §5.13).
 
-The operator asks for a connector (0: the whole charge point) and an idTag, and may say how
-long the reservation lasts (``expiryOffset``, seconds: a key of the operator's request only,
-never sent; TC_047's "configured Expiry Date Offset"); the CSMS adds the reservationId, the
-expiryDate (now + that offset, by default the configured one) and the parentIdTag it
-knows. Each ReserveNow sent is a row of the store: ``requested`` until the charge point
+The operator asks for a connector (0: the whole charge point) and an idTag, and may give
+the expiryDate or say how long the reservation lasts (``expiryOffset``, seconds: a key of
+the operator's request only, never sent; TC_047's "configured Expiry Date Offset"); the
+CSMS adds the reservationId, the expiryDate (now + that offset, by default its own
+``CsmsSettings.reservation_expiry``) and the parentIdTag its store holds for the idTag. Each ReserveNow sent is a row of the store: ``requested`` until the charge point
 answers, then ``accepted`` or ``rejected``; later ``cancelled`` (CancelReservation
 accepted) or ``used`` (a StartTransaction carrying its reservationId). An accepted
 reservation past its expiryDate counts as ``expired``.
@@ -63,23 +63,20 @@ def complete_reserve_now(
     store: Store,
     faults: Faults,
     expiry_offset: float,
-    fallback_parent: str,
     now: datetime,
     expiry_margin: float = 0.0,
 ) -> None:
     """Fill in reservationId, expiryDate and parentIdTag (in place); explicit values stay.
 
     The expiryDate is now + the operator's ``expiryOffset`` (removed from the payload) or
-    else ``expiry_offset``, plus ``expiry_margin`` seconds (the reservation-expiry-margin
-    variation)."""
+    else ``expiry_offset`` (the CSMS's default), plus ``expiry_margin`` seconds (the
+    reservation-expiry-margin variation). The parentIdTag is the store's, if it has one."""
     given_offset = payload.pop(EXPIRY_OFFSET, None)
     if _is_number(given_offset) and given_offset > 0:
         expiry_offset = float(given_offset)
     id_tag = payload.get("idTag")
     if RESERVE_WRONG_IDTAG in faults and isinstance(id_tag, str):
-        record = store.id_tag(id_tag)
-        parent = record.parent_id_tag if record and record.parent_id_tag else fallback_parent
-        payload["idTag"] = id_tag = parent
+        payload["idTag"] = id_tag = _wrong_id_tag(store, id_tag)
     connector_id = payload.get("connectorId")
     if RESERVE_WRONG_CONNECTOR in faults and _is_int(connector_id):
         # The reservation's scope mixed up: the whole charge point for a connector, and
@@ -98,11 +95,22 @@ def complete_reserve_now(
         payload.pop("parentIdTag", None)
 
 
+def _wrong_id_tag(store: Store, id_tag: str) -> str:
+    """RESERVE_WRONG_IDTAG: the idTag's stored parent; without one, the first parent the
+    store holds for any idTag; without any, ``id_tag`` itself (nothing to mix it up with)."""
+    record = store.id_tag(id_tag)
+    if record is not None and record.parent_id_tag:
+        return record.parent_id_tag
+    parents = (r.parent_id_tag for r in store.id_tags() if r.parent_id_tag)
+    return next(parents, id_tag)
+
+
 def _expiry_date(
     given: Any, offset: float, faults: Faults, now: datetime, margin: float = 0.0
 ) -> Any:
     """now + the offset (+ ``margin``), unless the operator gave an expiryDate. With the
-    reservation-expiry-in-minutes fault the offset (configured or given) is taken as minutes."""
+    reservation-expiry-in-minutes fault the offset (the default or given) is taken as
+    minutes, and a given expiryDate is stretched likewise."""
     minutes = RESERVATION_EXPIRY_IN_MINUTES in faults
     if given is None:
         seconds = offset * MINUTES_FACTOR if minutes else offset

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 from csms_under_test.timestamps import parse_timestamp
-from simulator.config import IdTags
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS charge_points (
@@ -150,9 +149,6 @@ CREATE TABLE IF NOT EXISTS charging_profiles (
 CREATE INDEX IF NOT EXISTS charging_profiles_by_charge_point
     ON charging_profiles (charge_point_id, charging_profile_id);
 """
-
-# Seeded for the configured "expired" idTag: any date in the past makes it Expired.
-EXPIRED_TAG_EXPIRY = "2020-01-01T00:00:00.000Z"
 
 
 @dataclass(frozen=True)
@@ -354,32 +350,34 @@ class Store:
         self._db.close()
 
     # -- idTags ---------------------------------------------------------------------
-    def seed_id_tags(self, tags: IdTags) -> None:
-        """Make the configured test idTags known (existing rows are left as they are).
-
-        The ``invalid`` tag is deliberately not stored: it must be unknown to the CSMS.
-        """
-        rows = [
-            IdTagRecord(tags.valid, "Accepted", parent_id_tag=tags.parent),
-            IdTagRecord(tags.same_parent, "Accepted", parent_id_tag=tags.parent),
-            IdTagRecord(tags.parent, "Accepted"),
-            IdTagRecord(tags.blocked, "Blocked"),
-            IdTagRecord(tags.expired, "Accepted", expiry_date=EXPIRED_TAG_EXPIRY),
-        ]
+    def put_id_tag(self, record: IdTagRecord) -> bool:
+        """Store ``record``, replacing the row of the same idTag (compared case-insensitively);
+        True when the idTag was new."""
         with self._db:
-            self._db.executemany(
-                "INSERT OR IGNORE INTO id_tags (id_tag, status, expiry_date, parent_id_tag) "
-                "VALUES (?, ?, ?, ?)",
-                [(r.id_tag, r.status, r.expiry_date, r.parent_id_tag) for r in rows],
-            )
-
-    def put_id_tag(self, record: IdTagRecord) -> None:
-        with self._db:
+            known = self._db.execute(
+                "SELECT 1 FROM id_tags WHERE id_tag = ?", (record.id_tag,)
+            ).fetchone()
             self._db.execute(
                 "INSERT OR REPLACE INTO id_tags (id_tag, status, expiry_date, parent_id_tag) "
                 "VALUES (?, ?, ?, ?)",
                 (record.id_tag, record.status, record.expiry_date, record.parent_id_tag),
             )
+        return known is None
+
+    def put_id_tags(self, records: Iterable[IdTagRecord]) -> None:
+        """Store every one of ``records`` (as :meth:`put_id_tag`) in one transaction."""
+        with self._db:
+            self._db.executemany(
+                "INSERT OR REPLACE INTO id_tags (id_tag, status, expiry_date, parent_id_tag) "
+                "VALUES (?, ?, ?, ?)",
+                [(r.id_tag, r.status, r.expiry_date, r.parent_id_tag) for r in records],
+            )
+
+    def delete_id_tag(self, id_tag: str) -> bool:
+        """Forget ``id_tag``: from now on it is unknown (Invalid). True when it was stored."""
+        with self._db:
+            cursor = self._db.execute("DELETE FROM id_tags WHERE id_tag = ?", (id_tag,))
+        return cursor.rowcount > 0
 
     def id_tag(self, id_tag: str) -> IdTagRecord | None:
         row = self._db.execute(
@@ -395,11 +393,23 @@ class Store:
         return [IdTagRecord(*row) for row in rows]
 
     # -- charge points --------------------------------------------------------------
-    def ensure_charge_point(self, charge_point_id: str) -> None:
+    def ensure_charge_point(self, charge_point_id: str) -> bool:
+        """Know ``charge_point_id`` (what is known of it stays); True when it was new."""
         with self._db:
-            self._db.execute(
+            cursor = self._db.execute(
                 "INSERT OR IGNORE INTO charge_points (id) VALUES (?)", (charge_point_id,)
             )
+        return cursor.rowcount > 0
+
+    def forget_charge_point(self, charge_point_id: str) -> bool:
+        """Forget the charge point and its connectors' current status; its history
+        (transactions, reservations, lists, profiles) stays. True when it was known."""
+        with self._db:
+            cursor = self._db.execute("DELETE FROM charge_points WHERE id = ?", (charge_point_id,))
+            self._db.execute(
+                "DELETE FROM connector_status WHERE charge_point_id = ?", (charge_point_id,)
+            )
+        return cursor.rowcount > 0
 
     def record_boot(
         self,

@@ -4,6 +4,7 @@ database: the default target of both front ends."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -13,25 +14,28 @@ from typing import TYPE_CHECKING
 from simulator.config import HarnessConfig
 
 if TYPE_CHECKING:
+    from csms_under_test.settings import OperatorApiMode
     from reports.results import RunResult
     from simulator.cases import Case
 
 
 @contextmanager
 def bundled_csms(
-    config: HarnessConfig, faults: Sequence[str] = (), variations: Sequence[str] = ()
+    config: HarnessConfig,
+    faults: Sequence[str] = (),
+    variations: Sequence[str] = (),
+    *,
+    operator_api: OperatorApiMode = "full",
 ) -> Iterator[tuple[str, str]]:
-    """Yields (ocpp base URL, operator API URL)."""
+    """Yields (ocpp base URL, operator API URL). ``operator_api`` "raw": the API offers
+    only the raw send route (as a CSMS whose admin API can only pass a request on)."""
     from csms_under_test.background import BackgroundCsms
+    from simulator.bundled_seed import seed_for, settings_for
 
     with tempfile.TemporaryDirectory(prefix="csms-under-test-") as folder:
-        csms = BackgroundCsms(
-            db_path=Path(folder) / "csms.sqlite3",
-            config=config,
-            faults=list(faults),
-            variations=list(variations),
-            heartbeat_interval=config.bundled_csms.heartbeat_interval,
-        )
+        settings = settings_for(config, Path(folder) / "csms.sqlite3", faults, variations)
+        settings = dataclasses.replace(settings, operator_api=operator_api)
+        csms = BackgroundCsms(settings, seed=seed_for(config))
         with csms:
             yield csms.ocpp_url, csms.api_url
 

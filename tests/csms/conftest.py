@@ -7,6 +7,8 @@ from typing import Any
 import pytest
 
 from csms_under_test import ReferenceCsms
+from csms_under_test.settings import CsmsSettings
+from simulator.bundled_seed import seed_for
 from simulator.config import HarnessConfig
 
 from .helpers import ConnectChargePoint, FakeChargePoint, StartCsms
@@ -19,14 +21,16 @@ def db_path(tmp_path: Path) -> Path:
 
 @pytest.fixture
 async def start_csms(db_path: Path) -> AsyncIterator[StartCsms]:
-    """Start a ReferenceCsms on this test's loop; every one started is stopped afterwards."""
+    """Start a ReferenceCsms on this test's loop; every one started is stopped afterwards.
+    ``options`` are CsmsSettings fields, and ``seed`` (default: the harness's default PICS
+    as a seed, so the default idTags are known)."""
     started: list[ReferenceCsms] = []
 
     async def start(**options: Any) -> ReferenceCsms:
+        seed = options.pop("seed", seed_for(HarnessConfig()))
         options.setdefault("db_path", db_path)
-        options.setdefault("config", HarnessConfig())
         options.setdefault("call_timeout", 2.0)
-        csms = ReferenceCsms(**options)
+        csms = ReferenceCsms(CsmsSettings(**options), seed=seed)
         await csms.start()
         started.append(csms)
         return csms

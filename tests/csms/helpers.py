@@ -169,7 +169,7 @@ async def started(
     variations: tuple[str, ...] = (),
     **options: Any,
 ) -> tuple[ReferenceCsms, FakeChargePoint]:
-    """A CSMS with ``faults`` and ``variations`` (and ``options``, e.g. ``config``) and a
+    """A CSMS with ``faults`` and ``variations`` (and ``options``: settings, ``seed``) and a
     charge point connected to it."""
     csms = await start_csms(faults=list(faults), variations=list(variations), **options)
     return csms, await connect(csms.ocpp_url)

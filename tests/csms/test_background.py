@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 
 from csms_under_test import BackgroundCsms, BackgroundCsmsError, ReferenceCsms
-from simulator.config import HarnessConfig
+from csms_under_test.settings import CsmsSettings
 
 from .helpers import FakeChargePoint, http, http_async
 
 
 async def test_serves_beside_the_main_loop(db_path: Path) -> None:
     threads_before = set(threading.enumerate())
-    with BackgroundCsms(db_path=db_path, config=HarnessConfig(), heartbeat_interval=3) as csms:
+    with BackgroundCsms(CsmsSettings(db_path=db_path, heartbeat_interval=3)) as csms:
         assert csms.ocpp_url.startswith("ws://127.0.0.1:") and csms.ocpp_url.endswith("/ocpp")
         assert csms.api_url.startswith("http://127.0.0.1:") and csms.api_url.endswith("/api")
         cp = await FakeChargePoint.connect(csms.ocpp_url)
@@ -38,7 +38,7 @@ async def test_serves_beside_the_main_loop(db_path: Path) -> None:
 
 
 def test_stop_is_idempotent_and_urls_stop_answering(db_path: Path) -> None:
-    csms = BackgroundCsms(db_path=db_path, config=HarnessConfig()).start()
+    csms = BackgroundCsms(CsmsSettings(db_path=db_path)).start()
     api_url = csms.api_url
     assert http("GET", f"{api_url}/health").status == 200
     csms.stop()
@@ -50,7 +50,7 @@ def test_stop_is_idempotent_and_urls_stop_answering(db_path: Path) -> None:
 def test_start_failure_is_reported(db_path: Path) -> None:
     with socket.create_server(("127.0.0.1", 0)) as taken:
         port = taken.getsockname()[1]
-        background = BackgroundCsms(db_path=db_path, config=HarnessConfig(), port=port)
+        background = BackgroundCsms(CsmsSettings(db_path=db_path, port=port))
         with pytest.raises(BackgroundCsmsError, match="failed to start"):
             background.start()
     assert background._thread is not None and not background._thread.is_alive()
@@ -58,12 +58,12 @@ def test_start_failure_is_reported(db_path: Path) -> None:
 
 def test_unknown_fault_raises_at_construction(db_path: Path) -> None:
     with pytest.raises(ValueError, match="unknown fault"):
-        BackgroundCsms(db_path=db_path, config=HarnessConfig(), faults=["nope"])
+        BackgroundCsms(CsmsSettings(db_path=db_path, faults=("nope",)))
 
 
 async def test_stop_with_a_request_in_flight(db_path: Path) -> None:
     """Stopping while the operator waits on a charge point answers the operator, no hang."""
-    csms = ReferenceCsms(db_path=db_path, config=HarnessConfig(), call_timeout=30)
+    csms = ReferenceCsms(CsmsSettings(db_path=db_path, call_timeout=30))
     await csms.start()
     cp = await FakeChargePoint.connect(csms.ocpp_url)
     try:

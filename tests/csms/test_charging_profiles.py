@@ -12,7 +12,7 @@ import pytest
 from csms_under_test import ReferenceCsms
 from csms_under_test.timestamps import parse_timestamp
 from ocppj import validate_payload
-from simulator.config import HarnessConfig, IdTags
+from simulator.config import IdTags
 
 from .helpers import (
     OCPP_TIME,
@@ -291,11 +291,10 @@ async def test_declined_clear_changes_nothing(csms: ReferenceCsms, cp: FakeCharg
 
 
 # -- GetCompositeSchedule --------------------------------------------------------------
-async def test_composite_schedule_is_completed_from_the_configuration(
+async def test_composite_schedule_is_completed_from_the_csms_defaults(
     start_csms: StartCsms, connect: ConnectChargePoint
 ) -> None:
-    config = HarnessConfig().with_overrides(smart_charging={"rate_unit": "W", "duration": 600})
-    csms = await start_csms(config=config)
+    csms = await start_csms(composite_schedule_duration=600, composite_schedule_unit="W")
     cp = await connect(csms.ocpp_url)
     answer = {"status": "Rejected"}
     sent, reply = await operator_request(

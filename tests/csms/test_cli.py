@@ -28,11 +28,15 @@ def _command(*args: str) -> list[str]:
 
 @pytest.fixture
 def running(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], dict[str, str]]]:
-    """The CLI on free ports with a custom config; yields the process and its printed URLs."""
-    config = tmp_path / "harness.yaml"
-    config.write_text("id_tags:\n  valid: CLI-TAG\n", encoding="utf-8")
+    """The CLI on free ports with a seed; yields the process and its printed URLs."""
+    seed = tmp_path / "seed.yaml"
+    seed.write_text(
+        "id_tags:\n  CLI-TAG: {status: Accepted, parentIdTag: CLI-PARENT}\n"
+        "charge_points:\n  CP_CLI: {}\n",
+        encoding="utf-8",
+    )
     process = subprocess.Popen(
-        _command("--port", "0", "--db", str(tmp_path / "cli.sqlite3"), "--config", str(config)),
+        _command("--port", "0", "--db", str(tmp_path / "cli.sqlite3"), "--seed", str(seed)),
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
@@ -76,6 +80,8 @@ def test_prints_both_urls_serves_and_stops_cleanly_on_a_signal(
     assert urls["ocpp"].startswith("ws://127.0.0.1:") and urls["ocpp"].endswith("/ocpp")
     assert urls["operator"].startswith("http://127.0.0.1:") and urls["operator"].endswith("/api")
     assert http("GET", urls["operator"] + "/health").body == {"status": "ok"}
+    listed = http("GET", urls["operator"] + "/chargepoints").body["chargePoints"]
+    assert [(row["id"], row["connected"]) for row in listed] == [("CP_CLI", False)]
 
     async def authorize() -> dict[str, object]:
         cp = await FakeChargePoint.connect(urls["ocpp"])
@@ -85,7 +91,7 @@ def test_prints_both_urls_serves_and_stops_cleanly_on_a_signal(
             await cp.close()
 
     info = asyncio.run(authorize())["idTagInfo"]
-    assert info == {"status": "Accepted", "parentIdTag": "TAG-PARENT-001"}
+    assert info == {"status": "Accepted", "parentIdTag": "CLI-PARENT"}
     process.send_signal(signum)
     assert process.wait(timeout=5) == 0
 
@@ -105,7 +111,9 @@ def test_list_faults(capsys: pytest.CaptureFixture[str]) -> None:
         (["--port", "70000"], "--port must be between 0 and 65535"),
         (["--port", "65535"], "--api-port must be between 0 and 65535"),
         (["--heartbeat-interval", "0"], "--heartbeat-interval"),
-        (["--config", "/nonexistent/harness.yaml"], "cannot read"),
+        (["--seed", "/nonexistent/seed.yaml"], "cannot read"),
+        (["--config", "harness.yaml"], "unrecognized arguments"),  # the harness's, not ours
+        (["--operator-api", "half"], "invalid choice: 'half'"),
         (["--no-such-option"], "unrecognized arguments"),
     ],
 )
@@ -117,6 +125,31 @@ def test_bad_arguments_exit_2_with_one_line(
     assert exited.value.code == 2
     error = capsys.readouterr().err
     assert error.count("\n") == 1 and error.startswith("csms-under-test: error: ")
+    assert message in error
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "id_tags:\n  TAG-1: {status: Acepted}\n",
+            ":2: id_tags.TAG-1.status: 'Acepted' is not one of",
+        ),
+        ("charge_points:\n  CP_1: {}\nid_tag: {}\n", ":3: id_tag: unknown key"),
+        ("id_tags: [\n", ": not valid YAML"),
+    ],
+    ids=["enum", "unknown-key", "yaml"],
+)
+def test_a_bad_seed_exits_2_naming_file_line_and_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, message: str
+) -> None:
+    seed = tmp_path / "seed.yaml"
+    seed.write_text(text, encoding="utf-8")
+    with pytest.raises(SystemExit) as exited:
+        raise SystemExit(main(["--seed", str(seed), "--db", str(tmp_path / "x.sqlite3")]))
+    assert exited.value.code == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and error.startswith(f"csms-under-test: error: {seed}")
     assert message in error
 
 

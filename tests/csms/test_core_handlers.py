@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from csms_under_test import ReferenceCsms
-from csms_under_test.store import EXPIRED_TAG_EXPIRY
 from ocppj import ErrorCode, IncomingCallError
+from simulator.bundled_seed import EXPIRED_TAG_EXPIRY
 from simulator.config import IdTags
 
 from .helpers import OCPP_TIME, ConnectChargePoint, FakeChargePoint, StartCsms

@@ -13,9 +13,10 @@ from websockets.exceptions import ConnectionClosedError
 
 from csms_under_test import FAULTS, Faults, ReferenceCsms
 from csms_under_test.operator_requests import CORE_CONFIGURATION_KEYS
+from csms_under_test.settings import CsmsSettings
 from csms_under_test.timestamps import ocpp_timestamp, parse_timestamp
 from ocppj import IncomingCallError
-from simulator.config import HarnessConfig, IdTags
+from simulator.config import IdTags
 
 from .helpers import ConnectChargePoint, FakeChargePoint, StartCsms, http_async
 from .helpers import operator_request as _operator_request
@@ -61,7 +62,7 @@ def test_unknown_fault_is_named_with_the_known_ones(db_path: Path) -> None:
     with pytest.raises(ValueError, match=r"unknown fault 'nope'.*known faults: .*reject-boot"):
         Faults(["reject-boot", "nope"])
     with pytest.raises(ValueError, match="nope"):
-        ReferenceCsms(db_path=db_path, config=HarnessConfig(), faults=["nope"])
+        ReferenceCsms(CsmsSettings(db_path=db_path, faults=("nope",)))
 
 
 async def test_reject_boot(start_csms: StartCsms, connect: ConnectChargePoint) -> None:
@@ -370,7 +371,8 @@ async def test_local_list_without_idtaginfo(
         (None, TAGS.valid, TAGS.valid),
         ("reserve-wrong-idtag", TAGS.valid, TAGS.parent),
         ("reserve-wrong-idtag", TAGS.same_parent, TAGS.parent),
-        ("reserve-wrong-idtag", TAGS.blocked, TAGS.parent),  # no stored parent: the configured one
+        # No stored parent of its own: a parent the store holds for another idTag.
+        ("reserve-wrong-idtag", TAGS.blocked, TAGS.parent),
     ],
 )
 async def test_reserve_wrong_idtag(
@@ -408,8 +410,7 @@ async def test_reserve_wrong_connector(
 async def test_reservation_expiry_in_minutes(
     start_csms: StartCsms, connect: ConnectChargePoint, fault: str | None
 ) -> None:
-    config = HarnessConfig().with_overrides(waits={"reservation_expiry_offset": 30})
-    csms = await start_csms(faults=[fault] if fault else [], config=config)
+    csms = await start_csms(faults=[fault] if fault else [], reservation_expiry=30)
     cp = await connect(csms.ocpp_url)
     before = datetime.now(UTC)
     body = {"connectorId": 1, "idTag": TAGS.valid}

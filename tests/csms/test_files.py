@@ -22,7 +22,7 @@ import pytest
 from csms_under_test import BackgroundCsms, ReferenceCsms, files
 from csms_under_test.cli import main
 from csms_under_test.files import DEMO_FIRMWARE_NAME, MAX_UPLOAD_BYTES, demo_firmware
-from simulator.config import HarnessConfig
+from csms_under_test.settings import CsmsSettings
 from simulator.transfers import TransferError, download, upload
 
 from .helpers import OCPP_TIME, WAIT, StartCsms, api_get
@@ -282,7 +282,7 @@ async def test_ftp_upload_size_limit(
 # -- lifecycle ------------------------------------------------------------------------
 async def test_stops_cleanly(db_path: Path) -> None:
     threads_before = set(threading.enumerate())
-    csms = ReferenceCsms(db_path=db_path, config=HarnessConfig())
+    csms = ReferenceCsms(CsmsSettings(db_path=db_path))
     await csms.start()
     ftp_port = _ftp_port(csms)
     files_url = csms.files_http_url
@@ -303,7 +303,7 @@ async def test_stops_cleanly(db_path: Path) -> None:
 
 
 def test_background_csms_serves_files(db_path: Path) -> None:
-    with BackgroundCsms(db_path=db_path, config=HarnessConfig()) as background:
+    with BackgroundCsms(CsmsSettings(db_path=db_path)) as background:
         url = background.csms.ftp_url + FIRMWARE_PATH
         assert asyncio.run(download(url, timeout=WAIT)) == demo_firmware()
 

@@ -21,14 +21,14 @@ from csms_under_test.variations import (
     VARIATIONS,
 )
 from ocppj import validate_payload
-from simulator.config import HarnessConfig, IdTags
+from simulator.config import IdTags
 
 from .helpers import WAIT, ConnectChargePoint, FakeChargePoint, StartCsms, http_async, started
 from .helpers import operator_request as _operator_request
 
 TAGS = IdTags()
 ACCEPTED = {"status": "Accepted"}
-OFFSET = 30  # s: the configured reservation expiry offset of these tests
+OFFSET = 30  # s: the CSMS's default reservation expiry in these tests
 
 
 async def _started(
@@ -38,8 +38,7 @@ async def _started(
     faults: tuple[str, ...] = (),
     variations: tuple[str, ...] = (),
 ) -> tuple[ReferenceCsms, FakeChargePoint]:
-    config = HarnessConfig().with_overrides(waits={"reservation_expiry_offset": OFFSET})
-    return await started(start_csms, connect, faults, variations, config=config)
+    return await started(start_csms, connect, faults, variations, reservation_expiry=OFFSET)
 
 
 def _tags(sent: dict[str, Any]) -> list[str]:
@@ -179,7 +178,7 @@ async def test_no_version_first_without_the_variation(
 
 
 @pytest.mark.parametrize("variation", [None, RESERVATION_EXPIRY_MARGIN])
-@pytest.mark.parametrize("given", [None, 7, 7.5], ids=["configured", "int", "float"])
+@pytest.mark.parametrize("given", [None, 7, 7.5], ids=["default", "int", "float"])
 async def test_expiry_offset(
     start_csms: StartCsms,
     connect: ConnectChargePoint,

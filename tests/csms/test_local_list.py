@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 
 from csms_under_test import ReferenceCsms
-from csms_under_test.store import EXPIRED_TAG_EXPIRY, IdTagRecord
+from csms_under_test.store import IdTagRecord
 from ocppj import validate_payload
+from simulator.bundled_seed import EXPIRED_TAG_EXPIRY
 from simulator.config import IdTags
 
 from .helpers import (

@@ -13,7 +13,7 @@ from csms_under_test import ReferenceCsms
 from csms_under_test.store import IdTagRecord, ReservationRecord
 from csms_under_test.timestamps import parse_timestamp
 from ocppj import validate_payload
-from simulator.config import HarnessConfig, IdTags
+from simulator.config import IdTags
 
 from .helpers import (
     OCPP_TIME,
@@ -73,7 +73,7 @@ async def test_reserve_now_is_completed(csms: ReferenceCsms, cp: FakeChargePoint
     assert sent["reservationId"] == 1
     assert OCPP_TIME.match(sent["expiryDate"])
     expiry = parse_timestamp(sent["expiryDate"])
-    offset = timedelta(seconds=HarnessConfig().waits.reservation_expiry_offset)
+    offset = timedelta(seconds=csms.settings.reservation_expiry)  # the CSMS's default
     assert expiry is not None
     assert before + offset - timedelta(milliseconds=1) <= expiry <= after + offset
     record = _only(csms)
@@ -89,11 +89,10 @@ async def test_reserve_now_is_completed(csms: ReferenceCsms, cp: FakeChargePoint
     )
 
 
-async def test_expiry_offset_comes_from_the_configuration(
+async def test_expiry_offset_comes_from_the_settings(
     start_csms: StartCsms, connect: ConnectChargePoint
 ) -> None:
-    config = HarnessConfig().with_overrides(waits={"reservation_expiry_offset": 7200})
-    csms = await start_csms(config=config)
+    csms = await start_csms(reservation_expiry=7200)
     cp = await connect(csms.ocpp_url)
     before = datetime.now(UTC)
     sent = await _reserve(csms, cp, {"connectorId": 0, "idTag": TAGS.parent})
@@ -287,8 +286,7 @@ async def test_reservation_of_another_charge_point_is_not_used(
 
 
 async def test_a_reservation_expires(start_csms: StartCsms, connect: ConnectChargePoint) -> None:
-    config = HarnessConfig().with_overrides(waits={"reservation_expiry_offset": 0.3})
-    csms = await start_csms(config=config)
+    csms = await start_csms(reservation_expiry=0.3)
     cp = await connect(csms.ocpp_url)
     reserved = await _reserve(csms, cp, {"connectorId": 1, "idTag": TAGS.valid})
     (listed,) = (await api_get(csms, "reservations"))["reservations"]

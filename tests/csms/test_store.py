@@ -10,19 +10,22 @@ from pathlib import Path
 import pytest
 
 from csms_under_test.authorization import id_tag_info
+from csms_under_test.seed import apply_seed
 from csms_under_test.store import IdTagRecord, Store
-from simulator.config import IdTags
+from simulator.bundled_seed import seed_for
+from simulator.config import HarnessConfig, IdTags
 
 from .helpers import ConnectChargePoint, StartCsms, http_async
 
 TAGS = IdTags()
+SEED = seed_for(HarnessConfig())
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
     store = Store(tmp_path / "store.sqlite3")
-    store.seed_id_tags(TAGS)
+    apply_seed(SEED, store)
     yield store
     store.close()
 
@@ -47,10 +50,13 @@ def test_seeded_id_tags(store: Store) -> None:
     assert TAGS.invalid not in tags  # unknown to the CSMS on purpose
 
 
-def test_seeding_again_keeps_changed_tags(store: Store) -> None:
-    store.put_id_tag(IdTagRecord(TAGS.valid, "Blocked"))
-    store.seed_id_tags(TAGS)
-    assert store.id_tag(TAGS.valid) == IdTagRecord(TAGS.valid, "Blocked")
+def test_seeding_again_resets_what_the_seed_names_and_keeps_the_rest(store: Store) -> None:
+    store.put_id_tag(IdTagRecord(TAGS.valid.lower(), "Blocked"))  # the same idTag (§7)
+    store.put_id_tag(IdTagRecord("TAG-ADDED-LATER", "Accepted"))
+    apply_seed(SEED, store)
+    assert store.id_tag(TAGS.valid) == IdTagRecord(TAGS.valid, "Accepted", None, TAGS.parent)
+    assert store.id_tag("TAG-ADDED-LATER") == IdTagRecord("TAG-ADDED-LATER", "Accepted")
+    assert [record.id for record in store.charge_points()] == ["CP_1"]
 
 
 @pytest.mark.parametrize(

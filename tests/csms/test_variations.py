@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from csms_under_test import BackgroundCsms, ReferenceCsms, cli
+from csms_under_test.settings import CsmsSettings
 from csms_under_test.variations import (
     LATE_DISCONNECT,
     LATE_DISCONNECT_S,
@@ -24,7 +25,7 @@ from csms_under_test.variations import (
     Variations,
 )
 from ocppj import IncomingCall, IncomingCallResult
-from simulator.config import HarnessConfig, IdTags
+from simulator.config import IdTags
 
 from .helpers import WAIT, ConnectChargePoint, FakeChargePoint, StartCsms, http_async
 
@@ -332,10 +333,10 @@ def test_unknown_variation_is_named_with_the_known_ones(db_path: Path) -> None:
     with pytest.raises(ValueError, match=rf"unknown variation 'nope'; known variations: {known}$"):
         Variations([SLOW_ANSWERS, "nope"])
     with pytest.raises(ValueError, match="nope"):
-        ReferenceCsms(db_path=db_path, config=HarnessConfig(), variations=["nope"])
+        ReferenceCsms(CsmsSettings(db_path=db_path, variations=("nope",)))
     with pytest.raises(ValueError, match="nope"):
-        BackgroundCsms(db_path=db_path, config=HarnessConfig(), variations=["nope"])
-    background = BackgroundCsms(db_path=db_path, config=HarnessConfig(), variations=[SERIALISATION])
+        BackgroundCsms(CsmsSettings(db_path=db_path, variations=("nope",)))
+    background = BackgroundCsms(CsmsSettings(db_path=db_path, variations=(SERIALISATION,)))
     assert list(background.csms.variations) == [SERIALISATION]
 
 

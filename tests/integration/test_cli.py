@@ -11,7 +11,8 @@ import pytest
 
 from simulator.cli import main
 
-FAST = str(Path(__file__).resolve().parent.parent / "data" / "fast.yaml")
+ROOT = Path(__file__).resolve().parents[2]
+FAST = str(ROOT / "tests" / "data" / "fast.yaml")
 FIVE = ["TC_001_CSMS", "TC_003_CSMS", "TC_004_1_CSMS", "TC_007_CSMS", "TC_012_CSMS"]
 
 
@@ -128,6 +129,8 @@ def separate_csms(tmp_path: Path) -> Iterator[tuple[str, str]]:
             str(tmp_path / "csms.sqlite3"),
             "--heartbeat-interval",
             "1",
+            "--seed",
+            str(ROOT / "docs" / "examples" / "csms-seed.yaml"),
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

@@ -14,6 +14,7 @@ from csms_under_test.background import BackgroundCsms
 from csms_under_test.files import DEMO_FIRMWARE_NAME
 from reports.results import CaseResult, Verdict
 from simulator.bundled import bundled_csms, with_bundled_file_locations
+from simulator.bundled_seed import seed_for, settings_for
 from simulator.cases import Case
 from simulator.config import HarnessConfig
 from simulator.operator import HttpOperator
@@ -24,7 +25,8 @@ from simulator.runner.suite import run_suite
 def test_firmware_and_diagnostics_move_over_ftp_and_reach_the_csms(
     fast_config: HarnessConfig, cases_by_id: dict[str, Case], tmp_path: Path
 ) -> None:
-    with BackgroundCsms(db_path=tmp_path / "csms.sqlite3", config=fast_config) as csms:
+    bundled = settings_for(fast_config, tmp_path / "csms.sqlite3")
+    with BackgroundCsms(bundled, seed=seed_for(fast_config)) as csms:
         ftp = csms.csms.ftp_url
         config = fast_config.with_overrides(
             file_transfer={
@@ -69,7 +71,8 @@ def run_with_locations(
 ) -> CaseResult:
     """Run ``case`` against a fresh CSMS, some locations set to others of its own
     (given by name, e.g. firmware_location="firmware_failing_location")."""
-    with BackgroundCsms(db_path=tmp_path / "csms.sqlite3", config=config) as csms:
+    bundled = settings_for(config, tmp_path / "csms.sqlite3")
+    with BackgroundCsms(bundled, seed=seed_for(config)) as csms:
         config = with_bundled_file_locations(config, csms.api_url)
         files = config.file_transfer
         config = config.with_overrides(

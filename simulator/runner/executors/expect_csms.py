@@ -31,6 +31,18 @@ from simulator.runner.matching import show
 from simulator.runner.outcome import Outcome
 from simulator.runner.windows import InboundRequest, Window, schema_error_answer
 
+# Requests whose effect on the charge point is its answer (no reaction follows): a
+# scripted Accepted is applied to the model too.
+HELD_WHEN_ACCEPTED = frozenset(
+    {
+        "SetChargingProfile",
+        "ClearChargingProfile",
+        "SendLocalList",
+        "ChangeConfiguration",
+        "ClearCache",
+    }
+)
+
 
 def open_window(step: ExpectCsmsStep, context: CaseContext) -> Window:
     """Start taking ``step``'s request: from now on the first that matches is the step's."""
@@ -39,6 +51,11 @@ def open_window(step: ExpectCsmsStep, context: CaseContext) -> Window:
         if (error := schema_error_answer(request)) is not None:
             return error
         if step.reply is not None:
+            if step.reply.get("status") == "Accepted" and step.action in HELD_WHEN_ACCEPTED:
+                # The TCD scripts the answer, and hardware that says Accepted holds what it
+                # accepted (as far as the model can): later requests and the operator
+                # request's context see the profile, the list, the value.
+                context.model.answer(step.action, request.call.payload)
             return Answer(step.reply)
         return context.model.answer(step.action, request.call.payload)
 

@@ -1,0 +1,96 @@
+"""What the CSMS is provisioned with, managed over the operator API: the idTags it holds
+and the charge points it knows (the same data as a seed file, :mod:`csms_under_test.seed`).
+
+    GET    /api/idtags                 every stored idTag
+    GET    /api/idtags/{idTag}         one (404 when unknown)
+    PUT    /api/idtags/{idTag}         {status, expiryDate?, parentIdTag?}: 201 new, 200 replaced
+    DELETE /api/idtags/{idTag}         forget it: from now on it is unknown (Invalid)
+    PUT    /api/chargepoints/{id}      register it ({}): 201 new, 200 known already
+    DELETE /api/chargepoints/{id}      forget it (409 while it is connected)
+
+IdTags compare case-insensitively (OCPP 1.6 §7 IdToken is a CiString20Type).
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any
+
+from csms_under_test.connections import ConnectionRegistry
+from csms_under_test.replies import ApiReply, error_reply
+from csms_under_test.seed import (
+    CHARGE_POINT_ENTRY_SCHEMA,
+    entry_problem,
+    id_tag_problem,
+    id_tag_record,
+)
+from csms_under_test.store import IdTagRecord, Store
+
+
+def id_tag_json(record: IdTagRecord) -> dict[str, Any]:
+    return {
+        "idTag": record.id_tag,
+        "status": record.status,
+        "expiryDate": record.expiry_date,
+        "parentIdTag": record.parent_id_tag,
+    }
+
+
+class Provisioning:
+    def __init__(self, *, store: Store, registry: ConnectionRegistry) -> None:
+        self._store = store
+        self._registry = registry
+
+    # -- idTags -------------------------------------------------------------------------
+    async def id_tags(self) -> ApiReply:
+        records = self._store.id_tags()
+        return ApiReply(HTTPStatus.OK, {"idTags": [id_tag_json(r) for r in records]})
+
+    async def id_tag(self, id_tag: str) -> ApiReply:
+        record = self._store.id_tag(id_tag)
+        if record is None:
+            return _unknown_id_tag(id_tag)
+        return ApiReply(HTTPStatus.OK, id_tag_json(record))
+
+    async def put_id_tag(self, id_tag: str, body: dict[str, Any]) -> ApiReply:
+        problem = id_tag_problem(id_tag)
+        if problem is not None:
+            return error_reply(HTTPStatus.BAD_REQUEST, f"idTag: {problem}")
+        found = entry_problem(body)
+        if found is not None:
+            path, message = found
+            return error_reply(HTTPStatus.BAD_REQUEST, f"{'.'.join(map(str, path))}: {message}")
+        record = id_tag_record(id_tag, body)
+        created = self._store.put_id_tag(record)
+        return ApiReply(HTTPStatus.CREATED if created else HTTPStatus.OK, id_tag_json(record))
+
+    async def delete_id_tag(self, id_tag: str) -> ApiReply:
+        record = self._store.id_tag(id_tag)
+        if record is None or not self._store.delete_id_tag(id_tag):
+            return _unknown_id_tag(id_tag)
+        return ApiReply(HTTPStatus.OK, id_tag_json(record))
+
+    # -- charge points ------------------------------------------------------------------
+    async def put_charge_point(self, charge_point_id: str, body: dict[str, Any]) -> ApiReply:
+        unknown_keys = sorted(set(body) - set(CHARGE_POINT_ENTRY_SCHEMA["properties"]))
+        if unknown_keys:
+            return error_reply(
+                HTTPStatus.BAD_REQUEST,
+                f"{unknown_keys[0]}: unknown key (a charge point takes {{}} for now)",
+            )
+        created = self._store.ensure_charge_point(charge_point_id)
+        return ApiReply(HTTPStatus.CREATED if created else HTTPStatus.OK, {"id": charge_point_id})
+
+    async def delete_charge_point(self, charge_point_id: str) -> ApiReply:
+        if self._registry.get(charge_point_id) is not None:
+            return error_reply(
+                HTTPStatus.CONFLICT,
+                f"charge point {charge_point_id!r} is connected; forget it once it is not",
+            )
+        if not self._store.forget_charge_point(charge_point_id):
+            return error_reply(HTTPStatus.NOT_FOUND, f"charge point {charge_point_id!r} is unknown")
+        return ApiReply(HTTPStatus.OK, {"id": charge_point_id})
+
+
+def _unknown_id_tag(id_tag: str) -> ApiReply:
+    return error_reply(HTTPStatus.NOT_FOUND, f"idTag {id_tag!r} is unknown")

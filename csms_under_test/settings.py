@@ -1,0 +1,78 @@
+"""The reference CSMS's own settings: where it listens and stores, how it behaves, and the
+defaults it uses for what an operator's request leaves out.
+
+Nothing here comes from the harness: the CSMS is a program of its own, and a harness that
+starts it says what it wants in these terms (``simulator.bundled_seed``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from csms_under_test.faults import Faults
+from csms_under_test.variations import Variations
+
+OperatorApiMode = Literal["full", "raw"]
+# full: every route of docs/operator-api.md; raw: only "send this OCPP request to that
+# charge point" (POST /api/chargepoints/{id}/ocpp/{Action}), health and files, as the
+# minimal admin API of many CSMSs.
+OPERATOR_API_MODES: tuple[OperatorApiMode, ...] = ("full", "raw")
+# GetCompositeSchedule.req chargingRateUnit (OCPP 1.6 §7 ChargingRateUnitType).
+CHARGING_RATE_UNITS = ("A", "W")
+
+
+@dataclass(frozen=True)
+class CsmsSettings:
+    db_path: Path
+    host: str = "127.0.0.1"
+    port: int = 0  # OCPP-J; 0: any free port
+    api_port: int = 0  # operator API and /files
+    ftp_port: int = 0
+    files_dir: Path | None = None  # firmware/ and diagnostics/; None: db_path's folder
+    faults: tuple[str, ...] = ()
+    variations: tuple[str, ...] = ()
+    heartbeat_interval: int = 10  # s, given in BootNotification.conf (OCPP 1.6 §4.2)
+    call_timeout: float = 30.0  # s, a request to a charge point waits this long by default
+    operator_api: OperatorApiMode = "full"
+    # -- defaults for what an operator's request leaves out
+    reservation_expiry: float = 3600.0  # s: ReserveNow.expiryDate = now + this (§5.13)
+    composite_schedule_duration: int = 3600  # s: GetCompositeSchedule.duration (§5.7)
+    composite_schedule_unit: str = "A"  # GetCompositeSchedule.chargingRateUnit (§5.7)
+
+    def __post_init__(self) -> None:
+        # Callers may hand lists and strings; the settings hold tuples and paths.
+        object.__setattr__(self, "db_path", Path(self.db_path))
+        if self.files_dir is not None:
+            object.__setattr__(self, "files_dir", Path(self.files_dir))
+        object.__setattr__(self, "faults", tuple(self.faults))
+        object.__setattr__(self, "variations", tuple(self.variations))
+        Faults(self.faults)  # unknown names raise ValueError
+        Variations(self.variations)
+        for name in ("port", "api_port", "ftp_port"):
+            port = getattr(self, name)
+            if not 0 <= port <= 65535:
+                raise ValueError(f"{name} must be between 0 and 65535, not {port}")
+        if self.heartbeat_interval < 1:
+            raise ValueError(
+                f"heartbeat_interval must be at least 1 s, not {self.heartbeat_interval}"
+            )
+        if self.call_timeout <= 0:
+            raise ValueError(f"call_timeout must be positive, not {self.call_timeout}")
+        if self.operator_api not in OPERATOR_API_MODES:
+            raise ValueError(
+                f"operator_api must be one of {', '.join(OPERATOR_API_MODES)}, "
+                f"not {self.operator_api!r}"
+            )
+        if self.reservation_expiry <= 0:
+            raise ValueError(f"reservation_expiry must be positive, not {self.reservation_expiry}")
+        if self.composite_schedule_duration < 1:
+            raise ValueError(
+                "composite_schedule_duration must be at least 1 s, "
+                f"not {self.composite_schedule_duration}"
+            )
+        if self.composite_schedule_unit not in CHARGING_RATE_UNITS:
+            raise ValueError(
+                f"composite_schedule_unit must be A or W, not {self.composite_schedule_unit!r}"
+            )
