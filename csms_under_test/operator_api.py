@@ -25,6 +25,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from csms_under_test.files import FileArea, FileReply, is_files_target
 from csms_under_test.network import Waker, bound_port, listen_socket
+from csms_under_test.openapi import openapi_document
 from csms_under_test.operator_envelope import BadOperatorRequest, operator_payload
 from csms_under_test.operator_service import ApiReply, OperatorService, error_reply
 from csms_under_test.timestamps import utc_now
@@ -138,6 +139,8 @@ class OperatorApi:
         match segments:
             case ["api", "health"]:
                 return "GET", lambda: self._bridge(service.health(), QUERY_TIMEOUT)
+            case ["api", "openapi.json"]:
+                return "GET", lambda: ApiReply(HTTPStatus.OK, openapi_document())
             case ["api", "chargepoints"]:
                 return "GET", lambda: self._bridge(service.charge_points(), QUERY_TIMEOUT)
             case ["api", "transactions"]:
