@@ -13,7 +13,7 @@ JOBS   ?= 6
 # the whole package again (about 4 s of CPU each).
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: install browser demo test bench lint format mutation clean
+.PHONY: install browser demo test bench lint format mutation openapi clean
 
 install: $(STAMP)
 
@@ -63,6 +63,11 @@ lint: $(STAMP)
 # PASS under every legal variation, in every edition. The runs mostly wait: 6 side by side.
 mutation: $(STAMP)
 	$(BIN)/simulate mutation --config tests/data/fast.yaml --jobs 6
+
+# The operator contract's OpenAPI document (docs/) and the copy the bundled CSMS serves,
+# generated from the OCA schemas; tests/csms/test_openapi.py checks both are current.
+openapi: $(STAMP)
+	$(BIN)/python -m tests.support.openapi_contract
 
 format: $(STAMP)
 	$(BIN)/ruff format .

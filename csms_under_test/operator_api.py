@@ -29,6 +29,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from csms_under_test.files import FileArea, FileReply, is_files_target
 from csms_under_test.network import Waker, bound_port, listen_socket
+from csms_under_test.openapi import openapi_document
 from csms_under_test.operator_envelope import BadOperatorRequest, operator_payload
 from csms_under_test.operator_service import OperatorService
 from csms_under_test.provisioning import Provisioning
@@ -288,8 +289,8 @@ class OperatorApi:
 
 
 def _openapi_document() -> ApiReply:
-    # A stub until the API's OpenAPI document ships with the CSMS.
-    return error_reply(HTTPStatus.NOT_FOUND, "no OpenAPI document is bundled with this CSMS yet")
+    """The operator contract (docs/operator-contract.openapi.json), shipped with the CSMS."""
+    return ApiReply(HTTPStatus.OK, openapi_document())
 
 
 def _single(query: dict[str, list[str]], name: str) -> str | None:

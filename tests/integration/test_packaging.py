@@ -1,6 +1,7 @@
-"""The cases ship with the harness: the wheel holds them and the reusable states, a
-non-editable install in a fresh venv runs them from any folder (simulate and pytest), and
-``--cases`` / ``--add-cases`` replace or add case folders.
+"""The cases ship with the harness: the wheel holds them and the reusable states (and the
+operator contract the bundled CSMS serves), a non-editable install in a fresh venv runs
+them from any folder (simulate and pytest), and ``--cases`` / ``--add-cases`` replace or
+add case folders.
 
 The wheel is built from a copy of the sources (pip builds in the source tree) with pip's
 own build isolation, and installed with its dependencies: both need the package index
@@ -67,6 +68,9 @@ def test_the_wheel_holds_the_cases_and_the_states(wheel: Path) -> None:
     assert set(STATES) <= names, sorted(set(STATES) - names)
     assert "testcases/__init__.py" in names
     assert not any(n.startswith(("tests/", "conftest")) for n in names)
+    # The operator contract the bundled CSMS serves at GET /api/openapi.json.
+    served = zipfile.ZipFile(wheel).read("csms_under_test/operator-contract.openapi.json")
+    assert served == (ROOT / "docs" / "operator-contract.openapi.json").read_bytes()
 
 
 @pytest.mark.slow
@@ -89,6 +93,11 @@ def test_a_fresh_install_runs_the_shipped_cases_from_any_folder(
     assert "TC_001_CSMS" in listed
     helped = _run([str(venv / "bin" / "simulate"), "--help"], cwd=elsewhere).stdout
     assert "./testcases" not in helped and "--add-cases" in helped
+
+    load = (
+        "from csms_under_test.openapi import openapi_document; print(openapi_document()['openapi'])"
+    )
+    assert _run([str(python), "-c", load], cwd=elsewhere).stdout == "3.1.0\n"
 
     ran = _run([str(venv / "bin" / "simulate"), "--case", "TC_003_CSMS", "-q"], cwd=elsewhere)
     assert "1 PASS" in ran.stdout, ran.stdout
