@@ -241,10 +241,10 @@ async def test_raw_mode_still_tells_unknown_paths_and_methods(raw_csms: Referenc
 
 
 @pytest.mark.parametrize("mode", ["full", "raw"])
-async def test_the_openapi_route_is_a_stub_for_now(start_csms: StartCsms, mode: str) -> None:
+async def test_the_contract_is_served_in_both_modes(start_csms: StartCsms, mode: str) -> None:
     csms = await start_csms(operator_api=mode)
     reply = await http_async("GET", f"{csms.api_url}/openapi.json")
-    assert reply.status == 404 and "no OpenAPI document" in reply.body["error"]
+    assert reply.status == 200 and reply.body["openapi"] == "3.1.0"
 
 
 def test_the_cli_chooses_the_mode() -> None:
