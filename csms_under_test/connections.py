@@ -94,6 +94,10 @@ class ChargePointConnection:
             return await pending
         finally:
             self._pending = None
+            if pending.done() and not pending.cancelled():
+                # A disconnect during the send fails the send itself; the future's own
+                # exception is then read here, never left unretrieved.
+                pending.exception()
             if self.session.outstanding is outgoing.frame:
                 # Timed out or disconnected: a late answer is reported as late, not matched.
                 self.session.abandon_call()
