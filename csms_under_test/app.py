@@ -6,6 +6,7 @@ import asyncio
 import logging
 from typing import Any
 
+from csms_under_test.admission import Admission
 from csms_under_test.connections import ConnectionRegistry
 from csms_under_test.faults import Faults
 from csms_under_test.files import (
@@ -24,6 +25,7 @@ from csms_under_test.operator_service import OperatorService
 from csms_under_test.provisioning import Provisioning
 from csms_under_test.raw_requests import RawRequests
 from csms_under_test.replies import ApiReply
+from csms_under_test.security import server_tls_context
 from csms_under_test.seed import Seed, apply_seed
 from csms_under_test.server import OCPP_PATH, OcppServer
 from csms_under_test.settings import CsmsSettings
@@ -61,6 +63,7 @@ class ReferenceCsms:
         files_dir = settings.files_dir
         self.files = FileArea(self.db_path.parent if files_dir is None else files_dir)
         self.registry = ConnectionRegistry()
+        self.admission: Admission | None = None  # set by start()
         self._store: Store | None = None
         self._ocpp: OcppServer | None = None
         self._api: OperatorApi | None = None
@@ -77,6 +80,20 @@ class ReferenceCsms:
         try:
             apply_seed(self.seed, self._store)
             self.files.prepare()
+            settings = self.settings
+            self.admission = Admission(
+                store=self._store,
+                registry=self.registry,
+                security_profile=settings.security_profile,
+                accept_unknown=settings.accept_unknown,
+                replace_limit=settings.replace_limit,
+                replace_window=settings.replace_window,
+            )
+            tls = (
+                server_tls_context(settings.tls_cert, settings.tls_key, settings.tls_client_ca)
+                if settings.tls_cert is not None and settings.tls_key is not None
+                else None
+            )
             self._ocpp = OcppServer(
                 store=self._store,
                 faults=self.faults,
@@ -84,6 +101,8 @@ class ReferenceCsms:
                 handlers=all_handlers(),
                 heartbeat_interval=self.heartbeat_interval,
                 variations=self.variations,
+                admission=self.admission,
+                tls=tls,
             )
             await self._ocpp.start(self.host, self._port)
             self._operator = OperatorService(
@@ -102,7 +121,9 @@ class ReferenceCsms:
                 asyncio.get_running_loop(),
                 host=self.host,
                 port=self._api_port,
-                provisioning=Provisioning(store=self._store, registry=self.registry),
+                provisioning=Provisioning(
+                    store=self._store, registry=self.registry, admission=self.admission
+                ),
                 raw=self._raw,
                 files=self.files,
                 mode=self.settings.operator_api,
@@ -148,7 +169,8 @@ class ReferenceCsms:
     def ocpp_url(self) -> str:
         """``ws://HOST:PORT/ocpp``; a charge point appends ``/<chargePointId>``."""
         port = self._ocpp.port if self._ocpp is not None else self._port
-        return f"ws://{url_host(self.host)}:{port}{OCPP_PATH}"
+        scheme = "wss" if self.settings.tls_cert is not None else "ws"
+        return f"{scheme}://{url_host(self.host)}:{port}{OCPP_PATH}"
 
     @property
     def api_url(self) -> str:

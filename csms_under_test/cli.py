@@ -92,6 +92,32 @@ def _parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="interval given in BootNotification.conf (default %(default)s)",
     )
+    security = parser.add_argument_group(
+        "security (OCPP 1.6 Security whitepaper §2; unknown charge points are refused)"
+    )
+    security.add_argument(
+        "--security-profile",
+        type=int,
+        choices=[0, 1, 2, 3],
+        default=0,
+        help="0 none, 1 Basic auth, 2 TLS + Basic auth, 3 mutual TLS (default %(default)s)",
+    )
+    security.add_argument("--tls-cert", type=Path, help="server certificate chain (PEM): wss://")
+    security.add_argument("--tls-key", type=Path, help="its private key (PEM)")
+    security.add_argument(
+        "--tls-client-ca", type=Path, help="profile 3: the CA that signs charge point certificates"
+    )
+    security.add_argument(
+        "--charge-points",
+        type=Path,
+        metavar="FILE",
+        help="registered charge points, YAML {CP_1: {password: ...}} (also --seed, /api/chargepoints)",
+    )
+    security.add_argument(
+        "--accept-unknown",
+        action="store_true",
+        help="let charge points in that are not registered (a demo bench)",
+    )
     parser.add_argument(
         "--log-level",
         type=str.upper,
@@ -108,11 +134,11 @@ def _check_port(name: str, port: int) -> int:
     return port
 
 
-def _load_seed(path: Path | None) -> Seed:
+def _load_seed(path: Path | None, *, charge_points_only: bool = False) -> Seed:
     if path is None:
         return Seed()
     try:
-        return load_seed(path)
+        return load_seed(path, charge_points_only=charge_points_only)
     except SeedError as error:
         raise UsageError(" ".join(str(error).split("\n"))) from None
 
@@ -137,10 +163,23 @@ def _build(args: argparse.Namespace) -> ReferenceCsms:
             variations=tuple(args.variation),
             heartbeat_interval=args.heartbeat_interval,
             operator_api=args.operator_api,
+            security_profile=args.security_profile,
+            tls_cert=args.tls_cert,
+            tls_key=args.tls_key,
+            tls_client_ca=args.tls_client_ca,
+            accept_unknown=args.accept_unknown,
         )
-    except ValueError as error:  # an unknown fault or variation
+    except ValueError as error:  # an unknown fault or variation, a profile without TLS
         raise UsageError(str(error)) from None
-    return ReferenceCsms(settings, seed=_load_seed(args.seed))
+    for name in ("tls_cert", "tls_key", "tls_client_ca"):
+        path = getattr(args, name)
+        if path is not None and not path.is_file():
+            raise UsageError(f"--{name.replace('_', '-')} {path}: no such file")
+    seed = _load_seed(args.seed)
+    if args.charge_points is not None:
+        extra = _load_seed(args.charge_points, charge_points_only=True)
+        seed = Seed(seed.id_tags, seed.charge_points + extra.charge_points)
+    return ReferenceCsms(settings, seed=seed)
 
 
 async def _serve(csms: ReferenceCsms) -> int:

@@ -209,6 +209,10 @@ class OperatorApi:
                 }
             case ["api", "chargepoints"]:
                 return "GET", lambda: self._bridge(service.charge_points(), QUERY_TIMEOUT)
+            case ["api", "connections"]:
+                return "GET", lambda: self._bridge(
+                    provisioning.connections(_single(query, "chargePointId")), QUERY_TIMEOUT
+                )
             case ["api", "transactions"]:
                 return "GET", lambda: self._bridge(
                     service.transactions(_single(query, "chargePointId")), QUERY_TIMEOUT

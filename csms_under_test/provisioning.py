@@ -5,8 +5,10 @@ and the charge points it knows (the same data as a seed file, :mod:`csms_under_t
     GET    /api/idtags/{idTag}         one (404 when unknown)
     PUT    /api/idtags/{idTag}         {status, expiryDate?, parentIdTag?}: 201 new, 200 replaced
     DELETE /api/idtags/{idTag}         forget it: from now on it is unknown (Invalid)
-    PUT    /api/chargepoints/{id}      register it ({}): 201 new, 200 known already
-    DELETE /api/chargepoints/{id}      forget it (409 while it is connected)
+    PUT    /api/chargepoints/{id}      register it ({password?}): 201 new, 200 known already;
+                                       a password sets it, null removes it, absent keeps it
+    DELETE /api/chargepoints/{id}      forget it and its password (409 while it is connected)
+    GET    /api/connections            the last connection decisions (csms_under_test.admission)
 
 IdTags compare case-insensitively (OCPP 1.6 §7 IdToken is a CiString20Type).
 """
@@ -16,10 +18,12 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import Any
 
+from csms_under_test.admission import Admission
 from csms_under_test.connections import ConnectionRegistry
 from csms_under_test.replies import ApiReply, error_reply
+from csms_under_test.security import Credential
 from csms_under_test.seed import (
-    CHARGE_POINT_ENTRY_SCHEMA,
+    charge_point_problem,
     entry_problem,
     id_tag_problem,
     id_tag_record,
@@ -37,9 +41,12 @@ def id_tag_json(record: IdTagRecord) -> dict[str, Any]:
 
 
 class Provisioning:
-    def __init__(self, *, store: Store, registry: ConnectionRegistry) -> None:
+    def __init__(
+        self, *, store: Store, registry: ConnectionRegistry, admission: Admission | None = None
+    ) -> None:
         self._store = store
         self._registry = registry
+        self._admission = admission
 
     # -- idTags -------------------------------------------------------------------------
     async def id_tags(self) -> ApiReply:
@@ -72,14 +79,26 @@ class Provisioning:
 
     # -- charge points ------------------------------------------------------------------
     async def put_charge_point(self, charge_point_id: str, body: dict[str, Any]) -> ApiReply:
-        unknown_keys = sorted(set(body) - set(CHARGE_POINT_ENTRY_SCHEMA["properties"]))
-        if unknown_keys:
-            return error_reply(
-                HTTPStatus.BAD_REQUEST,
-                f"{unknown_keys[0]}: unknown key (a charge point takes {{}} for now)",
-            )
+        found = charge_point_problem(body)
+        if found is not None:
+            path, message = found
+            return error_reply(HTTPStatus.BAD_REQUEST, f"{'.'.join(map(str, path))}: {message}")
         created = self._store.ensure_charge_point(charge_point_id)
-        return ApiReply(HTTPStatus.CREATED if created else HTTPStatus.OK, {"id": charge_point_id})
+        if "password" in body:
+            password = body["password"]
+            credential = Credential.of(password) if isinstance(password, str) else None
+            self._store.set_credential(charge_point_id, credential)
+        return ApiReply(
+            HTTPStatus.CREATED if created else HTTPStatus.OK,
+            {
+                "id": charge_point_id,
+                "hasPassword": self._store.credential(charge_point_id) is not None,
+            },
+        )
+
+    async def connections(self, charge_point_id: str | None) -> ApiReply:
+        events = self._admission.events(charge_point_id) if self._admission is not None else []
+        return ApiReply(HTTPStatus.OK, {"connections": [e.to_json() for e in events]})
 
     async def delete_charge_point(self, charge_point_id: str) -> ApiReply:
         if self._registry.get(charge_point_id) is not None:

@@ -30,6 +30,7 @@ import yaml
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
+from csms_under_test.security import Credential, password_problem
 from csms_under_test.store import IdTagRecord, Store
 from csms_under_test.timestamps import parse_timestamp
 
@@ -52,11 +53,11 @@ ID_TAG_ENTRY_SCHEMA: dict[str, Any] = {
         "parentIdTag": {"type": ["string", "null"]},  # an IdToken: id_tag_problem
     },
 }
-# A charge point's entry: nothing yet (a later issue adds its password).
+# A charge point's entry: its Basic-auth password (Security profiles 1 and 2), if any.
 CHARGE_POINT_ENTRY_SCHEMA: dict[str, Any] = {
     "type": "object",
     "additionalProperties": False,
-    "properties": {},
+    "properties": {"password": {"type": ["string", "null"]}},
 }
 # The file's structure; each idTag entry is checked with ID_TAG_ENTRY_SCHEMA, in file order.
 SEED_SCHEMA: dict[str, Any] = {
@@ -79,6 +80,7 @@ class SeedError(ValueError):
 @dataclass(frozen=True)
 class ChargePointSeed:
     id: str
+    password: str | None = None  # the AuthorizationKey it connects with (profiles 1, 2)
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,20 @@ def apply_seed(seed: Seed, store: Store) -> None:
     store.put_id_tags(seed.id_tags)
     for charge_point in seed.charge_points:
         store.ensure_charge_point(charge_point.id)
+        if charge_point.password is not None:
+            store.set_credential(charge_point.id, Credential.of(charge_point.password))
+
+
+def charge_point_problem(entry: Any) -> tuple[list[str | int], str] | None:
+    """What is wrong with a charge point's entry, as (path inside it, message), or None."""
+    errors = sorted(
+        Draft202012Validator(CHARGE_POINT_ENTRY_SCHEMA).iter_errors(entry), key=lambda e: e.path
+    )
+    if errors:
+        return _described(errors[0])
+    password = entry.get("password")
+    problem = password_problem(password) if isinstance(password, str) else None
+    return (["password"], problem) if problem is not None else None
 
 
 # -- one entry (a seed's, or a PUT body's) ----------------------------------------------
@@ -160,16 +176,19 @@ def _as_text(loader: _Loader, node: yaml.Node) -> Any:
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _as_text)
 
 
-def load_seed(path: Path) -> Seed:
-    """Read and check a seed file. Raises SeedError naming the file, line and key."""
+def load_seed(path: Path, *, charge_points_only: bool = False) -> Seed:
+    """Read and check a seed file. Raises SeedError naming the file, line and key.
+
+    ``charge_points_only``: the file is the ``charge_points`` mapping alone, as
+    ``--charge-points FILE`` takes it (``{CP_1: {password: ...}}``)."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise SeedError(f"{path}: cannot read: {error}") from None
-    return parse_seed(text, str(path))
+    return parse_seed(text, str(path), charge_points_only=charge_points_only)
 
 
-def parse_seed(text: str, file: str) -> Seed:
+def parse_seed(text: str, file: str, *, charge_points_only: bool = False) -> Seed:
     try:
         loader = _Loader(text)
         try:  # composed once: the data is constructed from the nodes that give the lines
@@ -185,6 +204,10 @@ def parse_seed(text: str, file: str) -> Seed:
         raise SeedError(f"{file}: not valid YAML: {error}") from None
     if data is None:
         return Seed()
+    if charge_points_only and root is not None:
+        key = yaml.ScalarNode(_TEXT, "charge_points", root.start_mark, root.start_mark)
+        root = yaml.MappingNode("tag:yaml.org,2002:map", [(key, root)], root.start_mark)
+        data = {"charge_points": data}
     if not isinstance(data, dict):
         raise SeedError(f"{file}:1: a seed is a mapping with id_tags and charge_points")
     assert root is not None
@@ -192,7 +215,10 @@ def parse_seed(text: str, file: str) -> Seed:
     id_tags = tuple(
         id_tag_record(id_tag, entry) for id_tag, entry in (data.get("id_tags") or {}).items()
     )
-    charge_points = tuple(ChargePointSeed(cp_id) for cp_id in data.get("charge_points") or {})
+    charge_points = tuple(
+        ChargePointSeed(cp_id, (entry or {}).get("password"))
+        for cp_id, entry in (data.get("charge_points") or {}).items()
+    )
     return Seed(id_tags, charge_points)
 
 
@@ -226,6 +252,10 @@ def _check(data: dict[str, Any], root: yaml.Node, file: str) -> None:
         found = entry_problem(entry)
         if found is not None:
             raise fail(["id_tags", id_tag, *found[0]], found[1])
+    for cp_id, entry in (data.get("charge_points") or {}).items():
+        found = charge_point_problem(entry or {})
+        if found is not None:
+            raise fail(["charge_points", cp_id, *found[0]], found[1])
 
 
 _TEXT = "tag:yaml.org,2002:str"

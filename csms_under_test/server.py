@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import ssl
 import time
 from collections.abc import Coroutine, Sequence
 from http import HTTPStatus
@@ -21,6 +22,7 @@ from websockets.exceptions import ConnectionClosed, NegotiationError
 from websockets.http11 import Request, Response
 from websockets.typing import Subprotocol
 
+from csms_under_test.admission import Admission
 from csms_under_test.connections import (
     CallTimeout,
     ChargePointConnection,
@@ -112,6 +114,13 @@ def charge_point_id_from_path(path: str) -> str | None:
     return unquote(segment) or None
 
 
+def _remote(websocket: ServerConnection) -> str:
+    address = websocket.remote_address
+    if isinstance(address, tuple) and len(address) >= 2:
+        return f"{address[0]}:{address[1]}"
+    return str(address)
+
+
 class OcppServer:
     def __init__(
         self,
@@ -122,8 +131,14 @@ class OcppServer:
         handlers: dict[str, Handler],
         heartbeat_interval: int,
         variations: Variations | None = None,
+        admission: Admission | None = None,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         self._store = store
+        # Who may connect (security profiles); None: everyone, as profile 0 with unknown
+        # charge points accepted (the handlers' own tests).
+        self._admission = admission
+        self._tls = tls
         self._faults = faults
         self._variations = variations or Variations()
         self._closed_at: dict[str, float] = {}  # charge point id -> when its connection closed
@@ -147,6 +162,7 @@ class OcppServer:
                 process_request=self._process_request,
                 select_subprotocol=self._select_subprotocol,
                 close_timeout=CLOSE_TIMEOUT,
+                ssl=self._tls,
             )
         except BaseException:
             sock.close()
@@ -164,11 +180,24 @@ class OcppServer:
 
     # -- handshake --------------------------------------------------------------------
     def _process_request(self, websocket: ServerConnection, request: Request) -> Response | None:
-        if charge_point_id_from_path(request.path) is None:
+        charge_point_id = charge_point_id_from_path(request.path)
+        if charge_point_id is None:
             return websocket.respond(
                 HTTPStatus.NOT_FOUND, f"Charge points connect to {OCPP_PATH}/<chargePointId>\n"
             )
-        return None
+        if self._admission is None:
+            return None
+        peer = websocket.transport.get_extra_info("peercert")
+        refusal = self._admission.refusal(
+            charge_point_id, request.headers.get("Authorization"), peer
+        )
+        if refusal is None:
+            return None
+        self._admission.refused(charge_point_id, _remote(websocket), refusal)
+        response = websocket.respond(refusal.status, f"{refusal.reason}\n")
+        for name, value in refusal.headers.items():
+            response.headers[name] = value
+        return response
 
     @staticmethod
     def _select_subprotocol(
@@ -195,6 +224,10 @@ class OcppServer:
             )
             return
         previous = self._registry.add(connection)
+        if self._admission is not None:
+            self._admission.accepted(
+                charge_point_id, _remote(websocket), replaced=previous is not None
+            )
         if previous is not None:
             logger.info("%s: new connection replaces the previous one", charge_point_id)
             self._close_replaced(previous)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Literal
 
 from csms_under_test.faults import Faults
+from csms_under_test.security import SECURITY_PROFILES
 from csms_under_test.variations import Variations
 
 OperatorApiMode = Literal["full", "raw"]
@@ -36,6 +37,14 @@ class CsmsSettings:
     heartbeat_interval: int = 10  # s, given in BootNotification.conf (OCPP 1.6 §4.2)
     call_timeout: float = 30.0  # s, a request to a charge point waits this long by default
     operator_api: OperatorApiMode = "full"
+    # -- who may connect (csms_under_test.security; OCPP 1.6 Security whitepaper §2)
+    security_profile: int = 0  # 0: none, 1: Basic auth, 2: TLS + Basic, 3: mutual TLS
+    tls_cert: Path | None = None  # profiles 2, 3: the server certificate (PEM, with chain)
+    tls_key: Path | None = None  # its private key (PEM)
+    tls_client_ca: Path | None = None  # profile 3: the CA that signs charge point certificates
+    accept_unknown: bool = False  # let charge points in that are not registered
+    replace_limit: int = 3  # a connected charge point's connection is replaced at most
+    replace_window: float = 60.0  # ... this many times in this many seconds
     # -- defaults for what an operator's request leaves out
     reservation_expiry: float = 3600.0  # s: ReserveNow.expiryDate = now + this (§5.13)
     composite_schedule_duration: int = 3600  # s: GetCompositeSchedule.duration (§5.7)
@@ -44,8 +53,9 @@ class CsmsSettings:
     def __post_init__(self) -> None:
         # Callers may hand lists and strings; the settings hold tuples and paths.
         object.__setattr__(self, "db_path", Path(self.db_path))
-        if self.files_dir is not None:
-            object.__setattr__(self, "files_dir", Path(self.files_dir))
+        for name in ("files_dir", "tls_cert", "tls_key", "tls_client_ca"):
+            if getattr(self, name) is not None:
+                object.__setattr__(self, name, Path(getattr(self, name)))
         object.__setattr__(self, "faults", tuple(self.faults))
         object.__setattr__(self, "variations", tuple(self.variations))
         Faults(self.faults)  # unknown names raise ValueError
@@ -65,6 +75,7 @@ class CsmsSettings:
                 f"operator_api must be one of {', '.join(OPERATOR_API_MODES)}, "
                 f"not {self.operator_api!r}"
             )
+        self._check_security()
         if self.reservation_expiry <= 0:
             raise ValueError(f"reservation_expiry must be positive, not {self.reservation_expiry}")
         if self.composite_schedule_duration < 1:
@@ -76,3 +87,24 @@ class CsmsSettings:
             raise ValueError(
                 f"composite_schedule_unit must be A or W, not {self.composite_schedule_unit!r}"
             )
+
+    def _check_security(self) -> None:
+        if self.security_profile not in SECURITY_PROFILES:
+            raise ValueError(
+                f"security_profile must be 0, 1, 2 or 3, not {self.security_profile!r}"
+            )
+        tls = self.tls_cert is not None or self.tls_key is not None
+        if (self.tls_cert is None) != (self.tls_key is None):
+            raise ValueError("tls_cert and tls_key go together")
+        if self.security_profile >= 2 and not tls:
+            raise ValueError(
+                f"security profile {self.security_profile} runs over TLS: give tls_cert and tls_key"
+            )
+        if self.security_profile == 1 and tls:
+            raise ValueError("security profile 1 runs over ws:// (no TLS); use profile 2 for TLS")
+        if (self.security_profile == 3) != (self.tls_client_ca is not None):
+            raise ValueError(
+                "tls_client_ca (the charge points' CA) is for security profile 3 only, and it needs one"
+            )
+        if self.replace_limit < 1 or self.replace_window <= 0:
+            raise ValueError("replace_limit must be at least 1 and replace_window positive")

@@ -18,6 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from csms_under_test.security import Credential
 from csms_under_test.timestamps import parse_timestamp
 
 _SCHEMA = """
@@ -148,6 +149,13 @@ CREATE TABLE IF NOT EXISTS charging_profiles (
 );
 CREATE INDEX IF NOT EXISTS charging_profiles_by_charge_point
     ON charging_profiles (charge_point_id, charging_profile_id);
+-- A charge point's Basic-auth password (Security profiles 1 and 2), salted and hashed
+-- (csms_under_test.security.Credential); no row: none registered.
+CREATE TABLE IF NOT EXISTS charge_point_credentials (
+    charge_point_id TEXT PRIMARY KEY,
+    salt            TEXT NOT NULL,
+    digest          TEXT NOT NULL
+);
 """
 
 
@@ -402,14 +410,40 @@ class Store:
         return cursor.rowcount > 0
 
     def forget_charge_point(self, charge_point_id: str) -> bool:
-        """Forget the charge point and its connectors' current status; its history
-        (transactions, reservations, lists, profiles) stays. True when it was known."""
+        """Forget the charge point, its password and its connectors' current status; its
+        history (transactions, reservations, lists, profiles) stays. True when it was known."""
         with self._db:
             cursor = self._db.execute("DELETE FROM charge_points WHERE id = ?", (charge_point_id,))
+            self._db.execute(
+                "DELETE FROM charge_point_credentials WHERE charge_point_id = ?",
+                (charge_point_id,),
+            )
             self._db.execute(
                 "DELETE FROM connector_status WHERE charge_point_id = ?", (charge_point_id,)
             )
         return cursor.rowcount > 0
+
+    def set_credential(self, charge_point_id: str, credential: Credential | None) -> None:
+        """Register the charge point's password (None: remove it)."""
+        with self._db:
+            if credential is None:
+                self._db.execute(
+                    "DELETE FROM charge_point_credentials WHERE charge_point_id = ?",
+                    (charge_point_id,),
+                )
+            else:
+                self._db.execute(
+                    "INSERT OR REPLACE INTO charge_point_credentials "
+                    "(charge_point_id, salt, digest) VALUES (?, ?, ?)",
+                    (charge_point_id, credential.salt, credential.digest),
+                )
+
+    def credential(self, charge_point_id: str) -> Credential | None:
+        row = self._db.execute(
+            "SELECT salt, digest FROM charge_point_credentials WHERE charge_point_id = ?",
+            (charge_point_id,),
+        ).fetchone()
+        return Credential(*row) if row else None
 
     def record_boot(
         self,

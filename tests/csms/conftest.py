@@ -23,13 +23,15 @@ def db_path(tmp_path: Path) -> Path:
 async def start_csms(db_path: Path) -> AsyncIterator[StartCsms]:
     """Start a ReferenceCsms on this test's loop; every one started is stopped afterwards.
     ``options`` are CsmsSettings fields, and ``seed`` (default: the harness's default PICS
-    as a seed, so the default idTags are known)."""
+    as a seed, so the default idTags are known). Unknown charge points are let in unless
+    ``accept_unknown=False``: most tests connect ids of their own; the security tests say."""
     started: list[ReferenceCsms] = []
 
     async def start(**options: Any) -> ReferenceCsms:
         seed = options.pop("seed", seed_for(HarnessConfig()))
         options.setdefault("db_path", db_path)
         options.setdefault("call_timeout", 2.0)
+        options.setdefault("accept_unknown", True)
         csms = ReferenceCsms(CsmsSettings(**options), seed=seed)
         await csms.start()
         started.append(csms)

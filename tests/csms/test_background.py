@@ -17,7 +17,9 @@ from .helpers import FakeChargePoint, http, http_async
 
 async def test_serves_beside_the_main_loop(db_path: Path) -> None:
     threads_before = set(threading.enumerate())
-    with BackgroundCsms(CsmsSettings(db_path=db_path, heartbeat_interval=3)) as csms:
+    with BackgroundCsms(
+        CsmsSettings(db_path=db_path, heartbeat_interval=3, accept_unknown=True)
+    ) as csms:
         assert csms.ocpp_url.startswith("ws://127.0.0.1:") and csms.ocpp_url.endswith("/ocpp")
         assert csms.api_url.startswith("http://127.0.0.1:") and csms.api_url.endswith("/api")
         cp = await FakeChargePoint.connect(csms.ocpp_url)
@@ -63,7 +65,7 @@ def test_unknown_fault_raises_at_construction(db_path: Path) -> None:
 
 async def test_stop_with_a_request_in_flight(db_path: Path) -> None:
     """Stopping while the operator waits on a charge point answers the operator, no hang."""
-    csms = ReferenceCsms(CsmsSettings(db_path=db_path, call_timeout=30))
+    csms = ReferenceCsms(CsmsSettings(db_path=db_path, call_timeout=30, accept_unknown=True))
     await csms.start()
     cp = await FakeChargePoint.connect(csms.ocpp_url)
     try:

@@ -84,7 +84,7 @@ def test_prints_both_urls_serves_and_stops_cleanly_on_a_signal(
     assert [(row["id"], row["connected"]) for row in listed] == [("CP_CLI", False)]
 
     async def authorize() -> dict[str, object]:
-        cp = await FakeChargePoint.connect(urls["ocpp"])
+        cp = await FakeChargePoint.connect(urls["ocpp"], "CP_CLI")  # the seed registers it
         try:
             return await cp.request("Authorize", {"idTag": "CLI-TAG"})
         finally:

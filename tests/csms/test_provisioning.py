@@ -110,7 +110,7 @@ async def test_register_and_forget_a_charge_point(
 ) -> None:
     url = f"{csms.api_url}/chargepoints/CP%202"
     created = await http_async("PUT", url, {})
-    assert (created.status, created.body) == (201, {"id": "CP 2"})
+    assert (created.status, created.body) == (201, {"id": "CP 2", "hasPassword": False})
     assert (await http_async("PUT", url, {})).status == 200  # known already
     listed = (await http_async("GET", f"{csms.api_url}/chargepoints")).body["chargePoints"]
     assert [(row["id"], row["connected"]) for row in listed] == [("CP 2", False), ("CP_1", False)]
@@ -137,9 +137,20 @@ async def test_a_connected_charge_point_is_not_forgotten(
     assert reply.status == 200
 
 
-async def test_a_charge_point_takes_no_keys_yet(csms: ReferenceCsms) -> None:
-    reply = await http_async("PUT", f"{csms.api_url}/chargepoints/CP_9", {"password": "x"})
-    assert reply.status == 400 and reply.body["error"].startswith("password: unknown key")
+async def test_a_charge_point_takes_only_a_password_of_16_to_20_bytes(csms: ReferenceCsms) -> None:
+    url = f"{csms.api_url}/chargepoints/CP_9"
+    reply = await http_async("PUT", url, {"password": "x"})
+    assert reply.status == 400 and reply.body["error"].startswith(
+        "password: a charge point password has 16 to 20 bytes"
+    )
+    reply = await http_async("PUT", url, {"colour": "red"})
+    assert reply.status == 400 and reply.body["error"].startswith("colour: unknown key")
+    reply = await http_async("PUT", url, {"password": "0123456789abcdef"})
+    assert (reply.status, reply.body) == (201, {"id": "CP_9", "hasPassword": True})
+    reply = await http_async("PUT", url, {})  # absent: kept
+    assert reply.body == {"id": "CP_9", "hasPassword": True}
+    reply = await http_async("PUT", url, {"password": None})  # null: removed
+    assert reply.body == {"id": "CP_9", "hasPassword": False}
 
 
 @pytest.mark.parametrize(

@@ -128,7 +128,7 @@ def test_an_empty_seed_holds_nothing(text: str) -> None:
         ),
         (
             "charge_points:\n  CP_1: {password: secret}\n",
-            "seed.yaml:2: charge_points.CP_1.password: unknown key (allowed: none)",
+            "seed.yaml:2: charge_points.CP_1.password: a charge point password has 16 to 20 bytes",
         ),
         ("charge_points: [CP_1]\n", "seed.yaml:1: charge_points: ['CP_1'] is not of type"),
         (

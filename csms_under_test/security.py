@@ -1,0 +1,117 @@
+"""Who may connect as which charge point: the security profiles of the OCPP 1.6 Security
+whitepaper (edition 2, §2), decided in the WebSocket handshake.
+
+| profile | transport | the charge point proves itself with |
+|---|---|---|
+| 0 | ws:// or wss:// | nothing (a test bench only) |
+| 1 | ws:// | HTTP Basic: user = its id, password = its AuthorizationKey |
+| 2 | wss:// (TLS 1.2+) | HTTP Basic, as 1 |
+| 3 | wss:// (TLS 1.2+) | a client certificate whose subject CN names it |
+
+A charge point the CSMS does not know is refused unless ``accept_unknown``. Passwords are
+stored salted and hashed (SHA-256): an AuthorizationKey is 16-20 random bytes (whitepaper
+§2.1), so a slow password hash would only slow every handshake down, not protect a weak
+secret.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import secrets
+import ssl
+from dataclasses import dataclass
+from http import HTTPStatus
+from pathlib import Path
+
+SECURITY_PROFILES = (0, 1, 2, 3)
+# Security whitepaper §2.1 (and TC_073): the Basic-auth password is 16 to 20 bytes.
+PASSWORD_MIN_BYTES = 16
+PASSWORD_MAX_BYTES = 20
+REALM = "OCPP"
+
+
+def password_problem(password: str) -> str | None:
+    """What is wrong with ``password`` as an AuthorizationKey, or None."""
+    size = len(password.encode("utf-8"))
+    if not PASSWORD_MIN_BYTES <= size <= PASSWORD_MAX_BYTES:
+        return (
+            f"a charge point password has {PASSWORD_MIN_BYTES} to {PASSWORD_MAX_BYTES} bytes "
+            f"(Security whitepaper §2.1), this one {size}"
+        )
+    return None
+
+
+@dataclass(frozen=True)
+class Credential:
+    """A stored password: its salt and SHA-256(salt + password), both hex."""
+
+    salt: str
+    digest: str
+
+    @classmethod
+    def of(cls, password: str) -> Credential:
+        salt = secrets.token_hex(16)
+        return cls(salt, _digest(salt, password))
+
+    def matches(self, password: str) -> bool:
+        return hmac.compare_digest(self.digest, _digest(self.salt, password))
+
+
+def _digest(salt: str, password: str) -> str:
+    return hashlib.sha256(bytes.fromhex(salt) + password.encode("utf-8")).hexdigest()
+
+
+def basic_credentials(header: str | None) -> tuple[str, str] | None:
+    """(user, password) of an ``Authorization: Basic ...`` header (RFC 7617), or None."""
+    if header is None:
+        return None
+    scheme, _, encoded = header.strip().partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    user, colon, password = decoded.partition(":")
+    return (user, password) if colon else None
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a handshake is refused: the HTTP status and a line for the log and the API."""
+
+    status: HTTPStatus
+    reason: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        if self.status == HTTPStatus.UNAUTHORIZED:
+            return {"WWW-Authenticate": f'Basic realm="{REALM}", charset="UTF-8"'}
+        return {}
+
+
+def server_tls_context(cert: Path, key: Path, client_ca: Path | None) -> ssl.SSLContext:
+    """TLS 1.2 or later (whitepaper §2.3, A00.FR.318); with ``client_ca`` a client
+    certificate signed by it is required (profile 3)."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.load_cert_chain(cert, key)
+    if client_ca is not None:
+        context.verify_mode = ssl.CERT_REQUIRED
+        context.load_verify_locations(client_ca)
+    return context
+
+
+def certificate_common_names(peer: object) -> list[str]:
+    """The subject commonNames of a certificate as ``SSLSocket.getpeercert()`` gives it."""
+    if not isinstance(peer, dict):
+        return []
+    names: list[str] = []
+    for rdn in peer.get("subject", ()):
+        for key, value in rdn:
+            if key == "commonName":
+                names.append(str(value))
+    return names
