@@ -13,7 +13,7 @@ JOBS   ?= 6
 # the whole package again (about 4 s of CPU each).
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: install browser demo test bench lint format mutation openapi clean
+.PHONY: install browser demo test bench bench-csms lint format mutation openapi clean
 
 install: $(STAMP)
 
@@ -53,6 +53,10 @@ test: $(STAMP) browser
 # The speed figures make test rests on, printed (not asserted).
 bench: $(STAMP)
 	$(BIN)/python -m tests.benchmarks.speed
+
+# The reference CSMS under 100 / 1000 / 4000 charge points: requests/s, latency, RSS.
+bench-csms: $(STAMP)
+	$(BIN)/python -m tests.benchmarks.csms_load
 
 lint: $(STAMP)
 	$(BIN)/ruff format --check .
