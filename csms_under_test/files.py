@@ -9,8 +9,8 @@ HTTP, on the operator API's server (``FILES_PATH`` = ``/files``):
 
 * ``GET``/``HEAD /files/firmware/<name>``: the file's bytes (``application/octet-stream``).
 * ``PUT``/``POST /files/diagnostics/<name>``: the raw body is stored as ``<name>`` (201 and
-  the stored file as JSON); at most :data:`MAX_UPLOAD_BYTES` (413 beyond, 411 without a
-  Content-Length).
+  the stored file as JSON); 411 without a Content-Length, 413 beyond a limit (below), 409
+  when ``<name>`` exists and is not a regular file.
 * ``GET /api/diagnostics``: ``{"diagnostics": [{"name", "size", "sha256", "received"}]}``,
   by name; ``received`` is the file's modification time as OCPP writes times.
 
@@ -19,24 +19,45 @@ JSON ``{"error": ...}`` like the rest of the operator API.
 
 FTP (pyftpdlib, on its own port, in a daemon thread): the root folder shows ``/firmware``
 and ``/diagnostics`` only. User ``csms``/``csms`` may read firmware and list, read and store
-(STOR; no APPE, DELE, RNFR or MKD) diagnostics; anonymous may read firmware only. An FTP
-upload beyond MAX_UPLOAD_BYTES is aborted with 552 and, like any incomplete upload, deleted.
+(STOR; no APPE, STOU, REST before STOR, DELE, RNFR or MKD) diagnostics; anonymous may read
+firmware only. An upload beyond a limit is aborted with 552 and, like any incomplete
+upload, deleted; a STOR over a name that is not a regular file is 550.
+
+Only regular files are served, listed or replaced: a name that is a symlink (wherever it
+points), a FIFO, a device, a socket or a directory is missing for a download (404, 550)
+and refused for an upload. A file is opened with ``O_NOFOLLOW`` relative to its folder
+(itself opened with ``O_NOFOLLOW``) and checked with ``fstat``, so a symlink put in place
+between a check and the open is not followed either. An upload is written to a temporary file in the
+diagnostics folder (``.upload-<hex>``) and renamed over ``<name>`` when complete: nothing is
+ever written through an existing file.
+
+Limits (:class:`FileArea` arguments): one upload may hold ``max_upload_bytes`` (default
+:data:`MAX_UPLOAD_BYTES`, 10 MiB), and the diagnostics folder's regular files, uploads in
+progress included, ``max_diagnostics_bytes`` (default :data:`MAX_DIAGNOSTICS_BYTES`,
+200 MiB); a file being replaced counts until its replacement is complete. An HTTP upload
+reserves its Content-Length before its body is read, so one that cannot fit is refused
+unread; an FTP upload counts its bytes as they arrive and is stopped at the first chunk that
+would pass a limit. POSIX only (``O_NOFOLLOW``, ``dir_fd``).
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import logging
 import os
 import re
+import stat
 import threading
 import uuid
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http import HTTPStatus
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, BinaryIO, Protocol
 from urllib.parse import unquote, urlsplit
 
 from csms_under_test.network import Waker, bound_port, listen_socket
@@ -47,6 +68,7 @@ with warnings.catch_warnings():
     # pyftpdlib imports the stdlib's asyncore and asynchat, deprecated in Python 3.11.
     warnings.simplefilter("ignore", DeprecationWarning)
     from pyftpdlib.authorizers import DummyAuthorizer  # type: ignore[import-untyped]
+    from pyftpdlib.exceptions import FilesystemError  # type: ignore[import-untyped]
     from pyftpdlib.filesystems import AbstractedFS  # type: ignore[import-untyped]
     from pyftpdlib.handlers import DTPHandler, FTPHandler  # type: ignore[import-untyped]
     from pyftpdlib.ioloop import IOLoop  # type: ignore[import-untyped]
@@ -63,7 +85,8 @@ if not _ftp_logger.handlers:
 FILES_PATH = "/files"
 FIRMWARE = "firmware"
 DIAGNOSTICS = "diagnostics"
-MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # default: one upload
+MAX_DIAGNOSTICS_BYTES = 200 * 1024 * 1024  # default: the diagnostics folder in all
 FTP_USER = "csms"
 FTP_PASSWORD = "csms"
 DEMO_FIRMWARE_NAME = "vcp-1.1.0.bin"
@@ -71,6 +94,13 @@ DEMO_FIRMWARE_SIZE = 4096
 
 _NAME = re.compile(r"[A-Za-z0-9._-]{1,255}")
 _NAME_RULE = "names are 1-255 of A-Z a-z 0-9 . _ - and do not start with '.'"
+_TEMPORARY_PREFIX = ".upload-"
+_CHUNK = 64 * 1024
+# A folder is opened as a directory and never through a symlink; a file is opened without
+# following a symlink, without blocking (a FIFO) and without becoming a controlling tty.
+_FOLDER_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+_READ_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
+_CREATE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 # Seconds the FTP thread sleeps at most between runs of pyftpdlib's scheduler (idle
 # timeouts); a stop wakes it at once (network.Waker).
 FTP_SCHEDULER_TICK = 1.0
@@ -126,6 +156,29 @@ class FileReply:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+class UploadRefused(Exception):
+    """An upload the file area does not store: ``status`` answers it over HTTP, ``ftp_code``
+    over FTP (413/552 beyond a limit, 409/550 over a name that is not a regular file)."""
+
+    def __init__(self, status: HTTPStatus, ftp_code: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.ftp_code = ftp_code
+        self.message = message
+
+
+def _too_large(message: str) -> UploadRefused:
+    return UploadRefused(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, 552, message)
+
+
+def _not_regular(name: str) -> UploadRefused:
+    return UploadRefused(
+        HTTPStatus.CONFLICT,
+        550,
+        f"{DIAGNOSTICS}/{name} exists and is not a regular file; it is not replaced",
+    )
+
+
 class _Body(Protocol):
     """Where an upload's body is read from (the request handler's ``rfile``)."""
 
@@ -138,69 +191,251 @@ def is_files_target(target: str) -> bool:
     return path == FILES_PATH or path.startswith(FILES_PATH + "/")
 
 
-class FileArea:
-    """The firmware and diagnostics folders. Thread-safe: plain file operations only."""
+# -- safe file operations ------------------------------------------------------------
+@contextmanager
+def _folder(path: Path | str) -> Iterator[int]:
+    """A descriptor of the directory ``path``, never opened through a symlink."""
+    folder_fd = os.open(path, _FOLDER_FLAGS)
+    try:
+        yield folder_fd
+    finally:
+        os.close(folder_fd)
 
-    def __init__(self, root: Path) -> None:
+
+def _entry(folder_fd: int, name: str) -> os.stat_result | None:
+    """The folder's entry ``name`` itself (a symlink is not followed); None if there is none."""
+    try:
+        return os.stat(name, dir_fd=folder_fd, follow_symlinks=False)
+    except FileNotFoundError:
+        return None
+
+
+def _open_regular(folder_fd: int, name: str) -> int | None:
+    """A read descriptor of the regular file ``name`` in the folder; None when there is no
+    such entry or it is anything else: a symlink (wherever it points), a FIFO, a device, a
+    socket or a directory."""
+    try:
+        entry = _entry(folder_fd, name)
+    except OSError:
+        return None
+    if entry is None or not stat.S_ISREG(entry.st_mode):
+        return None  # not even opened: opening a device or a FIFO can have effects
+    try:
+        fd = os.open(name, _READ_FLAGS, dir_fd=folder_fd)
+    except OSError:
+        return None  # ELOOP: a symlink now; ENXIO: a socket; gone; not readable
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)  # replaced by a FIFO or a device since the check
+        return None
+    return fd
+
+
+def _write_new(folder: Path, name: str, data: bytes) -> None:
+    """Write ``name`` in ``folder``: a new temporary file, renamed over ``name``."""
+    temporary = f"{_TEMPORARY_PREFIX}{uuid.uuid4().hex}"
+    with _folder(folder) as folder_fd:
+        fd = os.open(temporary, _CREATE_FLAGS, 0o644, dir_fd=folder_fd)
+        try:
+            with open(fd, "wb") as file:
+                file.write(data)
+            os.replace(temporary, name, src_dir_fd=folder_fd, dst_dir_fd=folder_fd)
+        finally:
+            with suppress(FileNotFoundError):
+                os.unlink(temporary, dir_fd=folder_fd)
+
+
+def _byte_limit(label: str, value: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{label} must be a positive number of bytes, not {value!r}")
+    return value
+
+
+class FileArea:
+    """The firmware and diagnostics folders and the limits of uploads (see the module doc).
+    Thread-safe: the operator API's request threads and the FTP thread share one."""
+
+    def __init__(
+        self,
+        root: Path,
+        *,
+        max_upload_bytes: int = MAX_UPLOAD_BYTES,
+        max_diagnostics_bytes: int = MAX_DIAGNOSTICS_BYTES,
+    ) -> None:
         self.root = Path(root).resolve()
         self.firmware_dir = self.root / FIRMWARE
         self.diagnostics_dir = self.root / DIAGNOSTICS
+        self._max_upload_bytes = _byte_limit("max_upload_bytes", max_upload_bytes)
+        self._max_diagnostics_bytes = _byte_limit("max_diagnostics_bytes", max_diagnostics_bytes)
+        self._lock = threading.Lock()
+        # The diagnostics folder's regular files but the uploads in progress (counted anew
+        # when an upload begins, kept up to date as uploads complete), and the bytes the
+        # uploads in progress have reserved; their temporary files' names.
+        self._stored_bytes = 0
+        self._reserved_bytes = 0
+        self._in_progress: set[str] = set()
+
+    @property
+    def max_upload_bytes(self) -> int:
+        """What one upload may hold."""
+        return self._max_upload_bytes
+
+    @property
+    def max_diagnostics_bytes(self) -> int:
+        """What the diagnostics folder may hold in all, uploads in progress included."""
+        return self._max_diagnostics_bytes
 
     def prepare(self) -> None:
-        """Create both folders, and the demo firmware if the firmware folder has no file."""
-        self.firmware_dir.mkdir(parents=True, exist_ok=True)
-        self.diagnostics_dir.mkdir(parents=True, exist_ok=True)
-        if not any(not entry.name.startswith(".") for entry in self.firmware_dir.iterdir()):
-            self._write_atomically(self.firmware_dir, DEMO_FIRMWARE_NAME, demo_firmware())
+        """Create both folders (a folder must be a directory, not a symlink), remove the
+        temporary files an interrupted run left, and write the demo firmware if the firmware
+        folder has no file."""
+        for folder in (self.firmware_dir, self.diagnostics_dir):
+            if folder.is_symlink():
+                raise NotADirectoryError(
+                    errno.ENOTDIR, "a files folder must be a directory, not a symlink", str(folder)
+                )
+            folder.mkdir(parents=True, exist_ok=True)
+            with _folder(folder) as folder_fd:
+                for name in os.listdir(folder_fd):
+                    entry = _entry(folder_fd, name)
+                    if name.startswith(_TEMPORARY_PREFIX) and entry and stat.S_ISREG(entry.st_mode):
+                        os.unlink(name, dir_fd=folder_fd)
+        if not any(not name.startswith(".") for name in os.listdir(self.firmware_dir)):
+            _write_new(self.firmware_dir, DEMO_FIRMWARE_NAME, demo_firmware())
             logger.info("demo firmware written: %s", self.firmware_dir / DEMO_FIRMWARE_NAME)
 
     def firmware(self, name: str) -> bytes | None:
-        """The firmware file ``name``; None if there is none (or the name is not valid)."""
+        """The firmware file ``name``; None if the folder has no regular file of that name
+        (a symlink, a FIFO, a directory... is no file here), or the name is not valid."""
         if not valid_name(name):
             return None
         try:
-            return (self.firmware_dir / name).read_bytes()
-        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            with _folder(self.firmware_dir) as folder_fd:
+                fd = _open_regular(folder_fd, name)
+        except OSError:
             return None
-
-    def store_diagnostics(self, name: str, data: bytes) -> StoredFile:
-        if not valid_name(name):
-            raise ValueError(f"invalid file name {name!r}: {_NAME_RULE}")
-        path = self._write_atomically(self.diagnostics_dir, name, data)
-        return StoredFile(
-            name,
-            len(data),
-            hashlib.sha256(data).hexdigest(),
-            datetime.fromtimestamp(path.stat().st_mtime, UTC),
-        )
+        if fd is None:
+            return None
+        with open(fd, "rb") as file:
+            return file.read()
 
     def diagnostics(self) -> list[StoredFile]:
-        """The uploads received so far, by name."""
+        """The uploads received so far (regular files of valid names), by name."""
         stored: list[StoredFile] = []
-        for path in sorted(self.diagnostics_dir.iterdir()):
-            if not valid_name(path.name):
-                continue  # a temporary file of an upload in progress, or not ours
-            try:
-                if not path.is_file():
-                    continue
-                data = path.read_bytes()
-                mtime = path.stat().st_mtime
-            except FileNotFoundError:
-                continue  # removed meanwhile
-            digest = hashlib.sha256(data).hexdigest()
-            stored.append(
-                StoredFile(path.name, len(data), digest, datetime.fromtimestamp(mtime, UTC))
-            )
+        with _folder(self.diagnostics_dir) as folder_fd:
+            for name in sorted(os.listdir(folder_fd)):
+                if not valid_name(name):
+                    continue  # a temporary file of an upload in progress, or not ours
+                fd = _open_regular(folder_fd, name)
+                if fd is None:
+                    continue  # removed meanwhile, or not a regular file
+                digest = hashlib.sha256()
+                size = 0
+                with open(fd, "rb") as file:
+                    while chunk := file.read(_CHUNK):
+                        digest.update(chunk)
+                        size += len(chunk)
+                    mtime = os.fstat(file.fileno()).st_mtime
+                received = datetime.fromtimestamp(mtime, UTC)
+                stored.append(StoredFile(name, size, digest.hexdigest(), received))
         return stored
 
-    @staticmethod
-    def _write_atomically(folder: Path, name: str, data: bytes) -> Path:
-        temporary = folder / f".upload-{uuid.uuid4().hex}"
+    # -- uploads (HTTP request threads and the FTP thread) ------------------------------
+    def store_diagnostics(self, name: str, data: bytes) -> StoredFile:
+        """Store a whole upload at once (the limits and refusals of begin_upload apply)."""
+        upload = self.begin_upload(name, len(data))
         try:
-            temporary.write_bytes(data)
-            return temporary.replace(folder / name)
+            upload.write(data)
+            return upload.commit()
         finally:
-            temporary.unlink(missing_ok=True)
+            upload.abort()  # nothing once committed
+
+    def begin_upload(self, name: str, expected: int | None = None) -> Upload:
+        """Start storing the diagnostics file ``name`` in a new temporary file; ``expected``
+        (an announced length) is reserved at once. ValueError for an invalid name;
+        UploadRefused when ``expected`` passes a limit or ``name`` exists and is not a
+        regular file."""
+        if not valid_name(name):
+            raise ValueError(f"invalid file name {name!r}: {_NAME_RULE}")
+        if expected is not None and expected > self._max_upload_bytes:
+            raise _too_large(
+                f"the upload ({expected} bytes) exceeds {self._max_upload_bytes} bytes"
+            )
+        reserve = expected or 0
+        temporary = f"{_TEMPORARY_PREFIX}{uuid.uuid4().hex}"
+        folder_fd = os.open(self.diagnostics_dir, _FOLDER_FLAGS)
+        try:
+            entry = _entry(folder_fd, name)
+            if entry is not None and not stat.S_ISREG(entry.st_mode):
+                raise _not_regular(name)
+            with self._lock:
+                self._stored_bytes = self._count_stored(folder_fd)
+                self._check_room(reserve)
+                self._reserved_bytes += reserve
+                self._in_progress.add(temporary)
+            try:
+                fd = os.open(temporary, _CREATE_FLAGS, 0o644, dir_fd=folder_fd)
+            except BaseException:
+                self._release(temporary, reserve)
+                raise
+        except BaseException:
+            os.close(folder_fd)
+            raise
+        return Upload(self, name, folder_fd, temporary, fd, reserve)
+
+    def _count_stored(self, folder_fd: int) -> int:
+        """The bytes of the folder's regular files, but the uploads in progress (locked)."""
+        total = 0
+        for name in os.listdir(folder_fd):
+            if name in self._in_progress:
+                continue
+            try:
+                entry = _entry(folder_fd, name)
+            except OSError:
+                continue
+            if entry is not None and stat.S_ISREG(entry.st_mode):
+                total += entry.st_size
+        return total
+
+    def _check_room(self, extra: int) -> None:
+        """UploadRefused unless ``extra`` more bytes fit in the diagnostics folder (locked)."""
+        used = self._stored_bytes + self._reserved_bytes
+        if used + extra > self._max_diagnostics_bytes:
+            raise _too_large(
+                f"the diagnostics folder holds {used} of its {self._max_diagnostics_bytes} "
+                f"bytes; {extra} more do not fit"
+            )
+
+    def _grow(self, upload: Upload, total: int) -> None:
+        """Let ``upload`` hold ``total`` bytes, or raise UploadRefused."""
+        if total > self._max_upload_bytes:
+            raise _too_large(f"the upload exceeds {self._max_upload_bytes} bytes")
+        extra = total - upload.reserved
+        if extra <= 0:
+            return
+        with self._lock:
+            self._check_room(extra)
+            self._reserved_bytes += extra
+            upload.reserved = total
+
+    def _commit(self, upload: Upload, folder_fd: int, temporary: str) -> None:
+        """Rename a complete upload's temporary file over its name, unless the name became
+        something other than a regular file meanwhile (UploadRefused)."""
+        with self._lock:
+            entry = _entry(folder_fd, upload.name)
+            if entry is not None and not stat.S_ISREG(entry.st_mode):
+                raise _not_regular(upload.name)
+            os.replace(temporary, upload.name, src_dir_fd=folder_fd, dst_dir_fd=folder_fd)
+            replaced = 0 if entry is None else entry.st_size
+            self._stored_bytes += upload.received - replaced
+            self._release_locked(temporary, upload.reserved)
+
+    def _release(self, temporary: str, reserved: int) -> None:
+        with self._lock:
+            self._release_locked(temporary, reserved)
+
+    def _release_locked(self, temporary: str, reserved: int) -> None:
+        self._reserved_bytes -= reserved
+        self._in_progress.discard(temporary)
 
     # -- HTTP (called on the operator API's request threads) ------------------------
     def diagnostics_reply(self) -> ApiReply:
@@ -243,40 +478,172 @@ class FileArea:
             length = -1
         if length < 0:
             return error_reply(HTTPStatus.BAD_REQUEST, "invalid Content-Length")
-        if length > MAX_UPLOAD_BYTES:
-            return error_reply(
-                HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
-                f"the upload ({length} bytes) exceeds {MAX_UPLOAD_BYTES} bytes",
-            )
         try:
-            data = body.read(length)
-        except OSError as error:  # timeouts included
-            return error_reply(HTTPStatus.BAD_REQUEST, f"the body did not arrive: {error}")
-        if len(data) != length:
-            return error_reply(
-                HTTPStatus.BAD_REQUEST,
-                f"the body ended after {len(data)} of {length} bytes",
-            )
-        stored = self.store_diagnostics(name, data)
+            upload = self.begin_upload(name, length)  # refused here, the body unread
+        except UploadRefused as refused:
+            return error_reply(refused.status, refused.message)
+        try:
+            remaining = length
+            while remaining:
+                try:
+                    chunk = body.read(min(_CHUNK, remaining))
+                except OSError as error:  # timeouts included
+                    return error_reply(HTTPStatus.BAD_REQUEST, f"the body did not arrive: {error}")
+                if not chunk:
+                    return error_reply(
+                        HTTPStatus.BAD_REQUEST,
+                        f"the body ended after {length - remaining} of {length} bytes",
+                    )
+                upload.write(chunk)
+                remaining -= len(chunk)
+            stored = upload.commit()
+        except UploadRefused as refused:
+            return error_reply(refused.status, refused.message)
+        finally:
+            upload.abort()  # the temporary file removed, unless committed
         logger.info("diagnostics received over HTTP: %s (%d bytes)", name, stored.size)
         return ApiReply(HTTPStatus.CREATED, stored.json())
 
 
+class Upload:
+    """A diagnostics upload in progress (FileArea.begin_upload): write its bytes, then commit
+    or abort it. One upload is used by one thread at a time."""
+
+    def __init__(
+        self, area: FileArea, name: str, folder_fd: int, temporary: str, fd: int, reserved: int
+    ) -> None:
+        self.name = name
+        self.received = 0
+        self.reserved = reserved  # bytes counted against the folder's limit
+        self._area = area
+        self._folder_fd = folder_fd
+        self._temporary = temporary
+        self._fd = fd
+        self._digest = hashlib.sha256()
+        self._finished = False
+
+    @property
+    def finished(self) -> bool:
+        """Whether the upload was committed or aborted."""
+        return self._finished
+
+    def write(self, data: bytes) -> None:
+        """Append ``data``; UploadRefused (nothing written) when it would pass a limit."""
+        if self._finished:
+            raise ValueError(f"the upload of {self.name} is finished")
+        self._area._grow(self, self.received + len(data))
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self._fd, view) :]
+        self.received += len(data)
+        self._digest.update(data)
+
+    def commit(self) -> StoredFile:
+        """Store the upload as its name; UploadRefused (and the upload aborted) when the
+        name became something other than a regular file meanwhile."""
+        if self._finished:
+            raise ValueError(f"the upload of {self.name} is finished")
+        mtime = os.fstat(self._fd).st_mtime
+        os.close(self._fd)
+        self._fd = -1
+        try:
+            self._area._commit(self, self._folder_fd, self._temporary)
+        except BaseException:
+            self.abort()
+            raise
+        self._finished = True
+        os.close(self._folder_fd)
+        received = datetime.fromtimestamp(mtime, UTC)
+        return StoredFile(self.name, self.received, self._digest.hexdigest(), received)
+
+    def abort(self) -> None:
+        """Discard the upload: its temporary file removed, its bytes no longer counted.
+        Nothing once the upload is finished."""
+        if self._finished:
+            return
+        self._finished = True
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+        try:
+            os.unlink(self._temporary, dir_fd=self._folder_fd)
+        except FileNotFoundError:
+            pass
+        except OSError as error:
+            logger.warning("cannot remove the incomplete upload %s: %s", self._temporary, error)
+        finally:
+            self._area._release(self._temporary, self.reserved)
+            os.close(self._folder_fd)
+
+
 # -- FTP ------------------------------------------------------------------------------
+class _FtpUploadFile:
+    """The file object pyftpdlib writes an FTP upload to: an Upload, committed by the data
+    channel when the transfer is complete (_AreaDtp.close) and aborted on any close before."""
+
+    def __init__(self, upload: Upload, path: str) -> None:
+        self.upload = upload
+        self.name = path  # what pyftpdlib logs and hands to on_file_received
+
+    @property
+    def closed(self) -> bool:
+        return self.upload.finished
+
+    def write(self, data: bytes) -> int:
+        self.upload.write(data)  # UploadRefused is not an OSError: _AreaDtp answers it
+        return len(data)
+
+    def close(self) -> None:
+        self.upload.abort()
+
+
 class _AreaFilesystem(AbstractedFS):  # type: ignore[misc]
-    """The FTP view of a FileArea root: ``/`` holds only ``firmware`` and ``diagnostics``;
-    nothing else in the root folder (the database, say) can be reached or seen."""
+    """The FTP view of a FileArea root: ``/`` holds only ``firmware`` and ``diagnostics``, and
+    these only their regular files of valid names; nothing else (the database, a symlink, a
+    FIFO, a subfolder) can be reached or seen."""
 
     def validpath(self, path: str) -> bool:
-        real = os.path.realpath(path)
-        root = os.path.realpath(self.root)
-        if real == root:
+        relative = os.path.relpath(path, self.root)
+        if relative == os.curdir:
             return True
-        for folder in (FIRMWARE, DIAGNOSTICS):
-            base = os.path.realpath(os.path.join(root, folder))
-            if real == base or real.startswith(base + os.sep):
+        parts = relative.split(os.sep)
+        if parts[0] not in (FIRMWARE, DIAGNOSTICS) or len(parts) > 2:
+            return False
+        try:
+            if not stat.S_ISDIR(os.lstat(os.path.join(self.root, parts[0])).st_mode):
+                return False
+            if len(parts) == 1:
                 return True
-        return False
+            return stat.S_ISREG(os.lstat(path).st_mode)
+        except FileNotFoundError:
+            return len(parts) == 2  # a file to be stored
+        except OSError:
+            return False
+
+    def open(self, filename: str, mode: str) -> BinaryIO | _FtpUploadFile:
+        area: FileArea = self.cmd_channel.area
+        folder, name = os.path.split(filename)
+        if mode == "rb" and folder in (str(area.firmware_dir), str(area.diagnostics_dir)):
+            fd: int | None = None
+            if valid_name(name):
+                try:
+                    with _folder(folder) as folder_fd:
+                        fd = _open_regular(folder_fd, name)
+                except OSError:
+                    fd = None
+            if fd is None:
+                raise FilesystemError(f"{self.fs2ftp(filename)} is not a file that can be sent")
+            opened = fd
+            return open(filename, "rb", opener=lambda _path, _flags: opened)
+        if mode == "wb" and folder == str(area.diagnostics_dir):
+            try:
+                upload = area.begin_upload(name)
+            except UploadRefused as refused:
+                raise FilesystemError(refused.message) from None
+            except (ValueError, OSError) as error:
+                raise FilesystemError(str(error)) from None
+            return _FtpUploadFile(upload, filename)
+        raise FilesystemError("only whole files are sent and stored (no REST before STOR)")
 
     def listdir(self, path: str) -> list[str]:
         return self._visible(path, super().listdir(path))
@@ -285,9 +652,12 @@ class _AreaFilesystem(AbstractedFS):  # type: ignore[misc]
         return self._visible(path, super().listdirinfo(path))
 
     def _visible(self, path: str, names: list[str]) -> list[str]:
-        if os.path.realpath(path) == os.path.realpath(self.root):
-            return sorted(name for name in names if name in (FIRMWARE, DIAGNOSTICS))
-        return [name for name in names if not name.startswith(".")]
+        if os.path.normpath(path) == os.path.normpath(self.root):
+            wanted = [name for name in names if name in (FIRMWARE, DIAGNOSTICS)]
+            return sorted(name for name in wanted if self.validpath(os.path.join(path, name)))
+        return sorted(
+            name for name in names if valid_name(name) and self.validpath(os.path.join(path, name))
+        )
 
 
 class _AreaAuthorizer(DummyAuthorizer):  # type: ignore[misc]
@@ -314,51 +684,84 @@ class _AreaAuthorizer(DummyAuthorizer):  # type: ignore[misc]
         return perm in perms.get(top, "")
 
 
-class _LimitedDtp(DTPHandler):  # type: ignore[misc]
-    """A data channel that aborts an upload beyond MAX_UPLOAD_BYTES (552, RFC 959)."""
+class _AreaDtp(DTPHandler):  # type: ignore[misc]
+    """A data channel that stops an upload at the first chunk that would pass a limit (552,
+    RFC 959), and stores a complete one (or answers why it cannot)."""
 
     timeout = FTP_IDLE_TIMEOUT
 
     def handle_read(self) -> None:
-        super().handle_read()
-        if self.receive and not self._closed and self.tot_bytes_received > MAX_UPLOAD_BYTES:
+        try:
+            super().handle_read()
+        except UploadRefused as refused:
             self.transfer_finished = False
             self._resp = (
-                f"552 Upload exceeds {MAX_UPLOAD_BYTES} bytes; transfer aborted.",
+                f"{refused.ftp_code} {refused.message}; transfer aborted.",
                 logger.warning,
             )
             self.close()
 
     handle_read_event = handle_read
 
+    def close(self) -> None:
+        file = self.file_obj
+        if (
+            not self._closed
+            and self.receive
+            and self.transfer_finished
+            and isinstance(file, _FtpUploadFile)
+            and not file.closed
+        ):
+            try:
+                stored = file.upload.commit()
+            except UploadRefused as refused:
+                self.transfer_finished = False
+                self._resp = (f"{refused.ftp_code} {refused.message}.", logger.warning)
+            except OSError as error:
+                self.transfer_finished = False
+                self._resp = (f"451 The upload was not stored: {error.strerror}.", logger.warning)
+            else:
+                logger.info(
+                    "diagnostics received over FTP: %s (%d bytes)", stored.name, stored.size
+                )
+        super().close()  # closing an unfinished upload's file aborts it
+
 
 class _AreaFtpHandler(FTPHandler):  # type: ignore[misc]
     abstracted_fs = _AreaFilesystem
-    dtp_handler = _LimitedDtp
+    dtp_handler = _AreaDtp
     banner = "reference CSMS FTP server ready."
     timeout = FTP_IDLE_TIMEOUT
     auth_failed_timeout = FTP_AUTH_FAILED_DELAY
+    area: FileArea  # set on the class FtpServer.start makes
 
     def ftp_STOR(self, file: str, mode: str = "w") -> str | None:
         if not valid_name(os.path.basename(file)):
             self.respond(f"553 File name not allowed: {_NAME_RULE}.")
             return None
+        self._drop_queued_upload()
         stored: str | None = super().ftp_STOR(file, mode)
         return stored
 
-    def on_file_received(self, file: str) -> None:
-        logger.info(
-            "diagnostics received over FTP: %s (%d bytes)",
-            os.path.basename(file),
-            os.path.getsize(file),
-        )
+    def flush_account(self) -> None:
+        self._drop_queued_upload()
+        super().flush_account()
+
+    def _drop_queued_upload(self) -> None:
+        """Abort an upload still waiting for its data connection: pyftpdlib forgets it
+        without closing its file when another STOR or a new login replaces it."""
+        queued = getattr(self, "_in_dtp_queue", None)
+        if queued is not None and isinstance(queued[0], _FtpUploadFile):
+            queued[0].close()
+            self._in_dtp_queue = None
+
+    def ftp_STOU(self, line: str) -> None:
+        self.respond("502 STOU is not implemented; use STOR with a name.")
 
     def on_incomplete_file_received(self, file: str) -> None:
-        # An aborted or oversize upload is not a diagnostics file.
-        try:
-            os.remove(file)
-        except OSError as error:
-            logger.warning("cannot remove the incomplete upload %s: %s", file, error)
+        # The upload's temporary file is gone already (_FtpUploadFile.close); an existing
+        # file of that name is untouched.
+        logger.info("incomplete FTP upload discarded: %s", os.path.basename(file))
 
 
 class _IoLoopWaker(Waker):
@@ -407,7 +810,11 @@ class FtpServer:
     def start(self) -> None:
         """Listen and serve; the area's folders must exist (FileArea.prepare)."""
         root = os.path.realpath(self._area.root)
-        handler = type("CsmsFtpHandler", (_AreaFtpHandler,), {"authorizer": _AreaAuthorizer(root)})
+        handler = type(
+            "CsmsFtpHandler",
+            (_AreaFtpHandler,),
+            {"authorizer": _AreaAuthorizer(root), "area": self._area},
+        )
         sock = listen_socket(self._host, self._requested_port)
         try:
             self._server = FTPServer(sock, handler, ioloop=IOLoop())
