@@ -61,7 +61,11 @@ class ReferenceCsms:
         self._api_port = settings.api_port
         self._ftp_port = settings.ftp_port
         files_dir = settings.files_dir
-        self.files = FileArea(self.db_path.parent if files_dir is None else files_dir)
+        self.files = FileArea(
+            self.db_path.parent if files_dir is None else files_dir,
+            max_upload_bytes=settings.max_upload_bytes,
+            max_diagnostics_bytes=settings.max_diagnostics_bytes,
+        )
         self.registry = ConnectionRegistry()
         self.admission: Admission | None = None  # set by start()
         self._store: Store | None = None

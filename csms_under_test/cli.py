@@ -14,6 +14,7 @@ from typing import NoReturn
 
 from csms_under_test.app import ReferenceCsms
 from csms_under_test.faults import FAULTS
+from csms_under_test.files import MAX_DIAGNOSTICS_BYTES, MAX_UPLOAD_BYTES
 from csms_under_test.seed import Seed, SeedError, load_seed
 from csms_under_test.settings import OPERATOR_API_MODES, CsmsSettings
 from csms_under_test.variations import VARIATIONS
@@ -92,6 +93,17 @@ def _parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="interval given in BootNotification.conf (default %(default)s)",
     )
+    for flag, default, what in (
+        ("--max-upload-bytes", MAX_UPLOAD_BYTES, "one diagnostics upload"),
+        ("--max-diagnostics-bytes", MAX_DIAGNOSTICS_BYTES, "the diagnostics folder in all"),
+    ):
+        parser.add_argument(
+            flag,
+            type=int,
+            default=default,
+            metavar="BYTES",
+            help=f"limit of {what} (default %(default)s)",
+        )
     security = parser.add_argument_group(
         "security (OCPP 1.6 Security whitepaper §2; unknown charge points are refused)"
     )
@@ -168,6 +180,8 @@ def _build(args: argparse.Namespace) -> ReferenceCsms:
             tls_key=args.tls_key,
             tls_client_ca=args.tls_client_ca,
             accept_unknown=args.accept_unknown,
+            max_upload_bytes=args.max_upload_bytes,
+            max_diagnostics_bytes=args.max_diagnostics_bytes,
         )
     except ValueError as error:  # an unknown fault or variation, a profile without TLS
         raise UsageError(str(error)) from None

@@ -61,7 +61,7 @@ from typing import Any, BinaryIO, Protocol
 from urllib.parse import unquote, urlsplit
 
 from csms_under_test.network import Waker, bound_port, listen_socket
-from csms_under_test.operator_service import ApiReply, error_reply
+from csms_under_test.replies import ApiReply, error_reply
 from csms_under_test.timestamps import ocpp_timestamp
 
 with warnings.catch_warnings():

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Literal
 
 from csms_under_test.faults import Faults
+from csms_under_test.files import MAX_DIAGNOSTICS_BYTES, MAX_UPLOAD_BYTES
 from csms_under_test.security import SECURITY_PROFILES
 from csms_under_test.variations import Variations
 
@@ -37,6 +38,8 @@ class CsmsSettings:
     heartbeat_interval: int = 10  # s, given in BootNotification.conf (OCPP 1.6 §4.2)
     call_timeout: float = 30.0  # s, a request to a charge point waits this long by default
     operator_api: OperatorApiMode = "full"
+    max_upload_bytes: int = MAX_UPLOAD_BYTES  # one diagnostics upload (HTTP 413, FTP 552)
+    max_diagnostics_bytes: int = MAX_DIAGNOSTICS_BYTES  # the diagnostics folder in all
     # -- who may connect (csms_under_test.security; OCPP 1.6 Security whitepaper §2)
     security_profile: int = 0  # 0: none, 1: Basic auth, 2: TLS + Basic, 3: mutual TLS
     tls_cert: Path | None = None  # profiles 2, 3: the server certificate (PEM, with chain)
@@ -76,6 +79,10 @@ class CsmsSettings:
                 f"not {self.operator_api!r}"
             )
         self._check_security()
+        for name in ("max_upload_bytes", "max_diagnostics_bytes"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive number of bytes, not {value!r}")
         if self.reservation_expiry <= 0:
             raise ValueError(f"reservation_expiry must be positive, not {self.reservation_expiry}")
         if self.composite_schedule_duration < 1:
