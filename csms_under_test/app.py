@@ -131,6 +131,7 @@ class ReferenceCsms:
                 raw=self._raw,
                 files=self.files,
                 mode=self.settings.operator_api,
+                token=self.settings.api_token,
             )
             self._api.start()
             self._ftp = FtpServer(self.files, host=self.host, port=self._ftp_port)

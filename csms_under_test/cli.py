@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import signal
 import sqlite3
 import sys
@@ -126,6 +127,11 @@ def _parser() -> argparse.ArgumentParser:
         help="registered charge points, YAML {CP_1: {password: ...}} (also --seed, /api/chargepoints)",
     )
     security.add_argument(
+        "--api-token",
+        default=os.environ.get("CSMS_API_TOKEN") or None,
+        help="the operator API wants 'Authorization: Bearer TOKEN' (default: $CSMS_API_TOKEN)",
+    )
+    security.add_argument(
         "--accept-unknown",
         action="store_true",
         help="let charge points in that are not registered (a demo bench)",
@@ -180,6 +186,7 @@ def _build(args: argparse.Namespace) -> ReferenceCsms:
             tls_key=args.tls_key,
             tls_client_ca=args.tls_client_ca,
             accept_unknown=args.accept_unknown,
+            api_token=args.api_token,
             max_upload_bytes=args.max_upload_bytes,
             max_diagnostics_bytes=args.max_diagnostics_bytes,
         )

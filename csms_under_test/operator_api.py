@@ -27,6 +27,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from csms_under_test import api_guard
 from csms_under_test.files import FileArea, FileReply, is_files_target
 from csms_under_test.network import Waker, bound_port, listen_socket
 from csms_under_test.openapi import openapi_document
@@ -46,6 +47,8 @@ BRIDGE_GRACE = 5.0
 # Seconds a client may take to send its request (slow or stalled clients).
 CLIENT_TIMEOUT = 10.0
 QUERY_TIMEOUT = 10.0
+# ?timeout= at most this (an hour): no request waits longer for a charge point.
+MAX_TIMEOUT = 3600.0
 
 ReplyCoroutine = Coroutine[Any, Any, ApiReply]
 Route = tuple[str, Callable[[], ApiReply]]  # the one method allowed, its action
@@ -72,14 +75,16 @@ class OperatorApi:
         raw: RawRequests,
         files: FileArea | None = None,
         mode: OperatorApiMode = "full",
+        token: str | None = None,
     ) -> None:
         self._service = service
+        self.token = token  # --api-token: every /api route but health wants it (api_guard)
         self._provisioning = provisioning
         self._raw = raw
         self._mode = mode
         self.files = files  # firmware and diagnostics under /files (csms_under_test.files)
         self._loop = loop
-        self._host = host
+        self.host = host
         self._requested_port = port
         self._server: _ApiHttpServer | None = None
         self._thread: threading.Thread | None = None
@@ -92,7 +97,7 @@ class OperatorApi:
         return self._server.port if self._server is not None else 0
 
     def start(self) -> None:
-        sock = listen_socket(self._host, self._requested_port)
+        sock = listen_socket(self.host, self._requested_port)
         try:
             self._server = _ApiHttpServer(sock, self)
         except BaseException:
@@ -314,9 +319,10 @@ def _timeout_parameter(query: dict[str, list[str]], default: float) -> float:
         value = float(text)
     except ValueError:
         value = math.nan
-    if not math.isfinite(value) or value <= 0:
+    if not math.isfinite(value) or not 0 < value <= MAX_TIMEOUT:
         raise _BadRequest(
-            HTTPStatus.BAD_REQUEST, f"timeout must be a positive number of seconds, not {text!r}"
+            HTTPStatus.BAD_REQUEST,
+            f"timeout must be a number of seconds above 0 and at most {MAX_TIMEOUT:g}, not {text!r}",
         )
     return value
 
@@ -408,8 +414,15 @@ class _ApiRequestHandler(BaseHTTPRequestHandler):
     def _dispatch(self, method: str) -> None:
         api = self.server.api
         reply: ApiReply | FileReply
+        headers = {name.title(): value for name, value in self.headers.items()}
+        refused = api_guard.refusal(
+            method, urlsplit(self.path).path, headers, bind_host=api.host, token=api.token
+        )
         try:
-            if api.files is not None and is_files_target(self.path):
+            if refused is not None:
+                self.close_connection = True  # its body, if any, is not read
+                reply = refused
+            elif api.files is not None and is_files_target(self.path):
                 length = self.headers.get("Content-Length")
                 reply = api.files.http_request(method, self.path, length, self.rfile)
             else:
@@ -435,7 +448,16 @@ class _ApiRequestHandler(BaseHTTPRequestHandler):
             raise _BadRequest(
                 HTTPStatus.REQUEST_ENTITY_TOO_LARGE, f"the body exceeds {MAX_BODY_BYTES} bytes"
             )
-        return self.rfile.read(length)
+        try:
+            body = self.rfile.read(length)
+        except OSError:  # a client that stops sending (CLIENT_TIMEOUT) or goes away
+            raise _BadRequest(HTTPStatus.REQUEST_TIMEOUT, "the body did not arrive") from None
+        if len(body) < length:
+            raise _BadRequest(
+                HTTPStatus.BAD_REQUEST,
+                f"the body has {len(body)} bytes, fewer than its Content-Length {length}",
+            )
+        return body
 
     def _send(self, reply: ApiReply | FileReply, *, with_body: bool) -> None:
         if isinstance(reply, FileReply):

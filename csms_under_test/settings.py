@@ -38,6 +38,7 @@ class CsmsSettings:
     heartbeat_interval: int = 10  # s, given in BootNotification.conf (OCPP 1.6 §4.2)
     call_timeout: float = 30.0  # s, a request to a charge point waits this long by default
     operator_api: OperatorApiMode = "full"
+    api_token: str | None = None  # the operator API wants "Authorization: Bearer <this>"
     max_upload_bytes: int = MAX_UPLOAD_BYTES  # one diagnostics upload (HTTP 413, FTP 552)
     max_diagnostics_bytes: int = MAX_DIAGNOSTICS_BYTES  # the diagnostics folder in all
     # -- who may connect (csms_under_test.security; OCPP 1.6 Security whitepaper §2)
