@@ -236,6 +236,10 @@ class OcppServer:
             self._store.ensure_charge_point(charge_point_id)
             async for message in websocket:
                 await self._on_message(connection, message)
+                # Fair scheduling: frames a charge point pipelines are already buffered, so
+                # nothing above need wait; yield, so every other connection gets its turn
+                # between two of them (one flooding socket cannot starve the rest).
+                await asyncio.sleep(0)
         except ConnectionClosed:
             pass
         finally:
