@@ -2,25 +2,31 @@
 (docs/operator-contract.md): ``{base}/chargepoints/{cpId}/requests/{Action}``.
 
 The bundled CSMS serves the route; a vendor puts the same route in front of their own
-CSMS (docs/examples/raw_send_shim.py is one to start from).
+CSMS (docs/examples/raw_send_shim.py is one to start from). When the route wants a bearer
+token, ``$OPERATOR_TOKEN`` holds it (an environment variable, so it is never in a PICS
+file, a command line or a report).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import os
 import urllib.error
 import urllib.request
 from urllib.parse import quote
 
 from simulator.operator.base import OperatorOutcome, OperatorRequest, used_context
 
+TOKEN_VARIABLE = "OPERATOR_TOKEN"
+
 
 class HttpOperator:
     name = "http"
 
-    def __init__(self, base_url: str) -> None:
+    def __init__(self, base_url: str, token: str | None = None) -> None:
         self.base_url = base_url.rstrip("/")
+        self.token = token if token is not None else os.environ.get(TOKEN_VARIABLE) or None
 
     def url_for(self, request: OperatorRequest) -> str:
         cp = quote(request.charge_point_id, safe="")
@@ -32,9 +38,10 @@ class HttpOperator:
     def _post(self, request: OperatorRequest) -> OperatorOutcome:
         url = self.url_for(request)
         body = json.dumps(request.as_json()).encode()
-        http_request = urllib.request.Request(
-            url, data=body, method="POST", headers={"Content-Type": "application/json"}
-        )
+        headers = {"Content-Type": "application/json"}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        http_request = urllib.request.Request(url, data=body, method="POST", headers=headers)
         try:
             with urllib.request.urlopen(http_request, timeout=request.timeout + 5) as answer:
                 data = json.loads(answer.read() or b"{}")

@@ -208,3 +208,21 @@ async def test_the_manual_adapter_shows_fields_dates_and_context() -> None:
     assert '"idTag": "TAG-1"' in prompt
     assert "expiryDate 60 s from now" in prompt
     assert '"localListVersion": 0' in prompt
+
+
+async def test_the_http_adapter_sends_the_token_from_the_environment(
+    recorder: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPERATOR_TOKEN", "t0ken")
+    seen: list[str | None] = []
+    original = _Recorder.do_POST
+
+    def recording(handler: _Recorder) -> None:
+        seen.append(handler.headers.get("Authorization"))
+        original(handler)
+
+    monkeypatch.setattr(_Recorder, "do_POST", recording)
+    assert (await HttpOperator(recorder).perform(REQUEST)).ok
+    monkeypatch.delenv("OPERATOR_TOKEN")
+    assert (await HttpOperator(recorder).perform(REQUEST)).ok
+    assert seen == ["Bearer t0ken", None]
