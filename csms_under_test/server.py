@@ -2,13 +2,15 @@
 
 Every frame goes through the connection's :class:`~ocppj.Session`; nothing a
 charge point sends can crash the server or close the connection: bad input is answered
-with a CALLERROR where OCPP-J allows one and logged otherwise.
+with a CALLERROR where OCPP-J allows one and logged otherwise. A CALL sent again with the
+same uniqueId is answered as before and processed once (:mod:`csms_under_test.recent_answers`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import re
 import time
@@ -33,6 +35,7 @@ from csms_under_test.faults import DROP_ON_NEGATIVE_ANSWER, Faults
 from csms_under_test.handlers import ErrorReply, NoReply
 from csms_under_test.handlers.base import CallContext, Handler
 from csms_under_test.network import bound_port, listen_socket
+from csms_under_test.recent_answers import RecentAnswers, request_digest
 from csms_under_test.store import Store
 from csms_under_test.timestamps import utc_now
 from csms_under_test.variations import (
@@ -162,6 +165,8 @@ class OcppServer:
         self._server: Server | None = None
         self._port = 0
         self._replaced: set[asyncio.Task[None]] = set()  # closes, post-boot bursts
+        self._answers = RecentAnswers()
+        self._serials = itertools.count(1)  # each connection's number, for _answers
         # NumberOfConnectors as each charge point reported it in a GetConfiguration answer
         self._connectors: dict[str, int] = {}
 
@@ -217,7 +222,9 @@ class OcppServer:
         assert websocket.request is not None  # set once the handshake succeeded
         charge_point_id = charge_point_id_from_path(websocket.request.path)
         assert charge_point_id is not None  # _process_request refused other paths
-        connection = ChargePointConnection(charge_point_id, websocket, self._variations)
+        connection = ChargePointConnection(
+            charge_point_id, websocket, self._variations, serial=next(self._serials)
+        )
         if self._still_registered(charge_point_id):
             # LATE_DISCONNECT: the previous connection's close has not been noticed yet.
             logger.info("%s: the previous connection still counts as up; closing", charge_point_id)
@@ -303,9 +310,36 @@ class OcppServer:
 
     async def _answer(self, connection: ChargePointConnection, event: IncomingCall) -> None:
         call = event.call
-        reply = self._reply(connection, event)
+        cp = connection.charge_point_id
+        digest = request_digest(call.action, call.payload)
+        decision = self._answers.decide(cp, call.unique_id, call.action, digest, connection.serial)
+        if decision.replay is not None:
+            # The same request again (OCPP-J 1.6 §4.1.4): its answer was lost or late.
+            logger.info("%s: %s %s sent again; answered as before", cp, call.action, call.unique_id)
+            connection.session.drop_unanswered(call.unique_id)
+            await self._send_answer(connection, decision.replay)
+            return
+        if decision.reused_by is not None:
+            # OCPP-J 1.6 §4.1.4: a CALL's id differs from every id the sender used for a CALL
+            # on this connection; §4.2.3 answers a call whose content is no proper message.
+            refusal = connection.session.send_error(
+                call.unique_id,
+                ErrorCode.PROTOCOL_ERROR,
+                f"uniqueId {call.unique_id!r} already named a different request "
+                f"({decision.reused_by}) on this connection; each CALL needs its own "
+                "(OCPP-J 1.6 §4.1.4)",
+            )
+            await self._send_answer(connection, refusal.text)
+            return
+        reply, remembered = self._reply(connection, event)
         if reply is None:
             return
+        if remembered:
+            if call.action == "BootNotification" and isinstance(reply.frame, CallResult):
+                self._answers.booted(cp, connection.serial)
+            self._answers.remember(
+                cp, call.unique_id, call.action, digest, reply.text, connection.serial
+            )
         if (
             call.action == "BootNotification"
             and isinstance(reply.frame, CallResult)
@@ -319,8 +353,12 @@ class OcppServer:
             await asyncio.sleep(SLOW_ANSWER_S)
         await connection.send_text(text)
 
-    def _reply(self, connection: ChargePointConnection, event: IncomingCall) -> Outgoing | None:
-        """The answer to a request (None: left unanswered)."""
+    def _reply(
+        self, connection: ChargePointConnection, event: IncomingCall
+    ) -> tuple[Outgoing | None, bool]:
+        """The answer to a request sent for the first time (None: left unanswered), and
+        whether it is remembered for a retransmission: every answer but InternalError, after
+        which the request sent again is processed again."""
         call = event.call
         session = connection.session
         cp = connection.charge_point_id
@@ -331,14 +369,14 @@ class OcppServer:
                 call.unique_id,
                 ErrorCode.NOT_IMPLEMENTED,
                 f"{call.action} is not implemented by this CSMS",
-            )
+            ), True
         if event.suggested_error is not None:
             return session.send_error(
                 call.unique_id,
                 event.suggested_error,
                 event.violations[0].describe(),
                 violation_details(event.violations),
-            )
+            ), True
         constraint = connector_violation(call.action, call.payload, self._connectors.get(cp))
         if constraint is not None:
             return session.send_error(
@@ -346,7 +384,7 @@ class OcppServer:
                 ErrorCode.PROPERTY_CONSTRAINT_VIOLATION,
                 f"{call.action}: connectorId: {constraint['message']}",
                 {"violations": [constraint]},
-            )
+            ), True
         context = CallContext(
             charge_point_id=cp,
             received_at=utc_now(),
@@ -363,16 +401,16 @@ class OcppServer:
                 call.unique_id,
                 ErrorCode.INTERNAL_ERROR,
                 f"the CSMS failed to process {call.action}",
-            )
+            ), False
         if isinstance(result, NoReply):
             logger.info("%s: %s left unanswered", cp, call.action)
-            return None
+            return None, False
         if isinstance(result, ErrorReply):
-            return session.send_error(call.unique_id, result.error_code, result.description)
+            return session.send_error(call.unique_id, result.error_code, result.description), True
         reply = session.send_result(call.unique_id, result)
         for violation in reply.violations:
             logger.error("CSMS answer breaks the schema: %s", violation.describe())
-        return reply
+        return reply, True
 
     async def _start_burst(self, connection: ChargePointConnection) -> None:
         """POST_BOOT_BURST: what many CSMSs do when a charge point boots. The first request

@@ -101,7 +101,8 @@ def start_transaction(ctx: CallContext, payload: dict[str, Any]) -> dict[str, An
     no meterStop; a StopTransaction for it that comes later still completes it) and starts
     the new one. Refusing is no option: §4.8 wants a StartTransaction.conf with a
     transactionId whatever the CSMS's sanity checks say, and ConcurrentTx (§7.2) is about
-    the idTag, not the connector."""
+    the idTag, not the connector. The same StartTransaction sent again with its uniqueId
+    never gets here: the server answers it as before (recent_answers)."""
     lost = ctx.store.close_lost_transactions(
         ctx.charge_point_id,
         connector_id=payload["connectorId"],
