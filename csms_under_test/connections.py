@@ -36,8 +36,10 @@ class ChargePointConnection:
         charge_point_id: str,
         websocket: ServerConnection,
         variations: Variations | None = None,
+        serial: int = 0,
     ) -> None:
         self.charge_point_id = charge_point_id
+        self.serial = serial  # tells this connection from the charge point's earlier ones
         self.websocket = websocket
         self.variations = variations or Variations()
         reserialised = SERIALISATION in self.variations

@@ -2,14 +2,17 @@
 
 Every frame goes through the connection's :class:`~ocppj.Session`; nothing a
 charge point sends can crash the server or close the connection: bad input is answered
-with a CALLERROR where OCPP-J allows one and logged otherwise.
+with a CALLERROR where OCPP-J allows one and logged otherwise. A CALL sent again with the
+same uniqueId is answered as before and processed once (:mod:`csms_under_test.recent_answers`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
+import re
 import ssl
 import time
 from collections.abc import Coroutine, Sequence
@@ -29,10 +32,12 @@ from csms_under_test.connections import (
     ChargePointDisconnected,
     ConnectionRegistry,
 )
+from csms_under_test.constraints import connector_violation
 from csms_under_test.faults import DROP_ON_NEGATIVE_ANSWER, Faults
 from csms_under_test.handlers import ErrorReply, NoReply
 from csms_under_test.handlers.base import CallContext, Handler
 from csms_under_test.network import bound_port, listen_socket
+from csms_under_test.recent_answers import RecentAnswers, request_digest
 from csms_under_test.store import Store
 from csms_under_test.timestamps import utc_now
 from csms_under_test.variations import (
@@ -44,12 +49,15 @@ from csms_under_test.variations import (
     Variations,
 )
 from ocppj import (
+    CallResult,
     ErrorCode,
     IncomingCall,
     IncomingCallError,
     IncomingCallResult,
     InvalidFrame,
+    Outgoing,
     UnmatchedReply,
+    violation_details,
 )
 
 logger = logging.getLogger(__name__)
@@ -85,6 +93,14 @@ NEGATIVE_STATUSES = frozenset(
 )
 # GetLocalListVersion.conf listVersion -1: the charge point has no local list support (§5.10).
 LIST_VERSION_NOT_SUPPORTED = -1
+# The longest charge point identity: OCPP-J 1.6 sets none; OCPP 2.0.1 Part 4 §3.1.1 makes the
+# identity an identifierString of at most 48 characters (chosen for the EVSE ID), and
+# HTTP Basic authentication takes it as the username (OCPP-J 1.6 §6.2.2).
+MAX_CHARGE_POINT_ID_LENGTH = 48
+# How much of a frame a log line quotes.
+LOG_QUOTE = 200
+# A "%" that starts no percent-encoded octet (RFC 3986 §2.1: "%" HEXDIG HEXDIG).
+_BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 
 def is_negative_answer(event: IncomingCallResult | IncomingCallError) -> bool:
@@ -100,18 +116,34 @@ def is_negative_answer(event: IncomingCallResult | IncomingCallError) -> bool:
 
 
 def charge_point_id_from_path(path: str) -> str | None:
-    """The charge point id of a request path ``/ocpp/<id>`` (OCPP-J 1.6 §3.1.1), or None.
+    """The charge point id of a request path ``/ocpp/<id>`` (OCPP-J 1.6 §3.1.1), or None
+    (the handshake is then refused with 404, OCPP-J 1.6 §3.2).
 
-    The id is the URL-decoded last path segment and must not be empty.
+    The id is the last path segment, percent-decoded as UTF-8 (RFC 3986 §2.1; a "%" that
+    encodes nothing, or octets that are no UTF-8, make no id). It must be a
+    usable identity: 1 to MAX_CHARGE_POINT_ID_LENGTH printable characters (no control
+    character, NUL included), no "/" (it would be two segments once decoded), and not "."
+    or ".." (dot segments, RFC 3986 §3.3), which would also make paths of it.
     """
     prefix = OCPP_PATH + "/"
     path = urlsplit(path).path
     if not path.startswith(prefix):
         return None
     segment = path[len(prefix) :]
-    if not segment or "/" in segment:
+    if not segment or "/" in segment or _BAD_PERCENT.search(segment):
         return None
-    return unquote(segment) or None
+    try:
+        identity = unquote(segment, errors="strict")
+    except UnicodeDecodeError:
+        return None
+    if (
+        not 0 < len(identity) <= MAX_CHARGE_POINT_ID_LENGTH
+        or not identity.isprintable()
+        or "/" in identity
+        or identity in (".", "..")
+    ):
+        return None
+    return identity
 
 
 def _remote(websocket: ServerConnection) -> str:
@@ -148,6 +180,10 @@ class OcppServer:
         self._server: Server | None = None
         self._port = 0
         self._replaced: set[asyncio.Task[None]] = set()  # closes, post-boot bursts
+        self._answers = RecentAnswers()
+        self._serials = itertools.count(1)  # each connection's number, for _answers
+        # NumberOfConnectors as each charge point reported it in a GetConfiguration answer
+        self._connectors: dict[str, int] = {}
 
     @property
     def port(self) -> int:
@@ -215,7 +251,9 @@ class OcppServer:
         assert websocket.request is not None  # set once the handshake succeeded
         charge_point_id = charge_point_id_from_path(websocket.request.path)
         assert charge_point_id is not None  # _process_request refused other paths
-        connection = ChargePointConnection(charge_point_id, websocket, self._variations)
+        connection = ChargePointConnection(
+            charge_point_id, websocket, self._variations, serial=next(self._serials)
+        )
         if self._still_registered(charge_point_id):
             # LATE_DISCONNECT: the previous connection's close has not been noticed yet.
             logger.info("%s: the previous connection still counts as up; closing", charge_point_id)
@@ -266,7 +304,14 @@ class OcppServer:
 
     async def _on_message(self, connection: ChargePointConnection, message: str | bytes) -> None:
         cp = connection.charge_point_id
-        logger.debug("%s -> %s", cp, message)
+        if isinstance(message, bytes):
+            # An OCPP-J message is JSON text in UTF-8 (OCPP-J 1.6 §4.1.2), which is what a
+            # WebSocket text frame carries (RFC 6455 §5.6). A binary frame is not read, and
+            # not answered: there is no message in it. The connection stays (RFC 6455 §7.4.1
+            # would allow closing it with 1003).
+            logger.warning("%s: binary frame of %d bytes ignored", cp, len(message))
+            return
+        logger.debug("%s -> %.2000s", cp, message)
         event = connection.session.receive(message)
         if isinstance(event, IncomingCall):
             await self._answer(connection, event)
@@ -274,6 +319,7 @@ class OcppServer:
             if event.late:
                 logger.warning("%s: late answer to %s ignored", cp, event.call.action)
             else:
+                self._learn(cp, event)
                 connection.answer_received(event)
                 if DROP_ON_NEGATIVE_ANSWER in self._faults and is_negative_answer(event):
                     # Closed here, before the next frame is read: nothing more is answered.
@@ -282,65 +328,126 @@ class OcppServer:
                         f"{event.call.action} was declined", CLOSE_INTERNAL_ERROR
                     )
         elif isinstance(event, UnmatchedReply):
-            logger.warning("%s: reply to no request of ours: %s", cp, event.frame)
+            logger.warning("%s: reply to no request of ours: %.*s", cp, LOG_QUOTE, event.frame)
         elif isinstance(event, InvalidFrame):
-            logger.warning("%s: invalid frame (%s): %.200s", cp, event.error, event.text)
+            logger.warning("%s: invalid frame (%s): %.*s", cp, event.error, LOG_QUOTE, event.text)
             if event.reply is not None:
                 await connection.send_text(event.reply.text)
 
+    def _learn(self, cp: str, event: IncomingCallResult | IncomingCallError) -> None:
+        """What an answer tells of the charge point: its NumberOfConnectors (OCPP 1.6 §9.1.21)
+        from a GetConfiguration answer that lists it."""
+        if not isinstance(event, IncomingCallResult) or event.call.action != "GetConfiguration":
+            return
+        for entry in event.result.payload.get("configurationKey") or []:
+            if isinstance(entry, dict) and entry.get("key") == "NumberOfConnectors":
+                value = entry.get("value")
+                if isinstance(value, str) and value.isdigit() and len(value) < 6:
+                    self._connectors[cp] = int(value)
+
     async def _answer(self, connection: ChargePointConnection, event: IncomingCall) -> None:
         call = event.call
+        cp = connection.charge_point_id
+        digest = request_digest(call.action, call.payload)
+        decision = self._answers.decide(cp, call.unique_id, call.action, digest, connection.serial)
+        if decision.replay is not None:
+            # The same request again (OCPP-J 1.6 §4.1.4): its answer was lost or late.
+            logger.info("%s: %s %s sent again; answered as before", cp, call.action, call.unique_id)
+            connection.session.drop_unanswered(call.unique_id)
+            await self._send_answer(connection, decision.replay)
+            return
+        if decision.reused_by is not None:
+            # OCPP-J 1.6 §4.1.4: a CALL's id differs from every id the sender used for a CALL
+            # on this connection; §4.2.3 answers a call whose content is no proper message.
+            refusal = connection.session.send_error(
+                call.unique_id,
+                ErrorCode.PROTOCOL_ERROR,
+                f"uniqueId {call.unique_id!r} already named a different request "
+                f"({decision.reused_by}) on this connection; each CALL needs its own "
+                "(OCPP-J 1.6 §4.1.4)",
+            )
+            await self._send_answer(connection, refusal.text)
+            return
+        reply, remembered = self._reply(connection, event)
+        if reply is None:
+            return
+        if remembered:
+            if call.action == "BootNotification" and isinstance(reply.frame, CallResult):
+                self._answers.booted(cp, connection.serial)
+            self._answers.remember(
+                cp, call.unique_id, call.action, digest, reply.text, connection.serial
+            )
+        if (
+            call.action == "BootNotification"
+            and isinstance(reply.frame, CallResult)
+            and POST_BOOT_BURST in self._variations
+        ):
+            await self._start_burst(connection)
+        await self._send_answer(connection, reply.text)
+
+    async def _send_answer(self, connection: ChargePointConnection, text: str) -> None:
+        if SLOW_ANSWERS in self._variations:
+            await asyncio.sleep(SLOW_ANSWER_S)
+        await connection.send_text(text)
+
+    def _reply(
+        self, connection: ChargePointConnection, event: IncomingCall
+    ) -> tuple[Outgoing | None, bool]:
+        """The answer to a request sent for the first time (None: left unanswered), and
+        whether it is remembered for a retransmission: every answer but InternalError, after
+        which the request sent again is processed again."""
+        call = event.call
         session = connection.session
+        cp = connection.charge_point_id
         handler = self._handlers.get(call.action)
         if handler is None:
             # OCPP-J 1.6 §4.2.3: NotImplemented, the requested action is not known here.
-            reply = session.send_error(
+            return session.send_error(
                 call.unique_id,
                 ErrorCode.NOT_IMPLEMENTED,
                 f"{call.action} is not implemented by this CSMS",
-            )
-        elif event.suggested_error is not None:
-            reply = session.send_error(
+            ), True
+        if event.suggested_error is not None:
+            return session.send_error(
                 call.unique_id,
                 event.suggested_error,
                 event.violations[0].describe(),
-                {"violations": [violation.to_dict() for violation in event.violations]},
-            )
-        else:
-            context = CallContext(
-                charge_point_id=connection.charge_point_id,
-                received_at=utc_now(),
-                store=self._store,
-                faults=self._faults,
-                heartbeat_interval=self._heartbeat_interval,
-                authorized_id_tags=connection.authorized_id_tags,
-            )
-            try:
-                result = handler(context, call.payload)
-            except Exception:
-                logger.exception("%s: %s handler failed", connection.charge_point_id, call.action)
-                reply = session.send_error(
-                    call.unique_id,
-                    ErrorCode.INTERNAL_ERROR,
-                    f"the CSMS failed to process {call.action}",
-                )
-            else:
-                if isinstance(result, NoReply):
-                    logger.info("%s: %s left unanswered", connection.charge_point_id, call.action)
-                    return
-                if isinstance(result, ErrorReply):
-                    reply = session.send_error(
-                        call.unique_id, result.error_code, result.description
-                    )
-                else:
-                    reply = session.send_result(call.unique_id, result)
-                    for violation in reply.violations:
-                        logger.error("CSMS answer breaks the schema: %s", violation.describe())
-                    if call.action == "BootNotification" and POST_BOOT_BURST in self._variations:
-                        await self._start_burst(connection)
-        if SLOW_ANSWERS in self._variations:
-            await asyncio.sleep(SLOW_ANSWER_S)
-        await connection.send_text(reply.text)
+                violation_details(event.violations),
+            ), True
+        constraint = connector_violation(call.action, call.payload, self._connectors.get(cp))
+        if constraint is not None:
+            return session.send_error(
+                call.unique_id,
+                ErrorCode.PROPERTY_CONSTRAINT_VIOLATION,
+                f"{call.action}: connectorId: {constraint['message']}",
+                {"violations": [constraint]},
+            ), True
+        context = CallContext(
+            charge_point_id=cp,
+            received_at=utc_now(),
+            store=self._store,
+            faults=self._faults,
+            heartbeat_interval=self._heartbeat_interval,
+            authorized_id_tags=connection.authorized_id_tags,
+        )
+        try:
+            result = handler(context, call.payload)
+        except Exception:
+            logger.exception("%s: %s handler failed", cp, call.action)
+            return session.send_error(
+                call.unique_id,
+                ErrorCode.INTERNAL_ERROR,
+                f"the CSMS failed to process {call.action}",
+            ), False
+        if isinstance(result, NoReply):
+            logger.info("%s: %s left unanswered", cp, call.action)
+            return None, False
+        if isinstance(result, ErrorReply):
+            return session.send_error(call.unique_id, result.error_code, result.description), True
+        reply = session.send_result(call.unique_id, result)
+        for violation in reply.violations:
+            logger.error("CSMS answer breaks the schema: %s", violation.describe())
+        return reply, True
 
     async def _start_burst(self, connection: ChargePointConnection) -> None:
         """POST_BOOT_BURST: what many CSMSs do when a charge point boots. The first request

@@ -556,15 +556,38 @@ class Store:
         reason: str | None,
         id_tag: str | None,
     ) -> bool:
-        """Close a running transaction of ``charge_point_id``; False if there is no such
-        transaction (unknown, another charge point's, or already stopped)."""
+        """Close a running transaction of ``charge_point_id``, or complete one the CSMS closed
+        as lost (:meth:`close_lost_transactions`: no meterStop yet); False if there is no
+        such transaction (unknown, another charge point's, or stopped already)."""
         with self._db:
             cursor = self._db.execute(
                 "UPDATE transactions SET meter_stop = ?, stop_timestamp = ?, stop_reason = ?, "
-                "stop_id_tag = ? WHERE id = ? AND charge_point_id = ? AND stop_timestamp IS NULL",
+                "stop_id_tag = ? WHERE id = ? AND charge_point_id = ? "
+                "AND (stop_timestamp IS NULL OR meter_stop IS NULL)",
                 (meter_stop, timestamp, reason, id_tag, transaction_id, charge_point_id),
             )
         return cursor.rowcount == 1
+
+    def close_lost_transactions(
+        self, charge_point_id: str, *, connector_id: int, timestamp: str, reason: str
+    ) -> list[int]:
+        """Close the transactions still running on the connector (the charge point evidently
+        lost them): stopped at ``timestamp`` for ``reason``, with no meterStop, so that a
+        StopTransaction for one still completes it. Returns their ids."""
+        with self._db:
+            lost = [
+                row[0]
+                for row in self._db.execute(
+                    "SELECT id FROM transactions WHERE charge_point_id = ? AND connector_id = ? "
+                    "AND stop_timestamp IS NULL ORDER BY id",
+                    (charge_point_id, connector_id),
+                )
+            ]
+            self._db.executemany(
+                "UPDATE transactions SET stop_timestamp = ?, stop_reason = ? WHERE id = ?",
+                [(timestamp, reason, transaction_id) for transaction_id in lost],
+            )
+        return lost
 
     def transaction(self, transaction_id: int) -> TransactionRecord | None:
         row = self._db.execute(

@@ -6,20 +6,26 @@ frames come out (OCPP-J 1.6 §4).
 
 from ocppj.errors import ERROR_CODES, ErrorCode
 from ocppj.frames import (
+    MAX_ERROR_DESCRIPTION,
+    MAX_ERROR_DETAILS_BYTES,
+    MAX_NESTING_DEPTH,
     Call,
     CallError,
     CallResult,
     Frame,
     FrameError,
     MessageType,
+    bounded_error,
+    clip,
     parse_frame,
 )
-from ocppj.schemas import SchemaViolation, known_actions, validate_payload
+from ocppj.schemas import SchemaViolation, known_actions, validate_payload, violation_details
 from ocppj.session import (
     IncomingCall,
     IncomingCallError,
     IncomingCallResult,
     InvalidFrame,
+    Outgoing,
     OutstandingCallError,
     Session,
     SessionEvent,
@@ -28,6 +34,9 @@ from ocppj.session import (
 
 __all__ = [
     "ERROR_CODES",
+    "MAX_ERROR_DESCRIPTION",
+    "MAX_ERROR_DETAILS_BYTES",
+    "MAX_NESTING_DEPTH",
     "Call",
     "CallError",
     "CallResult",
@@ -39,12 +48,16 @@ __all__ = [
     "IncomingCallResult",
     "InvalidFrame",
     "MessageType",
+    "Outgoing",
     "OutstandingCallError",
     "SchemaViolation",
     "Session",
     "SessionEvent",
     "UnmatchedReply",
+    "bounded_error",
+    "clip",
     "known_actions",
     "parse_frame",
     "validate_payload",
+    "violation_details",
 ]

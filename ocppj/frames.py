@@ -18,9 +18,28 @@ from ocppj.errors import ERROR_CODES, ErrorCode
 
 # OCPP-J 1.6 §4.1.4: uniqueId is a string of at most 36 characters.
 MAX_UNIQUE_ID_LENGTH = 36
+# RFC 8259 §9 lets a parser limit the depth of nesting. The deepest OCPP 1.6 message nests 6
+# levels (the frame, the payload, csChargingProfiles, chargingSchedule, chargingSchedulePeriod,
+# a period; MeterValues' sampledValue as deep), so 64 leaves room for any errorDetails while
+# keeping what reads a message (json, repr, a report's JSON) well inside Python's recursion
+# limit. Deeper text is a FormationViolation before it is parsed.
+MAX_NESTING_DEPTH = 64
+# OCPP-J 1.6 bounds neither errorDescription nor errorDetails; OCPP-J 2.0.1 §4.2.3 makes the
+# description a string[255]. A CALLERROR this package writes keeps both small, so that an
+# answer never grows with the frame it answers: the description at most 255 characters,
+# the details at most 2048 bytes of JSON (else they are replaced by a note saying so).
+MAX_ERROR_DESCRIPTION = 255
+MAX_ERROR_DETAILS_BYTES = 2048
+# How much of a peer's value an error message quotes.
+QUOTE_LIMIT = 60
 
 # A \uD800-\uDFFF escape: the only way a JSON text in UTF-8 can carry a lone surrogate.
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+# A JSON string literal, and everything that is not a bracket (for the nesting depth).
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_NOT_A_BRACKET = re.compile(r"[^\[\]{}]+")
+# The start of a CALL with a plain uniqueId: what is left to answer when the rest is no JSON.
+_CALL_START = re.compile(rf'\s*\[\s*2\s*,\s*"([^"\\\x00-\x1f]{{1,{MAX_UNIQUE_ID_LENGTH}}})"')
 
 
 class MessageType(IntEnum):
@@ -87,6 +106,38 @@ def _dumps(value: list[Any]) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
+def clip(text: str, limit: int) -> str:
+    """``text``, cut to at most ``limit`` characters (ending in "...") when longer."""
+    return text if len(text) <= limit else text[: max(limit - 3, 0)] + "..."
+
+
+def quote(value: Any, limit: int = QUOTE_LIMIT) -> str:
+    """A peer's value for an error message: its repr, cut to ``limit`` characters."""
+    try:
+        shown = repr(value)
+    except RecursionError:  # pragma: no cover - parse_frame refuses such depth first
+        shown = f"<{type(value).__name__} nested too deeply>"
+    return clip(shown, limit)
+
+
+def bounded_error(
+    unique_id: str,
+    code: str,
+    description: str = "",
+    details: dict[str, Any] | None = None,
+) -> CallError:
+    """A CALLERROR to send that stays small whatever it reports (MAX_ERROR_DESCRIPTION,
+    MAX_ERROR_DETAILS_BYTES): the description is cut, details too large are replaced."""
+    details = details or {}
+    try:
+        size = len(_dumps([details]).encode("utf-8"))
+    except (TypeError, ValueError, RecursionError):
+        size = MAX_ERROR_DETAILS_BYTES + 1
+    if size > MAX_ERROR_DETAILS_BYTES:
+        details = {"omitted": f"errorDetails over {MAX_ERROR_DETAILS_BYTES} bytes"}
+    return CallError(unique_id, code, clip(description, MAX_ERROR_DESCRIPTION), details)
+
+
 def parse_frame(text: str | bytes) -> Frame:
     """Parse one WebSocket text frame into a Call, CallResult or CallError.
 
@@ -123,7 +174,7 @@ def parse_frame(text: str | bytes) -> Frame:
         )
     if not any(_is_type(type_id, known) for known in MessageType):
         raise FrameError(
-            f"unknown message type id {type_id!r} (expected 2, 3 or 4)",
+            f"unknown message type id {quote(type_id)} (expected 2, 3 or 4)",
             ErrorCode.PROTOCOL_ERROR,
             _reply_id(raw_id),
         )
@@ -133,6 +184,14 @@ def parse_frame(text: str | bytes) -> Frame:
         raise FrameError(
             f"uniqueId longer than {MAX_UNIQUE_ID_LENGTH} characters",
             ErrorCode.FORMATION_VIOLATION,
+        )
+    if not raw_id:
+        # OCPP-J 1.6 §4.1.4: "the message ID serves to identify a request"; an empty string
+        # identifies none. A CALL is answered (with the same empty id), a reply is not.
+        raise FrameError(
+            "uniqueId is empty: it must identify the request (OCPP-J 1.6 §4.1.4)",
+            ErrorCode.FORMATION_VIOLATION,
+            raw_id if type_id == MessageType.CALL else None,
         )
     if type_id == MessageType.CALL:
         return _parse_call(value, raw_id)
@@ -148,17 +207,54 @@ def parse_frame(text: str | bytes) -> Frame:
 
 def _loads(text: str) -> Any:
     """JSON as RFC 8259 has it: no NaN or Infinity, and (§9) within the limits of nesting
-    and number size this parser has; anything else is a FormationViolation."""
+    (MAX_NESTING_DEPTH) and number size this parser has; anything else is a
+    FormationViolation. When the text starts as a CALL with a readable uniqueId, the error
+    carries it, so that the CALL can still be answered (OCPP-J 1.6 §4.2.3: a call whose
+    content is not a proper message gets a CALLERROR)."""
+    if _too_deep(text):
+        raise FrameError(
+            f"not JSON this parser takes: nested deeper than {MAX_NESTING_DEPTH} levels "
+            "(RFC 8259 §9)",
+            ErrorCode.FORMATION_VIOLATION,
+            _call_id_of(text),
+        )
     try:
         return json.loads(text, parse_constant=_not_json, parse_float=_finite_float)
-    except RecursionError:
-        raise FrameError("not JSON: nested too deeply", ErrorCode.FORMATION_VIOLATION) from None
+    except RecursionError:  # pragma: no cover - _too_deep refuses such text first
+        raise FrameError(
+            "not JSON: nested too deeply", ErrorCode.FORMATION_VIOLATION, _call_id_of(text)
+        ) from None
     except json.JSONDecodeError as exc:
-        raise FrameError(f"not JSON: {exc}", ErrorCode.FORMATION_VIOLATION) from None
+        raise FrameError(
+            f"not JSON: {exc}", ErrorCode.FORMATION_VIOLATION, _call_id_of(text)
+        ) from None
     except ValueError as exc:  # NaN, Infinity, or a number beyond what Python converts
         raise FrameError(
-            f"not JSON this parser takes (RFC 8259 §6, §9): {exc}", ErrorCode.FORMATION_VIOLATION
+            f"not JSON this parser takes (RFC 8259 §6, §9): {clip(str(exc), 200)}",
+            ErrorCode.FORMATION_VIOLATION,
+            _call_id_of(text),
         ) from None
+
+
+def _too_deep(text: str) -> bool:
+    """Whether the brackets outside string literals nest deeper than MAX_NESTING_DEPTH."""
+    if text.count("[") + text.count("{") <= MAX_NESTING_DEPTH:
+        return False  # the usual frame: too few brackets to nest that deep at all
+    depth = 0
+    for bracket in _NOT_A_BRACKET.sub("", _JSON_STRING.sub("", text)):
+        if bracket in "[{":
+            depth += 1
+            if depth > MAX_NESTING_DEPTH:
+                return True
+        else:
+            depth -= 1
+    return False
+
+
+def _call_id_of(text: str) -> str | None:
+    """The uniqueId of text that starts as ``[2, "<id>",``, when a CALLERROR may carry it."""
+    match = _CALL_START.match(text)
+    return None if match is None else _reply_id(match.group(1))
 
 
 def _not_json(literal: str) -> Any:
@@ -225,7 +321,7 @@ def _parse_call_error(value: list[Any], unique_id: str) -> CallError:
         )
     if value[2] not in ERROR_CODES:
         raise FrameError(
-            f"CALLERROR errorCode {value[2]!r} is not an OCPP 1.6 error code",
+            f"CALLERROR errorCode {quote(value[2])} is not an OCPP 1.6 error code",
             ErrorCode.PROPERTY_CONSTRAINT_VIOLATION,
         )
     return CallError(unique_id, value[2], value[3], value[4])

@@ -21,12 +21,22 @@ from jsonschema import Draft4Validator, FormatChecker, validators
 from jsonschema.exceptions import ValidationError
 
 from ocppj.errors import ErrorCode
+from ocppj.frames import clip
 
 _SCHEMA_PACKAGE = "ocpp"
 _SCHEMA_DIR = ("v16", "schemas")
 
 # RFC 3339 date-time, as OCPP 1.6 §2.1 (dateTime) requires; timezone designator mandatory.
 _DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
+
+# OCPP 1.6 gives integer fields no width, but beyond a signed 64-bit integer no peer's integer
+# type (nor SQLite's) holds the value: such a number breaks the field's data type
+# (TypeConstraintViolation), where it would otherwise fail whoever stores it.
+INTEGER_RANGE = range(-(2**63), 2**63)
+# How much of a jsonschema message (which quotes the offending value) a violation keeps, and
+# how many violations a CALLERROR's errorDetails lists.
+MAX_VIOLATION_MESSAGE = 200
+MAX_VIOLATIONS_IN_DETAILS = 3
 
 # Which OCPP-J error code fits a failed JSON-schema keyword (OCPP-J 1.6 §4.2.3).
 _KEYWORD_ERROR_CODE: dict[str, ErrorCode] = {
@@ -104,7 +114,30 @@ def _multiple_of(
         yield ValidationError(f"{instance!r} is not a multiple of {step}")
 
 
-_OcppValidator = validators.extend(Draft4Validator, {"multipleOf": _multiple_of})  # type: ignore[no-untyped-call]
+_draft4_type = Draft4Validator.VALIDATORS["type"]
+
+
+def _type(validator: Any, types: Any, instance: Any, schema: Any) -> Iterator[ValidationError]:
+    """type, where an "integer" is also within INTEGER_RANGE (a "number" may be any size)."""
+    allowed = types if isinstance(types, list) else [types]
+    if (
+        "integer" in allowed
+        and "number" not in allowed
+        and isinstance(instance, int)
+        and not isinstance(instance, bool)
+        and instance not in INTEGER_RANGE
+    ):
+        yield ValidationError(
+            f"{clip(str(instance), 40)} is beyond a 64-bit integer "
+            f"(-2**63 to 2**63-1): not of type 'integer' here"
+        )
+        return
+    yield from _draft4_type(validator, types, instance, schema)
+
+
+_OcppValidator = validators.extend(  # type: ignore[no-untyped-call]
+    Draft4Validator, {"multipleOf": _multiple_of, "type": _type}
+)
 
 
 @cache
@@ -143,4 +176,19 @@ def _violation(name: str, error: ValidationError) -> SchemaViolation:
     path = ".".join(
         f"[{part}]" if isinstance(part, int) else str(part) for part in error.absolute_path
     ).replace(".[", "[")
-    return SchemaViolation(name, path, str(error.validator), error.message)
+    # The message quotes the offending value: kept short, so that no answer, log line or
+    # report echoes a peer's megabyte (the path follows the schema, so it stays short).
+    return SchemaViolation(
+        name, path, str(error.validator), clip(error.message, MAX_VIOLATION_MESSAGE)
+    )
+
+
+def violation_details(violations: list[SchemaViolation]) -> dict[str, Any]:
+    """The errorDetails of a CALLERROR that answers a payload breaking its schema: the first
+    MAX_VIOLATIONS_IN_DETAILS violations, and how many more there were."""
+    details: dict[str, Any] = {
+        "violations": [v.to_dict() for v in violations[:MAX_VIOLATIONS_IN_DETAILS]]
+    }
+    if len(violations) > MAX_VIOLATIONS_IN_DETAILS:
+        details["moreViolations"] = len(violations) - MAX_VIOLATIONS_IN_DETAILS
+    return details

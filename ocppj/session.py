@@ -16,7 +16,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ocppj.errors import ErrorCode
-from ocppj.frames import Call, CallError, CallResult, Frame, FrameError, parse_frame
+from ocppj.frames import (
+    Call,
+    CallError,
+    CallResult,
+    Frame,
+    FrameError,
+    bounded_error,
+    parse_frame,
+)
 from ocppj.schemas import SchemaViolation, validate_payload
 
 
@@ -141,9 +149,16 @@ class Session:
         description: str = "",
         details: dict[str, Any] | None = None,
     ) -> Outgoing:
+        """A CALLERROR for the peer's request ``unique_id``, kept small (see
+        :func:`ocppj.frames.bounded_error`)."""
         call = self._unanswered.pop(unique_id, None)
-        error = CallError(unique_id, str(code), description, details or {})
+        error = bounded_error(unique_id, str(code), description, details)
         return Outgoing(error, error.to_json(), call.action if call else "")
+
+    def drop_unanswered(self, unique_id: str) -> Call | None:
+        """Forget the peer's request ``unique_id`` without answering it here: it was
+        answered with text made elsewhere (a retransmission answered as before)."""
+        return self._unanswered.pop(unique_id, None)
 
     def abandon_call(self) -> Call | None:
         """Give up waiting for our outstanding CALL (response timeout); a later answer to it
@@ -161,7 +176,7 @@ class Session:
             raw = text if isinstance(text, str) else text.decode("utf-8", "replace")
             reply = None
             if error.unique_id is not None:
-                error_frame = CallError(error.unique_id, str(error.error_code), str(error), {})
+                error_frame = bounded_error(error.unique_id, str(error.error_code), str(error))
                 reply = Outgoing(error_frame, error_frame.to_json(), "")
             return InvalidFrame(raw, error, reply)
         if isinstance(frame, Call):

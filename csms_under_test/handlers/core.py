@@ -19,6 +19,9 @@ logger = logging.getLogger(__name__)
 
 # Vendors whose DataTransfer messages this CSMS understands (OCPP 1.6 §4.3): none yet.
 KNOWN_VENDOR_IDS: frozenset[str] = frozenset()
+# The stop reason of a transaction the CSMS closed because the charge point evidently lost it
+# (OCPP 1.6 §7.36 Reason: Other, "any other reason").
+LOST_TRANSACTION_REASON = "Other"
 
 
 def boot_notification(ctx: CallContext, payload: dict[str, Any]) -> dict[str, Any]:
@@ -90,7 +93,29 @@ def authorize(ctx: CallContext, payload: dict[str, Any]) -> dict[str, Any]:
 
 def start_transaction(ctx: CallContext, payload: dict[str, Any]) -> dict[str, Any]:
     """OCPP 1.6 §4.8. A transactionId is returned even when the idTag is not Accepted:
-    the charge point has started the transaction already (OCPP 1.6 §6.46)."""
+    the charge point has started the transaction already (OCPP 1.6 §6.46).
+
+    One transaction runs on a connector. A StartTransaction for a connector on which one is
+    still open says the charge point lost that one (its StopTransaction never came, say
+    after a power loss): the CSMS closes it (stopped when the new one started, reason Other,
+    no meterStop; a StopTransaction for it that comes later still completes it) and starts
+    the new one. Refusing is no option: §4.8 wants a StartTransaction.conf with a
+    transactionId whatever the CSMS's sanity checks say, and ConcurrentTx (§7.2) is about
+    the idTag, not the connector. The same StartTransaction sent again with its uniqueId
+    never gets here: the server answers it as before (recent_answers)."""
+    lost = ctx.store.close_lost_transactions(
+        ctx.charge_point_id,
+        connector_id=payload["connectorId"],
+        timestamp=payload["timestamp"],
+        reason=LOST_TRANSACTION_REASON,
+    )
+    if lost:
+        logger.warning(
+            "%s: StartTransaction on connector %s while transaction %s ran there: closed it",
+            ctx.charge_point_id,
+            payload["connectorId"],
+            ", ".join(map(str, lost)),
+        )
     transaction_id = ctx.store.start_transaction(
         ctx.charge_point_id,
         connector_id=payload["connectorId"],
@@ -128,7 +153,11 @@ def start_transaction(ctx: CallContext, payload: dict[str, Any]) -> dict[str, An
 
 def stop_transaction(ctx: CallContext, payload: dict[str, Any]) -> dict[str, Any] | ErrorReply:
     """OCPP 1.6 §4.10. An unknown or already stopped transaction is answered normally: the
-    charge point must be able to clear it from its queue."""
+    charge point must be able to clear it from its queue (§4.10: no sanity check keeps the
+    CSMS from answering StopTransaction.conf). Only the StopTransaction that stops the
+    transaction stores its transactionData: one for a transaction stopped already (sent
+    again), another charge point's or an unknown one stores nothing. Without a reason the
+    transaction stopped for Local (§6.49: "MAY only be omitted when the Reason is Local")."""
     transaction_id: int = payload["transactionId"]
     id_tag: str | None = payload.get("idTag")
     reason = payload.get("reason", "Local")
@@ -139,7 +168,7 @@ def stop_transaction(ctx: CallContext, payload: dict[str, Any]) -> dict[str, Any
         charge_point_id=ctx.charge_point_id,
         meter_stop=payload["meterStop"],
         timestamp=payload["timestamp"],
-        reason=payload.get("reason"),
+        reason=reason,
         id_tag=id_tag,
     )
     transaction = ctx.store.transaction(transaction_id)
@@ -147,15 +176,17 @@ def stop_transaction(ctx: CallContext, payload: dict[str, Any]) -> dict[str, Any
         transaction = None  # another charge point's: unknown to this one
     if not stopped:
         logger.warning(
-            "%s: StopTransaction for %s transaction %s",
+            "%s: StopTransaction for %s transaction %s%s",
             ctx.charge_point_id,
             "an already stopped" if transaction else "an unknown",
             transaction_id,
+            "; its transactionData is not stored" if payload.get("transactionData") else "",
         )
-    if payload.get("transactionData"):
+    elif payload.get("transactionData"):
+        assert transaction is not None  # it was this charge point's, and is stopped now
         ctx.store.add_meter_values(
             ctx.charge_point_id,
-            connector_id=transaction.connector_id if transaction else None,
+            connector_id=transaction.connector_id,
             transaction_id=transaction_id,
             meter_values=payload["transactionData"],
             source="StopTransaction",
@@ -167,13 +198,27 @@ def stop_transaction(ctx: CallContext, payload: dict[str, Any]) -> dict[str, Any
 
 
 def meter_values(ctx: CallContext, payload: dict[str, Any]) -> dict[str, Any] | ErrorReply:
-    """OCPP 1.6 §4.7: store every sampled value."""
+    """OCPP 1.6 §4.7: store every sampled value, under the transaction named when it is one
+    of this charge point's. Values naming an unknown transaction or another charge point's
+    are stored under none: they are still this connector's readings, and are answered as
+    any (§4.7: no sanity check keeps the CSMS from answering MeterValues.conf)."""
     if faults.METER_VALUES_CALLERROR in ctx.faults:
         return ErrorReply(ErrorCode.INTERNAL_ERROR, "the CSMS failed to process MeterValues")
+    transaction_id: int | None = payload.get("transactionId")
+    if transaction_id is not None:
+        transaction = ctx.store.transaction(transaction_id)
+        if transaction is None or transaction.charge_point_id != ctx.charge_point_id:
+            logger.warning(
+                "%s: MeterValues for %s transaction %s: stored under no transaction",
+                ctx.charge_point_id,
+                "an unknown" if transaction is None else "another charge point's",
+                transaction_id,
+            )
+            transaction_id = None
     ctx.store.add_meter_values(
         ctx.charge_point_id,
         connector_id=payload["connectorId"],
-        transaction_id=payload.get("transactionId"),
+        transaction_id=transaction_id,
         meter_values=payload["meterValue"],
         source="MeterValues",
     )

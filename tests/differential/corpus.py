@@ -405,11 +405,22 @@ def frame_items() -> Iterator[Item]:
     for _ in range(200):
         deep = {"a": deep}
     yield Item("text/nested-200-in-details", dumps([4, UNIQUE_ID, "GenericError", "", deep]))
+    # ocppj's nesting limit (ocppj.frames.MAX_NESTING_DEPTH, 64 levels, the frame's array
+    # included): the details object and 62 more inside it are at the limit, one more is over.
+    for case, levels in {"at-the-nesting-limit": 62, "over-the-nesting-limit": 63}.items():
+        nested: Any = {}
+        for _ in range(levels):
+            nested = {"a": nested}
+        yield Item(f"text/{case}", dumps([4, UNIQUE_ID, "GenericError", "", nested]))
     yield Item("text/integer-5000-digits", heartbeat.replace("{}", '{"a":' + "9" * 5000 + "}"))
     yield Item(
         "text/integer-5000-digits-in-details",
         dumps([4, UNIQUE_ID, "GenericError", "", {}]).replace("{}", '{"a":' + "9" * 5000 + "}"),
     )
+    # The edges of a signed 64-bit integer (ocppj refuses an integer field beyond them).
+    for case, number in {"2**63-1": 2**63 - 1, "-2**63": -(2**63)}.items():
+        payload = {"connectorId": 1, "idTag": "A1", "meterStart": number, "timestamp": DATE_TIME[0]}
+        yield Item(f"number/integer-{case}", call("StartTransaction", payload))
     yield Item("number/limit-0.3", _with_number("0.3"))
     yield Item("number/limit-1e2", _with_number("1e2"))
     yield Item("number/limit-1e400", _with_number("1e400"))

@@ -230,6 +230,20 @@ FIRST_VIOLATION = Difference(
     "choice",
     "a payload with two violations gets one code; 1.6 gives no precedence. ocppj reports the first in payload order (the top level's missing field), ocpp the first jsonschema meets in the schema file's keyword order (properties before required)",
 )
+INTEGER_WIDTH = Difference(
+    TCV,
+    "accepted",
+    T7,
+    "choice",
+    "an integer field beyond a signed 64-bit integer (2**63, -2**63-1): OCPP 1.6 gives integers no width, but no peer's integer type (nor the reference CSMS's SQLite) holds it, so ocppj calls it a data type violation where it would otherwise fail whoever stores it; ocpp accepts any size",
+)
+EMPTY_ID = Difference(
+    FV,
+    "accepted",
+    "§4.1.4",
+    "choice",
+    "an empty message id: §4.1.4 sets only a maximum, but the id 'serves to identify a request' and the empty string identifies none; ocppj refuses it (answering a CALL with the same empty id), ocpp takes it",
+)
 # -- CALLERROR (OCPP-J 1.6 §4.2.3)
 CODE_UNKNOWN = Difference(
     PCV,
@@ -295,6 +309,13 @@ TOO_DEEP = Difference(
     "ocpp",
     "nesting beyond the parser's limit (RFC 8259 §9 allows one): ocpp lets the RecursionError out",
 )
+NESTING_LIMIT = Difference(
+    FV,
+    "accepted",
+    "§4.1.2",
+    "choice",
+    "nesting beyond ocppj's limit of 64 levels (RFC 8259 §9 allows one; the deepest OCPP 1.6 message nests 6): ocppj refuses the text before parsing it, so that nothing that reads a message recursively meets such depth; ocpp parses what json can",
+)
 TOO_MANY_DIGITS = Difference(
     FV,
     "raised ValueError",
@@ -330,6 +351,8 @@ DISAGREEMENTS: dict[str, Difference] = {
     "*/empty-array:*": MIN_ITEMS,
     "*/too-long:*": TOO_LONG,
     "*/date-time-*": DATE_TIME,
+    "*/huge-integer:*": INTEGER_WIDTH,
+    "*/negative-integer:*": INTEGER_WIDTH,
     "frame/not-json": NOT_JSON,
     "frame/empty-text": NOT_JSON,
     "frame/truncated": NOT_JSON,
@@ -366,6 +389,7 @@ DISAGREEMENTS: dict[str, Difference] = {
     "frame/call-id-int": ID_UNCHECKED,
     "frame/call-id-null": ID_UNCHECKED,
     "frame/call-id-array": ID_UNCHECKED,
+    "frame/call-id-empty": EMPTY_ID,
     "frame/call-id-37-chars": ID_UNCHECKED,
     "frame/call-id-37-non-ascii": ID_UNCHECKED,
     "frame/result-id-37-chars": ID_UNCHECKED,
@@ -402,6 +426,8 @@ DISAGREEMENTS: dict[str, Difference] = {
     "bytes/utf-16": UTF_16,
     "bytes/utf-8-bom": BOM,
     "text/deeply-nested": TOO_DEEP,
+    "text/nested-200-in-details": NESTING_LIMIT,
+    "text/over-the-nesting-limit": NESTING_LIMIT,
     "text/integer-5000-digits": TOO_MANY_DIGITS,
     "text/integer-5000-digits-in-details": TOO_MANY_DIGITS,
     "number/details-NaN": NOT_A_NUMBER,

@@ -2,7 +2,17 @@ import json
 
 import pytest
 
-from ocppj import Call, CallError, CallResult, ErrorCode, FrameError, parse_frame
+from ocppj import (
+    MAX_ERROR_DESCRIPTION,
+    MAX_NESTING_DEPTH,
+    Call,
+    CallError,
+    CallResult,
+    ErrorCode,
+    FrameError,
+    bounded_error,
+    parse_frame,
+)
 
 
 def test_call_round_trip() -> None:
@@ -145,3 +155,83 @@ def test_a_null_payload_is_the_empty_payload() -> None:
     # OCPP-J 1.6 §4.2.1, §4.2.2: "no payload" may be null or {}.
     assert parse_frame('[2, "1", "Heartbeat", null]') == Call("1", "Heartbeat", {})
     assert parse_frame('[3, "1", null]') == CallResult("1", {})
+
+
+# Found by probing the reference CSMS with hostile frames (issue 16).
+def _nested(levels: int) -> str:
+    """A CALL whose frame nests ``levels`` deep in all (the array, the payload, ...)."""
+    inner = "[" * (levels - 2) + "]" * (levels - 2)
+    return f'[2, "deep", "Heartbeat", {{"a": {inner}}}]'
+
+
+def test_nesting_is_refused_beyond_the_limit_before_parsing() -> None:
+    assert MAX_NESTING_DEPTH == 64
+    # At the limit the frame is read (Heartbeat's schema then rejects the unknown key).
+    assert parse_frame(_nested(MAX_NESTING_DEPTH)).unique_id == "deep"
+    for levels in (MAX_NESTING_DEPTH + 1, 990, 100_000):
+        with pytest.raises(FrameError) as info:
+            parse_frame(_nested(levels))
+        assert info.value.error_code == ErrorCode.FORMATION_VIOLATION
+        assert "nested deeper than 64" in str(info.value)
+        assert info.value.unique_id == "deep"  # read from the start: the CALL is answered
+
+
+def test_brackets_inside_strings_do_not_count_as_nesting() -> None:
+    text = json.dumps([2, "s", "DataTransfer", {"vendorId": "v", "data": "[{" * 500}])
+    assert parse_frame(text) == Call("s", "DataTransfer", {"vendorId": "v", "data": "[{" * 500})
+
+
+@pytest.mark.parametrize(
+    ("text", "unique_id"),
+    [
+        ('[2, "c1", "Heartbeat", ', "c1"),  # truncated
+        ('[2,"c2","Heartbeat",{}] x', "c2"),  # trailing garbage
+        ('[2, "c3", "Heartbeat", {"a": NaN}]', "c3"),
+        ('[3, "r1", ', None),  # a reply is never answered
+        ('[2, "%s", "Heartbeat", ' % ("x" * 37), None),  # no id a CALLERROR may carry
+        ('[2, "a\\"b", "Heartbeat", ', None),  # an escaped id is not guessed at
+    ],
+)
+def test_text_that_is_no_json_is_answered_when_it_starts_as_a_call(
+    text: str, unique_id: str | None
+) -> None:
+    with pytest.raises(FrameError) as info:
+        parse_frame(text)
+    assert info.value.error_code == ErrorCode.FORMATION_VIOLATION
+    assert info.value.unique_id == unique_id
+
+
+@pytest.mark.parametrize(
+    ("text", "unique_id"),
+    [
+        ('[2, "", "Heartbeat", {}]', ""),
+        ('[3, "", {}]', None),
+        ('[4, "", "GenericError", "", {}]', None),
+    ],
+)
+def test_an_empty_unique_id_is_a_formation_violation(text: str, unique_id: str | None) -> None:
+    with pytest.raises(FrameError) as info:
+        parse_frame(text)
+    assert info.value.error_code == ErrorCode.FORMATION_VIOLATION
+    assert "§4.1.4" in str(info.value)
+    assert info.value.unique_id == unique_id
+
+
+def test_error_messages_quote_a_peer_value_briefly() -> None:
+    with pytest.raises(FrameError) as info:
+        parse_frame(json.dumps(["y" * 100_000, "t", "Heartbeat", {}]))
+    assert info.value.error_code == ErrorCode.PROTOCOL_ERROR
+    assert len(str(info.value)) < 200
+    with pytest.raises(FrameError) as info:
+        parse_frame(json.dumps([4, "t", "z" * 100_000, "", {}]))
+    assert len(str(info.value)) < 200
+
+
+def test_a_callerror_to_send_stays_small() -> None:
+    error = bounded_error("1", "GenericError", "d" * 10_000, {"big": "é" * 5000})
+    assert len(error.error_description) == MAX_ERROR_DESCRIPTION
+    assert error.error_description.endswith("...")
+    assert error.error_details == {"omitted": "errorDetails over 2048 bytes"}
+    assert len(error.to_json().encode("utf-8")) < 1024
+    small = bounded_error("2", "GenericError", "short", {"a": 1})
+    assert (small.error_description, small.error_details) == ("short", {"a": 1})

@@ -11,6 +11,7 @@ from ocppj import (
     UnmatchedReply,
     known_actions,
     validate_payload,
+    violation_details,
 )
 from ocppj.session import counter_ids
 
@@ -157,3 +158,77 @@ def test_a_lone_surrogate_is_answered_with_a_frame_that_can_be_sent() -> None:
     event = Session().receive(r'[2,"a","Authorize",{"idTag":"\ud800"}]')
     assert isinstance(event, InvalidFrame) and event.reply is not None
     assert event.reply.text.encode("utf-8").startswith(b'[4,"a","FormationViolation",')
+
+
+# Found by probing the reference CSMS with hostile frames (issue 16).
+START = {"connectorId": 1, "idTag": "A", "meterStart": 0, "timestamp": "2024-01-01T00:00:00Z"}
+
+
+@pytest.mark.parametrize("number", [2**63, -(2**63) - 1, 10**30])
+def test_an_integer_field_beyond_64_bits_is_a_type_constraint_violation(number: int) -> None:
+    violations = validate_payload(
+        "StartTransaction", {**START, "meterStart": number}, response=False
+    )
+    assert [(v.path, v.keyword, v.error_code) for v in violations] == [
+        ("meterStart", "type", ErrorCode.TYPE_CONSTRAINT_VIOLATION)
+    ]
+    assert "64-bit" in violations[0].message
+
+
+@pytest.mark.parametrize("number", [2**63 - 1, -(2**63)])
+def test_the_edges_of_a_64_bit_integer_are_integers(number: int) -> None:
+    assert (
+        validate_payload("StartTransaction", {**START, "meterStart": number}, response=False) == []
+    )
+
+
+def test_a_number_field_may_be_any_size() -> None:
+    payload = {"connectorId": 1, "duration": 60}
+    result = {
+        "status": "Accepted",
+        "chargingSchedule": {
+            "chargingRateUnit": "A",
+            "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 10**30}],
+        },
+    }
+    assert validate_payload("GetCompositeSchedule", payload, response=False) == []
+    assert validate_payload("GetCompositeSchedule", result, response=True) == []
+
+
+def test_a_violation_quotes_the_offending_value_briefly() -> None:
+    (violation,) = validate_payload("Authorize", {"idTag": "x" * 700_000}, response=False)
+    assert violation.keyword == "maxLength"
+    assert len(violation.message) <= 200 and violation.message.endswith("...")
+
+
+def test_violation_details_list_a_few_violations_and_count_the_rest() -> None:
+    payload = {"meterValue": [{"timestamp": "x", "sampledValue": [{"value": 1}] * 10}]}
+    violations = validate_payload("MeterValues", {"connectorId": 1, **payload}, response=False)
+    assert len(violations) > 3
+    details = violation_details(violations)
+    assert len(details["violations"]) == 3
+    assert details["moreViolations"] == len(violations) - 3
+    assert "moreViolations" not in violation_details(violations[:2])
+
+
+def test_every_callerror_the_session_writes_is_bounded() -> None:
+    session = Session()
+    call = session.receive('[2,"a","Authorize",{"idTag":"%s"}]' % ("x" * 700_000))
+    assert isinstance(call, IncomingCall)
+    reply = session.send_error(
+        "a", call.suggested_error or "", call.violations[0].describe() * 10, {"v": "x" * 10_000}
+    )
+    assert len(reply.text.encode("utf-8")) < 1024
+    invalid = Session().receive('["%s","b","Heartbeat",{}]' % ("y" * 700_000))
+    assert isinstance(invalid, InvalidFrame) and invalid.reply is not None
+    assert len(invalid.reply.text) < 512
+
+
+def test_a_request_answered_elsewhere_is_no_longer_unanswered() -> None:
+    session = Session()
+    session.receive('[2,"a","Heartbeat",{}]')
+    dropped = session.drop_unanswered("a")
+    assert dropped is not None and dropped.action == "Heartbeat"
+    assert session.unanswered == [] and session.drop_unanswered("a") is None
+    overlap = session.receive('[2,"b","Heartbeat",{}]')
+    assert isinstance(overlap, IncomingCall) and not overlap.overlapping
