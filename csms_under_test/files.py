@@ -61,7 +61,7 @@ from typing import Any, BinaryIO, Protocol
 from urllib.parse import unquote, urlsplit
 
 from csms_under_test.network import Waker, bound_port, listen_socket
-from csms_under_test.replies import ApiReply, error_reply
+from csms_under_test.replies import ApiReply, error_reply, page_reply
 from csms_under_test.timestamps import ocpp_timestamp
 
 with warnings.catch_warnings():
@@ -438,8 +438,11 @@ class FileArea:
         self._in_progress.discard(temporary)
 
     # -- HTTP (called on the operator API's request threads) ------------------------
-    def diagnostics_reply(self) -> ApiReply:
-        return ApiReply(HTTPStatus.OK, {"diagnostics": [s.json() for s in self.diagnostics()]})
+    def diagnostics_reply(self, offset: int = 0, limit: int = -1) -> ApiReply:
+        """``GET /api/diagnostics``: one page of the uploads (csms_under_test.replies)."""
+        every = self.diagnostics()
+        shown = every[offset:] if limit < 0 else every[offset : offset + limit]
+        return page_reply("diagnostics", [s.json() for s in shown], offset=offset, total=len(every))
 
     def http_request(
         self, method: str, target: str, content_length: str | None, body: _Body

@@ -37,6 +37,7 @@ from csms_under_test.provisioning import Provisioning
 from csms_under_test.raw_requests import RawRequests
 from csms_under_test.replies import ApiReply, error_reply
 from csms_under_test.settings import OperatorApiMode
+from csms_under_test.store import Page
 from csms_under_test.timestamps import utc_now
 
 logger = logging.getLogger(__name__)
@@ -47,6 +48,8 @@ BRIDGE_GRACE = 5.0
 # Seconds a client may take to send its request (slow or stalled clients).
 CLIENT_TIMEOUT = 10.0
 QUERY_TIMEOUT = 10.0
+# A list answer holds at most this many rows (?limit=, ?offset= page through the rest).
+MAX_PAGE = 1000
 # ?timeout= at most this (an hour): no request waits longer for a charge point.
 MAX_TIMEOUT = 3600.0
 
@@ -191,7 +194,9 @@ class OperatorApi:
         service, files, provisioning = self._service, self.files, self._provisioning
         match segments:
             case ["api", "idtags"]:
-                return "GET", lambda: self._bridge(provisioning.id_tags(), QUERY_TIMEOUT)
+                return "GET", lambda: self._bridge(
+                    provisioning.id_tags(_page(query)), QUERY_TIMEOUT
+                )
             case ["api", "idtags", id_tag] if id_tag:
                 return {
                     "GET": lambda: self._bridge(provisioning.id_tag(id_tag), QUERY_TIMEOUT),
@@ -213,29 +218,38 @@ class OperatorApi:
                     ),
                 }
             case ["api", "chargepoints"]:
-                return "GET", lambda: self._bridge(service.charge_points(), QUERY_TIMEOUT)
+                return "GET", lambda: self._bridge(
+                    service.charge_points(_page(query)), QUERY_TIMEOUT
+                )
             case ["api", "connections"]:
                 return "GET", lambda: self._bridge(
-                    provisioning.connections(_single(query, "chargePointId")), QUERY_TIMEOUT
+                    provisioning.connections(_single(query, "chargePointId"), _page(query)),
+                    QUERY_TIMEOUT,
                 )
             case ["api", "transactions"]:
                 return "GET", lambda: self._bridge(
-                    service.transactions(_single(query, "chargePointId")), QUERY_TIMEOUT
+                    service.transactions(_single(query, "chargePointId"), _page(query)),
+                    QUERY_TIMEOUT,
                 )
             case ["api", "reservations"]:
                 return "GET", lambda: self._bridge(
-                    service.reservations(_single(query, "chargePointId")), QUERY_TIMEOUT
+                    service.reservations(_single(query, "chargePointId"), _page(query)),
+                    QUERY_TIMEOUT,
                 )
             case ["api", "locallists"]:
                 return "GET", lambda: self._bridge(
-                    service.local_lists(_single(query, "chargePointId")), QUERY_TIMEOUT
+                    service.local_lists(_single(query, "chargePointId"), _page(query)),
+                    QUERY_TIMEOUT,
                 )
             case ["api", "chargingprofiles"]:
                 return "GET", lambda: self._bridge(
-                    service.charging_profiles(_single(query, "chargePointId")), QUERY_TIMEOUT
+                    service.charging_profiles(_single(query, "chargePointId"), _page(query)),
+                    QUERY_TIMEOUT,
                 )
             case ["api", "diagnostics"] if files is not None:
-                return "GET", files.diagnostics_reply
+                return "GET", lambda: files.diagnostics_reply(
+                    _page(query).offset, _page(query).limit
+                )
             case ["api", "chargepoints", cp_id, "requests", action] if cp_id and action:
                 return "POST", lambda: self._ask_to_send(
                     service.send_request,
@@ -309,6 +323,25 @@ def _single(query: dict[str, list[str]], name: str) -> str | None:
     if len(values) > 1:
         raise _BadRequest(HTTPStatus.BAD_REQUEST, f"query parameter {name} given more than once")
     return values[0]
+
+
+def _page(query: dict[str, list[str]]) -> Page:
+    """``?offset=N&limit=M`` of a list: offset 0 or more (default 0), limit 1 to
+    ``MAX_PAGE`` (default ``MAX_PAGE``): no list answer holds more than that many rows."""
+    values = {}
+    for name, default, low, high in (("offset", 0, 0, None), ("limit", MAX_PAGE, 1, MAX_PAGE)):
+        text = _single(query, name)
+        value = default
+        if text is not None:
+            value = int(text) if text.isdigit() else -1
+            if value < low or (high is not None and value > high):
+                limit = f" and at most {high}" if high is not None else ""
+                raise _BadRequest(
+                    HTTPStatus.BAD_REQUEST,
+                    f"{name} must be an integer of {low} or more{limit}, not {text!r}",
+                )
+        values[name] = value
+    return Page(offset=values["offset"], limit=values["limit"])
 
 
 def _timeout_parameter(query: dict[str, list[str]], default: float) -> float:

@@ -30,13 +30,15 @@ from csms_under_test.operator_requests import (
 )
 from csms_under_test.operator_ui import as_offered
 from csms_under_test.outgoing import IncompleteRequest
-from csms_under_test.replies import ApiReply, error_reply
+from csms_under_test.replies import ApiReply, error_reply, page_reply
 from csms_under_test.settings import CsmsSettings
 from csms_under_test.store import (
+    ALL,
     DIAGNOSTICS,
     FIRMWARE,
     ChargingProfileRecord,
     LocalListRecord,
+    Page,
     ReservationRecord,
     Store,
     TransactionRecord,
@@ -135,7 +137,7 @@ class OperatorService:
     async def health(self) -> ApiReply:
         return ApiReply(HTTPStatus.OK, {"status": "ok"})
 
-    async def charge_points(self) -> ApiReply:
+    async def charge_points(self, page: Page = ALL) -> ApiReply:
         connected = self._registry.connected_ids()
         rows = [
             {
@@ -150,33 +152,50 @@ class OperatorService:
                 "firmwareStatus": self._firmware_status(record.id, FIRMWARE),
                 "diagnosticsStatus": self._firmware_status(record.id, DIAGNOSTICS),
             }
-            for record in self._store.charge_points()
+            for record in self._store.charge_points(page)
         ]
-        return ApiReply(HTTPStatus.OK, {"chargePoints": rows})
+        total = self._store.count("charge_points")
+        return page_reply("chargePoints", rows, offset=page.offset, total=total)
 
     def _firmware_status(self, charge_point_id: str, kind: str) -> str | None:
         record = self._store.firmware_status(charge_point_id, kind)
         return record.status if record is not None else None
 
-    async def transactions(self, charge_point_id: str | None) -> ApiReply:
-        records = self._store.transactions(charge_point_id)
-        return ApiReply(HTTPStatus.OK, {"transactions": [transaction_json(r) for r in records]})
-
-    async def reservations(self, charge_point_id: str | None) -> ApiReply:
-        now = utc_now()
-        records = self._store.reservations(charge_point_id)
-        return ApiReply(
-            HTTPStatus.OK, {"reservations": [reservation_json(r, now) for r in records]}
+    async def transactions(self, charge_point_id: str | None, page: Page = ALL) -> ApiReply:
+        records = self._store.transactions(charge_point_id, page)
+        return page_reply(
+            "transactions",
+            [transaction_json(r) for r in records],
+            offset=page.offset,
+            total=self._store.count("transactions", charge_point_id),
         )
 
-    async def local_lists(self, charge_point_id: str | None) -> ApiReply:
-        records = self._store.local_lists(charge_point_id)
-        return ApiReply(HTTPStatus.OK, {"localLists": [local_list_json(r) for r in records]})
+    async def reservations(self, charge_point_id: str | None, page: Page = ALL) -> ApiReply:
+        now = utc_now()
+        records = self._store.reservations(charge_point_id, page)
+        return page_reply(
+            "reservations",
+            [reservation_json(r, now) for r in records],
+            offset=page.offset,
+            total=self._store.count("reservations", charge_point_id),
+        )
 
-    async def charging_profiles(self, charge_point_id: str | None) -> ApiReply:
-        records = self._store.charging_profiles(charge_point_id)
-        return ApiReply(
-            HTTPStatus.OK, {"chargingProfiles": [charging_profile_json(r) for r in records]}
+    async def local_lists(self, charge_point_id: str | None, page: Page = ALL) -> ApiReply:
+        records = self._store.local_lists(charge_point_id, page)
+        return page_reply(
+            "localLists",
+            [local_list_json(r) for r in records],
+            offset=page.offset,
+            total=self._store.count("local_lists", charge_point_id),
+        )
+
+    async def charging_profiles(self, charge_point_id: str | None, page: Page = ALL) -> ApiReply:
+        records = self._store.charging_profiles(charge_point_id, page)
+        return page_reply(
+            "chargingProfiles",
+            [charging_profile_json(r) for r in records],
+            offset=page.offset,
+            total=self._store.count("charging_profiles", charge_point_id),
         )
 
     async def _local_list_version(

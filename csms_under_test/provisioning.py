@@ -20,7 +20,7 @@ from typing import Any
 
 from csms_under_test.admission import Admission
 from csms_under_test.connections import ConnectionRegistry
-from csms_under_test.replies import ApiReply, error_reply
+from csms_under_test.replies import ApiReply, error_reply, page_reply
 from csms_under_test.security import Credential
 from csms_under_test.seed import (
     charge_point_problem,
@@ -28,7 +28,7 @@ from csms_under_test.seed import (
     id_tag_problem,
     id_tag_record,
 )
-from csms_under_test.store import IdTagRecord, Store
+from csms_under_test.store import ALL, IdTagRecord, Page, Store
 
 
 def id_tag_json(record: IdTagRecord) -> dict[str, Any]:
@@ -49,9 +49,12 @@ class Provisioning:
         self._admission = admission
 
     # -- idTags -------------------------------------------------------------------------
-    async def id_tags(self) -> ApiReply:
-        records = self._store.id_tags()
-        return ApiReply(HTTPStatus.OK, {"idTags": [id_tag_json(r) for r in records]})
+    async def id_tags(self, page: Page = ALL) -> ApiReply:
+        records = self._store.id_tags(page)
+        total = self._store.count("id_tags")
+        return page_reply(
+            "idTags", [id_tag_json(r) for r in records], offset=page.offset, total=total
+        )
 
     async def id_tag(self, id_tag: str) -> ApiReply:
         record = self._store.id_tag(id_tag)
@@ -96,9 +99,16 @@ class Provisioning:
             },
         )
 
-    async def connections(self, charge_point_id: str | None) -> ApiReply:
+    async def connections(self, charge_point_id: str | None, page: Page = ALL) -> ApiReply:
         events = self._admission.events(charge_point_id) if self._admission is not None else []
-        return ApiReply(HTTPStatus.OK, {"connections": [e.to_json() for e in events]})
+        shown = (
+            events[page.offset :]
+            if page.limit < 0
+            else events[page.offset : page.offset + page.limit]
+        )
+        return page_reply(
+            "connections", [e.to_json() for e in shown], offset=page.offset, total=len(events)
+        )
 
     async def delete_charge_point(self, charge_point_id: str) -> ApiReply:
         if self._registry.get(charge_point_id) is not None:

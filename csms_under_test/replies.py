@@ -17,3 +17,13 @@ class ApiReply:
 
 def error_reply(status: HTTPStatus, message: str, **extra: Any) -> ApiReply:
     return ApiReply(status, {"error": message, **extra})
+
+
+def page_reply(key: str, items: list[Any], *, offset: int, total: int) -> ApiReply:
+    """One page of a list: ``{key: [...], "total": N, "next": OFFSET | null}``; ``next`` is
+    the ``offset`` of the following page, null on the last."""
+    following = offset + len(items)
+    return ApiReply(
+        HTTPStatus.OK,
+        {key: items, "total": total, "next": following if following < total and items else None},
+    )

@@ -159,6 +159,28 @@ CREATE TABLE IF NOT EXISTS charge_point_credentials (
 """
 
 
+# The tables the operator API lists (Store.count).
+_LISTS = frozenset(
+    {"id_tags", "charge_points", "transactions", "reservations", "local_lists", "charging_profiles"}
+)
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a list (the operator API's ``?offset=&limit=``): rows offset to
+    offset + limit - 1, in the list's order."""
+
+    offset: int = 0
+    limit: int = -1  # SQLite: -1 is no limit
+
+    @property
+    def sql(self) -> str:
+        return f" LIMIT {int(self.limit)} OFFSET {int(self.offset)}"
+
+
+ALL = Page()
+
+
 @dataclass(frozen=True)
 class ChargePointRecord:
     id: str
@@ -394,9 +416,10 @@ class Store:
         ).fetchone()
         return IdTagRecord(*row) if row else None
 
-    def id_tags(self) -> list[IdTagRecord]:
+    def id_tags(self, page: Page = ALL) -> list[IdTagRecord]:
         rows = self._db.execute(
             "SELECT id_tag, status, expiry_date, parent_id_tag FROM id_tags ORDER BY id_tag"
+            + page.sql
         )
         return [IdTagRecord(*row) for row in rows]
 
@@ -480,8 +503,10 @@ class Store:
         ).fetchone()
         return ChargePointRecord(*row) if row else None
 
-    def charge_points(self) -> list[ChargePointRecord]:
-        rows = self._db.execute(f"SELECT {_CHARGE_POINT_COLUMNS} FROM charge_points ORDER BY id")
+    def charge_points(self, page: Page = ALL) -> list[ChargePointRecord]:
+        rows = self._db.execute(
+            f"SELECT {_CHARGE_POINT_COLUMNS} FROM charge_points ORDER BY id" + page.sql
+        )
         return [ChargePointRecord(*row) for row in rows]
 
     # -- connector status -----------------------------------------------------------
@@ -610,22 +635,46 @@ class Store:
         row = self._db.execute(query + " ORDER BY id DESC LIMIT 1", params).fetchone()
         return TransactionRecord(*row) if row else None
 
-    def transactions(self, charge_point_id: str | None = None) -> list[TransactionRecord]:
-        rows = self._rows("transactions", _TRANSACTION_COLUMNS, "charge_point_id", charge_point_id)
+    def transactions(
+        self, charge_point_id: str | None = None, page: Page = ALL
+    ) -> list[TransactionRecord]:
+        rows = self._rows(
+            "transactions", _TRANSACTION_COLUMNS, "charge_point_id", charge_point_id, page
+        )
         return [TransactionRecord(*row) for row in rows]
 
-    def _rows(self, table: str, columns: str, column: str, value: object | None) -> list[Any]:
+    def _rows(
+        self, table: str, columns: str, column: str, value: object | None, page: Page = ALL
+    ) -> list[Any]:
         """Every row of ``table`` in id order, or those whose ``column`` equals ``value``."""
-        return self._select(table, columns, {column: value} if value is not None else {})
+        where = {column: value} if value is not None else {}
+        return self._select(table, columns, where, page=page)
 
     def _select(
-        self, table: str, columns: str, where: dict[str, object], newest_first: bool = False
+        self,
+        table: str,
+        columns: str,
+        where: dict[str, object],
+        newest_first: bool = False,
+        page: Page = ALL,
     ) -> list[Any]:
         """The rows of ``table`` whose columns equal ``where``'s values, in id order."""
         condition = " AND ".join(f"{column} = ?" for column in where)
         query = f"SELECT {columns} FROM {table}" + (f" WHERE {condition}" if where else "")
         query += " ORDER BY id DESC" if newest_first else " ORDER BY id"
-        return self._db.execute(query, tuple(where.values())).fetchall()
+        return self._db.execute(query + page.sql, tuple(where.values())).fetchall()
+
+    def count(self, table: str, charge_point_id: str | None = None) -> int:
+        """How many rows a list has (of one charge point, if given): for paging."""
+        if table not in _LISTS:
+            raise ValueError(f"no list {table!r}")
+        column = "id" if table == "charge_points" else "charge_point_id"
+        query = f"SELECT COUNT(*) FROM {table}"
+        if charge_point_id is not None and table not in ("id_tags", "charge_points"):
+            row = self._db.execute(query + f" WHERE {column} = ?", (charge_point_id,)).fetchone()
+        else:
+            row = self._db.execute(query).fetchone()
+        return int(row[0])
 
     # -- meter values ---------------------------------------------------------------
     def add_meter_values(
@@ -767,9 +816,13 @@ class Store:
                 (status, transaction_id, row_id),
             )
 
-    def reservations(self, charge_point_id: str | None = None) -> list[ReservationRecord]:
+    def reservations(
+        self, charge_point_id: str | None = None, page: Page = ALL
+    ) -> list[ReservationRecord]:
         """Every reservation (or those of one charge point), oldest first."""
-        rows = self._rows("reservations", _RESERVATION_COLUMNS, "charge_point_id", charge_point_id)
+        rows = self._rows(
+            "reservations", _RESERVATION_COLUMNS, "charge_point_id", charge_point_id, page
+        )
         return [ReservationRecord(*row) for row in rows]
 
     def reservations_by_id(
@@ -792,12 +845,14 @@ class Store:
         ).fetchone()
         return self._local_list_record(row) if row else None
 
-    def local_lists(self, charge_point_id: str | None = None) -> list[LocalListRecord]:
+    def local_lists(
+        self, charge_point_id: str | None = None, page: Page = ALL
+    ) -> list[LocalListRecord]:
         query = f"SELECT {_LOCAL_LIST_COLUMNS} FROM local_lists"
         params: tuple[str, ...] = ()
         if charge_point_id is not None:
             query, params = query + " WHERE charge_point_id = ?", (charge_point_id,)
-        rows = self._db.execute(query + " ORDER BY charge_point_id", params).fetchall()
+        rows = self._db.execute(query + " ORDER BY charge_point_id" + page.sql, params).fetchall()
         return [self._local_list_record(row) for row in rows]
 
     def _local_list_record(self, row: Any) -> LocalListRecord:
@@ -973,10 +1028,12 @@ class Store:
             )
         return cursor.rowcount
 
-    def charging_profiles(self, charge_point_id: str | None = None) -> list[ChargingProfileRecord]:
+    def charging_profiles(
+        self, charge_point_id: str | None = None, page: Page = ALL
+    ) -> list[ChargingProfileRecord]:
         """Every charging profile sent (or those to one charge point), oldest first."""
         rows = self._rows(
-            "charging_profiles", _CHARGING_PROFILE_COLUMNS, "charge_point_id", charge_point_id
+            "charging_profiles", _CHARGING_PROFILE_COLUMNS, "charge_point_id", charge_point_id, page
         )
         return [ChargingProfileRecord(*row) for row in rows]
 

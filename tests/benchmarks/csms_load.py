@@ -19,7 +19,6 @@ import itertools
 import json
 import multiprocessing
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -130,12 +129,6 @@ def _worker(url: str, ids: list[str], start_at: float, stop_at: float) -> Figure
     return figures
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _memory(pid: int) -> tuple[str, str]:
     fields = {}
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -155,8 +148,7 @@ def _level(charge_points: int, seconds: float, workers: int) -> None:
     with tempfile.TemporaryDirectory(prefix="bench-csms-") as folder:
         seed = Path(folder) / "seed.yaml"
         seed.write_text(SEED, encoding="utf-8")
-        port = _free_port()
-        command = [sys.executable, "-m", "csms_under_test", "--port", str(port)]
+        command = [sys.executable, "-m", "csms_under_test", "--port", "0"]
         command += ["--db", str(Path(folder) / "csms.sqlite3"), "--seed", str(seed)]
         command += ["--accept-unknown", "--heartbeat-interval", "3600", "--log-level", "ERROR"]
         csms = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)

@@ -133,8 +133,46 @@ async def test_a_body_shorter_than_its_content_length_is_4xx(csms: ReferenceCsms
                 b'Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{"status"'
             )
             sock.shutdown(socket.SHUT_WR)  # the rest never comes
-            return sock.recv(65536)
+            answer = b""
+            while chunk := sock.recv(65536):  # HTTP/1.0: the server closes when done
+                answer += chunk
+            return answer
 
     answer = await asyncio.to_thread(short_body)
     status = int(answer.split(b" ", 2)[1])
     assert status == 400 and b"fewer than its Content-Length 100" in answer
+
+
+# -- paging ------------------------------------------------------------------------------
+async def test_every_list_pages(csms: ReferenceCsms) -> None:
+    for n in range(5):
+        await request(csms, "PUT", f"/api/idtags/TAG-PAGE-{n}", b'{"status": "Accepted"}', JSON)
+    _, first, _ = await request(csms, "GET", "/api/idtags?limit=2")
+    total = first["total"]
+    assert len(first["idTags"]) == 2 and first["next"] == 2 and total >= 5
+    _, last, _ = await request(csms, "GET", f"/api/idtags?offset={total - 1}&limit=2")
+    assert len(last["idTags"]) == 1 and last["next"] is None
+    seen = []
+    offset: int | None = 0
+    while offset is not None:  # walking the pages gives every row once
+        _, page, _ = await request(csms, "GET", f"/api/idtags?offset={offset}&limit=2")
+        seen += [row["idTag"] for row in page["idTags"]]
+        offset = page["next"]
+    assert len(seen) == len(set(seen)) == total
+    for path in (
+        "chargepoints",
+        "transactions",
+        "reservations",
+        "locallists",
+        "chargingprofiles",
+        "connections",
+        "diagnostics",
+    ):
+        status, body, _ = await request(csms, "GET", f"/api/{path}?limit=1")
+        assert status == 200 and {"total", "next"} <= set(body), path
+
+
+@pytest.mark.parametrize("query", ["limit=0", "limit=1001", "limit=x", "offset=-1", "offset=1.5"])
+async def test_a_bad_page_is_400(csms: ReferenceCsms, query: str) -> None:
+    status, answer, _ = await request(csms, "GET", f"/api/transactions?{query}")
+    assert status == 400 and query.split("=")[0] in answer["error"]

@@ -250,7 +250,11 @@ async def test_the_listing(csms: ReferenceCsms, connect: ConnectChargePoint) -> 
         ("CP_A", "accepted"),
         ("CP_B", "rejected"),
     ]
-    assert (await api_get(csms, "chargingprofiles?chargePointId=CP_X")) == {"chargingProfiles": []}
+    assert (await api_get(csms, "chargingprofiles?chargePointId=CP_X")) == {
+        "chargingProfiles": [],
+        "total": 0,
+        "next": None,
+    }
 
 
 # -- ClearChargingProfile --------------------------------------------------------------

@@ -131,7 +131,7 @@ async def test_demo_firmware_over_ftp(csms: ReferenceCsms, user: str) -> None:
 async def test_diagnostics_over_http_put_and_post_are_stored_and_listed(
     csms: ReferenceCsms, db_path: Path
 ) -> None:
-    assert await api_get(csms, "diagnostics") == {"diagnostics": []}
+    assert await api_get(csms, "diagnostics") == {"diagnostics": [], "total": 0, "next": None}
     base = f"{csms.files_http_url}/diagnostics"
     put = await _in_thread(lambda: _request("PUT", f"{base}/cp1-diag.log", b"put body"))
     post = await _in_thread(lambda: _request("POST", f"{base}/cp1_diag.tar.gz", b"\x1f\x8b\x00"))
@@ -206,7 +206,7 @@ async def test_bad_names_are_400(csms: ReferenceCsms, name: str) -> None:
         status, _, body = await _in_thread(lambda: _request(method, url, b"data"))  # noqa: B023
         assert status == 400, (method, url)
         assert b"invalid file name" in body
-    assert await api_get(csms, "diagnostics") == {"diagnostics": []}
+    assert await api_get(csms, "diagnostics") == {"diagnostics": [], "total": 0, "next": None}
 
 
 @pytest.mark.parametrize(
@@ -257,7 +257,7 @@ async def test_upload_size_limit_and_bad_bodies(csms: ReferenceCsms, db_path: Pa
     assert status == 400 and b"ended after 3 of 10 bytes" in body
     status, body = await _in_thread(lambda: announce({"Content-Length": "-1"}))
     assert status == 400
-    assert await api_get(csms, "diagnostics") == {"diagnostics": []}
+    assert await api_get(csms, "diagnostics") == {"diagnostics": [], "total": 0, "next": None}
     assert list((db_path.parent / "diagnostics").iterdir()) == []  # no partial file left
     # Smaller limits, over HTTP and FTP: tests/csms/test_file_safety.py.
 

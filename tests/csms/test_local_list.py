@@ -190,7 +190,7 @@ async def test_get_local_list_version_is_sent_empty_and_the_answer_kept(
 
 
 async def test_local_lists_endpoint(csms: ReferenceCsms, connect: ConnectChargePoint) -> None:
-    assert await api_get(csms, "locallists") == {"localLists": []}
+    assert await api_get(csms, "locallists") == {"localLists": [], "total": 0, "next": None}
     cp = await connect(csms.ocpp_url)
     await _send(csms, cp, {"updateType": "Full"})
     await _send(csms, cp, {"updateType": "Full"}, "Failed")
@@ -209,7 +209,11 @@ async def test_local_lists_endpoint(csms: ReferenceCsms, connect: ConnectChargeP
     }
     assert listed["acceptedAt"] is not None
     assert await api_get(csms, "locallists?chargePointId=CP_1") == everything
-    assert await api_get(csms, "locallists?chargePointId=OTHER") == {"localLists": []}
+    assert await api_get(csms, "locallists?chargePointId=OTHER") == {
+        "localLists": [],
+        "total": 0,
+        "next": None,
+    }
 
 
 async def test_list_versions_survive_a_restart(

@@ -65,7 +65,7 @@ async def test_list_transactions_with_filter(csms: ReferenceCsms, cp: FakeCharge
         }
     ]
     other = await http_async("GET", f"{csms.api_url}/transactions?chargePointId=OTHER")
-    assert other.body == {"transactions": []}
+    assert other.body == {"transactions": [], "total": 0, "next": None}
     mine = await http_async("GET", f"{csms.api_url}/transactions?chargePointId=CP_1")
     assert len(mine.body["transactions"]) == 1
 

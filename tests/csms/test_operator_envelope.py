@@ -30,7 +30,7 @@ def test_from_now_gives_the_reservation_offset_and_other_dates() -> None:
     reserve = envelope(
         {"connectorId": 1, "idTag": "TAG", "expiryDate": "2026-12-02T10:01:00.000Z"},
         fromNow={"expiryDate": 60},
-        context={"reservations": []},
+        context={"reservations": [], "total": 0, "next": None},
         instruction="Reserve ...",
         timeout=30,
     )

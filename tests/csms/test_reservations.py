@@ -323,7 +323,7 @@ async def test_accepted_reservation_with_the_same_id_replaces_the_earlier_one(
 
 
 async def test_reservations_endpoint(csms: ReferenceCsms, connect: ConnectChargePoint) -> None:
-    assert await api_get(csms, "reservations") == {"reservations": []}
+    assert await api_get(csms, "reservations") == {"reservations": [], "total": 0, "next": None}
     cp = await connect(csms.ocpp_url)
     reserved = await _reserve(csms, cp, {"connectorId": 1, "idTag": TAGS.valid})
     transaction_id = (await _start(cp, TAGS.valid, 1, reserved["reservationId"]))["transactionId"]
@@ -345,7 +345,11 @@ async def test_reservations_endpoint(csms: ReferenceCsms, connect: ConnectCharge
     assert OCPP_TIME.match(first["requestedAt"])
     assert (second["status"], second["reservationStatus"]) == ("rejected", "Unavailable")
     assert await api_get(csms, "reservations?chargePointId=CP_1") == everything
-    assert await api_get(csms, "reservations?chargePointId=OTHER") == {"reservations": []}
+    assert await api_get(csms, "reservations?chargePointId=OTHER") == {
+        "reservations": [],
+        "total": 0,
+        "next": None,
+    }
 
 
 async def test_reservations_survive_a_restart(
