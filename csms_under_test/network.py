@@ -6,6 +6,12 @@ import contextlib
 import socket
 
 
+# Connections the kernel queues before the server accepts them (Linux caps it at
+# net.core.somaxconn): thousands of charge points reconnecting at once after an outage
+# must not be turned away by asyncio's default of 100.
+LISTEN_BACKLOG = 4096
+
+
 def listen_socket(host: str, port: int) -> socket.socket:
     """A listening TCP socket on the first address ``host`` resolves to; port 0 = any free.
 
@@ -15,7 +21,7 @@ def listen_socket(host: str, port: int) -> socket.socket:
     if not infos:
         raise OSError(f"cannot resolve {host!r}")
     family, _, _, _, address = infos[0]
-    return socket.create_server(address, family=family)
+    return socket.create_server(address, family=family, backlog=LISTEN_BACKLOG)
 
 
 def bound_port(sock: socket.socket) -> int:

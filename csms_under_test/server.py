@@ -36,7 +36,7 @@ from csms_under_test.constraints import connector_violation
 from csms_under_test.faults import DROP_ON_NEGATIVE_ANSWER, Faults
 from csms_under_test.handlers import ErrorReply, NoReply
 from csms_under_test.handlers.base import CallContext, Handler
-from csms_under_test.network import bound_port, listen_socket
+from csms_under_test.network import LISTEN_BACKLOG, bound_port, listen_socket
 from csms_under_test.recent_answers import RecentAnswers, request_digest
 from csms_under_test.store import Store
 from csms_under_test.timestamps import utc_now
@@ -199,6 +199,7 @@ class OcppServer:
                 select_subprotocol=self._select_subprotocol,
                 close_timeout=CLOSE_TIMEOUT,
                 ssl=self._tls,
+                backlog=LISTEN_BACKLOG,
             )
         except BaseException:
             sock.close()

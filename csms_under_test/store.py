@@ -370,6 +370,10 @@ class Store:
         self._db = sqlite3.connect(path)
         try:
             self._db.execute("PRAGMA journal_mode=WAL")
+            # WAL + NORMAL: a commit survives the process being killed (kill -9 loses
+            # nothing, tests/csms/test_kill_restart.py); only a power cut may lose the last
+            # commits, never the database. FULL would fsync every StatusNotification.
+            self._db.execute("PRAGMA synchronous=NORMAL")
             with self._db:
                 self._db.executescript(_SCHEMA)
         except BaseException:
