@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import socket
 
-
 # Connections the kernel queues before the server accepts them (Linux caps it at
 # net.core.somaxconn): thousands of charge points reconnecting at once after an outage
 # must not be turned away by asyncio's default of 100.
