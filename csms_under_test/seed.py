@@ -98,13 +98,17 @@ def apply_seed(seed: Seed, store: Store) -> None:
             store.set_credential(charge_point.id, Credential.of(charge_point.password))
 
 
+def _schema_problem(schema: dict[str, Any], entry: Any) -> tuple[list[str | int], str] | None:
+    """The first way ``entry`` breaks ``schema`` (in path order), described, or None."""
+    errors = sorted(Draft202012Validator(schema).iter_errors(entry), key=lambda e: e.path)
+    return _described(errors[0]) if errors else None
+
+
 def charge_point_problem(entry: Any) -> tuple[list[str | int], str] | None:
     """What is wrong with a charge point's entry, as (path inside it, message), or None."""
-    errors = sorted(
-        Draft202012Validator(CHARGE_POINT_ENTRY_SCHEMA).iter_errors(entry), key=lambda e: e.path
-    )
-    if errors:
-        return _described(errors[0])
+    found = _schema_problem(CHARGE_POINT_ENTRY_SCHEMA, entry)
+    if found is not None:
+        return found
     password = entry.get("password")
     problem = password_problem(password) if isinstance(password, str) else None
     return (["password"], problem) if problem is not None else None
@@ -113,11 +117,9 @@ def charge_point_problem(entry: Any) -> tuple[list[str | int], str] | None:
 # -- one entry (a seed's, or a PUT body's) ----------------------------------------------
 def entry_problem(entry: Any) -> tuple[list[str | int], str] | None:
     """What is wrong with an idTag's entry, as (path inside the entry, message), or None."""
-    errors = sorted(
-        Draft202012Validator(ID_TAG_ENTRY_SCHEMA).iter_errors(entry), key=lambda e: e.path
-    )
-    if errors:
-        return _described(errors[0])
+    found = _schema_problem(ID_TAG_ENTRY_SCHEMA, entry)
+    if found is not None:
+        return found
     expiry = entry.get("expiryDate")
     if isinstance(expiry, str) and (_DATE_TIME.match(expiry) is None or not _parses(expiry)):
         return ["expiryDate"], f"{expiry!r} is not an RFC 3339 date-time (2026-01-01T00:00:00Z)"
