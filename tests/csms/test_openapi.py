@@ -41,6 +41,7 @@ from simulator.runner.suite import SuiteSession
 from tests.support.openapi_contract import DOCUMENT, ROUTE, SERVED_COPY, build, render
 from tests.support.shipped import shipped_cases
 
+from .conftest import StartCsms
 from .helpers import FakeChargePoint, HttpReply, http_async, operator_request
 
 REGENERATE = "regenerate it with `make openapi` (python -m tests.support.openapi_contract)"
@@ -128,7 +129,17 @@ def test_the_document_is_valid_openapi_3_1() -> None:
     for schema in doc["components"]["schemas"].values():
         Draft202012Validator.check_schema(schema)
     route = doc["paths"][ROUTE]["post"]
-    assert sorted(route["responses"]) == ["200", "400", "404", "502", "503", "504", "default"]
+    assert sorted(route["responses"]) == [
+        "200",
+        "400",
+        "401",
+        "404",
+        "502",
+        "503",
+        "504",
+        "default",
+    ]
+    assert route["security"] == [{}, {"operatorToken": []}]  # a token is optional
     assert {p["name"]: p["in"] for p in route["parameters"]} == {
         "chargePointId": "path",
         "action": "path",
@@ -333,6 +344,13 @@ async def test_504_no_answer_in_time(csms: ReferenceCsms, cp: FakeChargePoint) -
     reply = await sent
     assert_documented(reply, 504)
     assert reply.body["action"] == "ClearCache"
+
+
+async def test_401_without_the_token(start_csms: StartCsms) -> None:
+    csms = await start_csms(api_token="contract-token")
+    body = _operator_request("ClearCache", {}).as_json()
+    reply = await http_async("POST", _url(csms, "ClearCache"), body)
+    assert_documented(reply, 401)
 
 
 async def test_503_shutting_down(csms: ReferenceCsms, cp: FakeChargePoint) -> None:

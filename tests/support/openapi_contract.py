@@ -110,10 +110,17 @@ def build() -> dict[str, Any]:
             "/openapi.json": {"get": _openapi()},
         },
         "components": {
+            "securitySchemes": {
+                "operatorToken": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "Optional: a route may want `Authorization: Bearer <token>`.",
+                }
+            },
             "schemas": {
                 **_shared_schemas(actions),
                 **{fields_name(action): _fields_schema(action) for action in actions},
-            }
+            },
         },
     }
 
@@ -179,6 +186,7 @@ def _send_request() -> dict[str, Any]:
                 "schema": {"type": "number", "exclusiveMinimum": 0},
             },
         ],
+        "security": [{}, {"operatorToken": []}],
         "requestBody": {
             "required": True,
             "description": (
@@ -229,6 +237,11 @@ def _send_request() -> dict[str, Any]:
                 action="ReserveNow",
                 request=_EXAMPLE_SENT,
             ),
+            "401": _error(
+                "The route wants a bearer token and the request had none or another one "
+                "(the harness sends `$OPERATOR_TOKEN`; the bundled CSMS: `--api-token`).",
+                "this API wants Authorization: Bearer <token>",
+            ),
             "503": _error("The CSMS is shutting down.", "the CSMS is shutting down"),
             "504": _error(
                 "No answer within the timeout.",
@@ -237,8 +250,9 @@ def _send_request() -> dict[str, Any]:
                 request=_EXAMPLE_SENT,
             ),
             "default": _error(
-                "Any other status (the bundled CSMS: 405 for another method, 413 for a body "
-                "over 1 MiB, 500 for its own fault): the operator could not make the CSMS act.",
+                "Any other status (the bundled CSMS: 403 for a foreign Origin or Host, 405 for "
+                "another method, 413 for a body over 1 MiB, 415 for a body that is not JSON, 500 "
+                "for its own fault): the operator could not make the CSMS act.",
                 "the body exceeds 1048576 bytes",
             ),
         },
