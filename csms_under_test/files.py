@@ -62,6 +62,7 @@ from urllib.parse import unquote, urlsplit
 
 from csms_under_test.network import Waker, bound_port, listen_socket
 from csms_under_test.replies import ApiReply, error_reply, page_reply
+from csms_under_test.store import ALL, Page
 from csms_under_test.timestamps import ocpp_timestamp
 
 with warnings.catch_warnings():
@@ -438,11 +439,11 @@ class FileArea:
         self._in_progress.discard(temporary)
 
     # -- HTTP (called on the operator API's request threads) ------------------------
-    def diagnostics_reply(self, offset: int = 0, limit: int = -1) -> ApiReply:
+    def diagnostics_reply(self, page: Page = ALL) -> ApiReply:
         """``GET /api/diagnostics``: one page of the uploads (csms_under_test.replies)."""
         every = self.diagnostics()
-        shown = every[offset:] if limit < 0 else every[offset : offset + limit]
-        return page_reply("diagnostics", [s.json() for s in shown], offset=offset, total=len(every))
+        shown = [s.json() for s in page.of(every)]
+        return page_reply("diagnostics", shown, offset=page.offset, total=len(every))
 
     def http_request(
         self, method: str, target: str, content_length: str | None, body: _Body

@@ -247,9 +247,7 @@ class OperatorApi:
                     QUERY_TIMEOUT,
                 )
             case ["api", "diagnostics"] if files is not None:
-                return "GET", lambda: files.diagnostics_reply(
-                    _page(query).offset, _page(query).limit
-                )
+                return "GET", lambda: files.diagnostics_reply(_page(query))
             case ["api", "chargepoints", cp_id, "requests", action] if cp_id and action:
                 return "POST", lambda: self._ask_to_send(
                     service.send_request,

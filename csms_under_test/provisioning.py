@@ -101,14 +101,8 @@ class Provisioning:
 
     async def connections(self, charge_point_id: str | None, page: Page = ALL) -> ApiReply:
         events = self._admission.events(charge_point_id) if self._admission is not None else []
-        shown = (
-            events[page.offset :]
-            if page.limit < 0
-            else events[page.offset : page.offset + page.limit]
-        )
-        return page_reply(
-            "connections", [e.to_json() for e in shown], offset=page.offset, total=len(events)
-        )
+        shown = [e.to_json() for e in page.of(events)]
+        return page_reply("connections", shown, offset=page.offset, total=len(events))
 
     async def delete_charge_point(self, charge_point_id: str) -> ApiReply:
         if self._registry.get(charge_point_id) is not None:

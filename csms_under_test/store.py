@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from csms_under_test.security import Credential
 from csms_under_test.timestamps import parse_timestamp
@@ -165,6 +165,9 @@ _LISTS = frozenset(
 )
 
 
+T = TypeVar("T")
+
+
 @dataclass(frozen=True)
 class Page:
     """One page of a list (the operator API's ``?offset=&limit=``): rows offset to
@@ -176,6 +179,12 @@ class Page:
     @property
     def sql(self) -> str:
         return f" LIMIT {int(self.limit)} OFFSET {int(self.offset)}"
+
+    def of(self, rows: Sequence[T]) -> Sequence[T]:
+        """This page of a list held in memory (as ``sql`` pages a table)."""
+        return (
+            rows[self.offset :] if self.limit < 0 else rows[self.offset : self.offset + self.limit]
+        )
 
 
 ALL = Page()

@@ -17,6 +17,7 @@ _INNER = re.compile(r"\$\{([a-z_][a-z0-9_]*)\}")
 def config_variables(config: HarnessConfig) -> dict[str, Any]:
     """The variables every case can use, taken from the configuration."""
     cp, tags = config.charge_point, config.id_tags
+    local_list = local_authorization_list(tags)
     return {
         "charge_point_id": cp.id,
         "vendor": cp.vendor,
@@ -32,8 +33,8 @@ def config_variables(config: HarnessConfig) -> dict[str, Any]:
         "same_parent_id_tag": tags.same_parent,
         # TC_043_x: a full list of the idTags the CSMS holds (catalog §10), each with the
         # idTagInfo its Authorize.conf gives; and their idTags in words, for instructions.
-        "local_authorization_list": local_authorization_list(tags),
-        "local_list_id_tags": ", ".join(e["idTag"] for e in local_authorization_list(tags)),
+        "local_authorization_list": local_list,
+        "local_list_id_tags": ", ".join(entry["idTag"] for entry in local_list),
         "response_timeout": config.limits.response_timeout,
         "authorize_response_time": config.limits.authorize_response_time,
         "heartbeat_max": config.waits.heartbeat_max,

@@ -19,6 +19,11 @@ Executor = Callable[[Any, StepRun], Awaitable[Outcome]]
 EXECUTORS: dict[type[StepBase], Executor] = {}
 
 
+def is_number(value: object) -> bool:
+    """A number of seconds (or any JSON number) after substitution; not a bool."""
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 def executes(kind: type[S]) -> Callable[[Callable[[S, StepRun], Awaitable[Outcome]]], Executor]:
     """Register the decorated function as the executor of step class ``kind``."""
 

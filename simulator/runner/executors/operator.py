@@ -18,7 +18,7 @@ from simulator.clock import ocpp_timestamp
 from simulator.operator.base import OperatorOutcome, OperatorRequest
 from simulator.operator.context import wire_context
 from simulator.runner.context import CaseContext, StepRun
-from simulator.runner.executors.base import executes
+from simulator.runner.executors.base import executes, is_number
 from simulator.runner.executors.expect_csms import open_window
 from simulator.runner.matching import show
 from simulator.runner.outcome import Outcome
@@ -35,8 +35,8 @@ async def execute_operator(step: OperatorStep, run: StepRun) -> Outcome:
         # The awaited request's window opens with the operator action, before the adapter
         # is called: a CSMS may send it before the adapter returns.
         window = context.windows[following.label] = open_window(following, context)
-    from_now = _seconds(step.from_now)
-    if from_now is None:
+    from_now: dict[str, float] = dict(step.from_now)
+    if not all(is_number(seconds) for seconds in from_now.values()):
         run.outcome.reason(
             Verdict.ERROR,
             "variable",
@@ -109,16 +109,6 @@ def _operator_done(
     window.interrupted = not call["ok"]
     if context.link is not None:
         context.link.changed.set()
-
-
-def _seconds(from_now: dict[str, Any]) -> dict[str, float] | None:
-    """``from_now`` with every value a number of seconds; None when one is not."""
-    numbers: dict[str, float] = {}
-    for name, value in from_now.items():
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            return None
-        numbers[name] = value
-    return numbers
 
 
 def _jsonable(value: Any) -> Any:

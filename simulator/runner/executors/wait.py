@@ -5,20 +5,16 @@ from __future__ import annotations
 from reports.results import Verdict
 from simulator.cases.steps import WaitStep
 from simulator.runner.context import StepRun
-from simulator.runner.executors.base import executes
+from simulator.runner.executors.base import executes, is_number
 from simulator.runner.matching import show
 from simulator.runner.outcome import Outcome
-
-
-def _number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 @executes(WaitStep)
 async def execute_wait(step: WaitStep, run: StepRun) -> Outcome:
     outcome = run.outcome
     for key, value in (("wait", step.seconds), ("at_most", step.at_most)):
-        if value is not None and not _number(value):
+        if value is not None and not is_number(value):
             outcome.reason(
                 Verdict.ERROR, "variable", f"{key} needs a number of seconds, got {show(value)}"
             )
