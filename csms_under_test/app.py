@@ -122,7 +122,6 @@ class ReferenceCsms:
             )
             self._api = OperatorApi(
                 self._operator,
-                asyncio.get_running_loop(),
                 host=self.host,
                 port=self._api_port,
                 provisioning=Provisioning(
@@ -132,8 +131,9 @@ class ReferenceCsms:
                 files=self.files,
                 mode=self.settings.operator_api,
                 token=self.settings.api_token,
+                limits=self.settings.http_limits,
             )
-            self._api.start()
+            await self._api.start()
             self._ftp = FtpServer(self.files, host=self.host, port=self._ftp_port)
             self._ftp.start()
         except BaseException:
@@ -158,7 +158,7 @@ class ReferenceCsms:
             await self._ocpp.stop()  # fails requests still waiting for a charge point
             self._ocpp = None
         if self._api is not None:
-            await asyncio.to_thread(self._api.close)
+            await self._api.close()
             self._api = None
         if self._ftp is not None:
             await asyncio.to_thread(self._ftp.close)

@@ -16,6 +16,7 @@ from typing import NoReturn
 from csms_under_test.app import ReferenceCsms
 from csms_under_test.faults import FAULTS
 from csms_under_test.files import MAX_DIAGNOSTICS_BYTES, MAX_UPLOAD_BYTES
+from csms_under_test.http_server import HttpLimits
 from csms_under_test.seed import Seed, SeedError, load_seed
 from csms_under_test.settings import OPERATOR_API_MODES, CsmsSettings
 from csms_under_test.variations import VARIATIONS
@@ -105,6 +106,22 @@ def _parser() -> argparse.ArgumentParser:
             metavar="BYTES",
             help=f"limit of {what} (default %(default)s)",
         )
+    limits = HttpLimits()
+    http = parser.add_argument_group("what one HTTP client may take of the operator API")
+    http_flags: tuple[tuple[str, type[float] | type[int], float, str, str], ...] = (
+        ("--api-max-connections", int, limits.max_connections, "N",
+         "connections at once; one more is answered 503"),
+        ("--api-header-timeout", float, limits.header_timeout, "SECONDS",
+         "to send a request's head, else the connection ends"),
+        ("--api-body-timeout", float, limits.body_timeout, "SECONDS",
+         "to send a JSON body, or between two chunks of an upload: else 408"),
+        ("--api-max-body-bytes", int, limits.max_body_bytes, "BYTES",
+         "of a JSON body: else 413"),
+    )  # fmt: skip
+    for flag, kind, initial, metavar, what in http_flags:
+        http.add_argument(
+            flag, type=kind, default=initial, metavar=metavar, help=f"{what} (default %(default)s)"
+        )
     security = parser.add_argument_group(
         "security (OCPP 1.6 Security whitepaper §2; unknown charge points are refused)"
     )
@@ -170,6 +187,12 @@ def _build(args: argparse.Namespace) -> ReferenceCsms:
     if args.heartbeat_interval < 1:
         raise UsageError(f"--heartbeat-interval must be at least 1, not {args.heartbeat_interval}")
     try:
+        http_limits = HttpLimits(
+            max_connections=args.api_max_connections,
+            header_timeout=args.api_header_timeout,
+            body_timeout=args.api_body_timeout,
+            max_body_bytes=args.api_max_body_bytes,
+        )
         settings = CsmsSettings(
             db_path=args.db,
             host=args.host,
@@ -189,6 +212,7 @@ def _build(args: argparse.Namespace) -> ReferenceCsms:
             api_token=args.api_token,
             max_upload_bytes=args.max_upload_bytes,
             max_diagnostics_bytes=args.max_diagnostics_bytes,
+            http_limits=http_limits,
         )
     except ValueError as error:  # an unknown fault or variation, a profile without TLS
         raise UsageError(str(error)) from None

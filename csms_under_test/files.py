@@ -42,6 +42,7 @@ would pass a limit. POSIX only (``O_NOFOLLOW``, ``dir_fd``).
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import hashlib
 import logging
@@ -53,7 +54,7 @@ import uuid
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from http import HTTPStatus
 from pathlib import Path
@@ -61,7 +62,7 @@ from typing import Any, BinaryIO, Protocol
 from urllib.parse import unquote, urlsplit
 
 from csms_under_test.network import Waker, bound_port, listen_socket
-from csms_under_test.replies import ApiReply, error_reply, page_reply
+from csms_under_test.replies import ApiReply, FileReply, error_reply, page_reply
 from csms_under_test.store import ALL, Page
 from csms_under_test.timestamps import ocpp_timestamp
 
@@ -147,16 +148,6 @@ class StoredFile:
         }
 
 
-@dataclass(frozen=True)
-class FileReply:
-    """A non-JSON reply of the HTTP server: raw bytes."""
-
-    status: int
-    content: bytes
-    content_type: str = "application/octet-stream"
-    headers: dict[str, str] = field(default_factory=dict)
-
-
 class UploadRefused(Exception):
     """An upload the file area does not store: ``status`` answers it over HTTP, ``ftp_code``
     over FTP (413/552 beyond a limit, 409/550 over a name that is not a regular file)."""
@@ -181,9 +172,10 @@ def _not_regular(name: str) -> UploadRefused:
 
 
 class _Body(Protocol):
-    """Where an upload's body is read from (the request handler's ``rfile``)."""
+    """An HTTP request's body (csms_under_test.http_server.Body): it raises its own errors
+    (408, 400) when it stops arriving or is cut short."""
 
-    def read(self, size: int, /) -> bytes: ...
+    async def chunk(self, size: int, /) -> bytes: ...
 
 
 def is_files_target(target: str) -> bool:
@@ -253,7 +245,7 @@ def _byte_limit(label: str, value: int) -> int:
 
 class FileArea:
     """The firmware and diagnostics folders and the limits of uploads (see the module doc).
-    Thread-safe: the operator API's request threads and the FTP thread share one."""
+    Thread-safe: the operator API's file I/O (in worker threads) and the FTP thread share one."""
 
     def __init__(
         self,
@@ -340,7 +332,7 @@ class FileArea:
                 stored.append(StoredFile(name, size, digest.hexdigest(), received))
         return stored
 
-    # -- uploads (HTTP request threads and the FTP thread) ------------------------------
+    # -- uploads (HTTP worker threads and the FTP thread) --------------------------------
     def store_diagnostics(self, name: str, data: bytes) -> StoredFile:
         """Store a whole upload at once (the limits and refusals of begin_upload apply)."""
         upload = self.begin_upload(name, len(data))
@@ -438,15 +430,15 @@ class FileArea:
         self._reserved_bytes -= reserved
         self._in_progress.discard(temporary)
 
-    # -- HTTP (called on the operator API's request threads) ------------------------
+    # -- HTTP (the operator API's server, on the CSMS loop; file I/O in a worker thread) --
     def diagnostics_reply(self, page: Page = ALL) -> ApiReply:
         """``GET /api/diagnostics``: one page of the uploads (csms_under_test.replies)."""
         every = self.diagnostics()
         shown = [s.json() for s in page.of(every)]
         return page_reply("diagnostics", shown, offset=page.offset, total=len(every))
 
-    def http_request(
-        self, method: str, target: str, content_length: str | None, body: _Body
+    async def http_request(
+        self, method: str, target: str, content_length: int | None, body: _Body
     ) -> ApiReply | FileReply:
         """Answer a request under ``/files``; ``body`` is read only for an upload."""
         path = urlsplit(target).path
@@ -467,44 +459,35 @@ class FileArea:
         if not valid_name(name):
             return error_reply(HTTPStatus.BAD_REQUEST, f"invalid file name {name!r}: {_NAME_RULE}")
         if segments[1] == FIRMWARE:
-            content = self.firmware(name)
+            content = await asyncio.to_thread(self.firmware, name)
             if content is None:
                 return error_reply(HTTPStatus.NOT_FOUND, f"no firmware file {name!r}")
             return FileReply(HTTPStatus.OK, content)
-        return self._upload(name, content_length, body)
+        return await self._upload(name, content_length, body)
 
-    def _upload(self, name: str, content_length: str | None, body: _Body) -> ApiReply:
-        if content_length is None:
+    async def _upload(self, name: str, length: int | None, body: _Body) -> ApiReply:
+        if length is None:
             return error_reply(HTTPStatus.LENGTH_REQUIRED, "an upload needs a Content-Length")
         try:
-            length = int(content_length)
-        except ValueError:
-            length = -1
-        if length < 0:
-            return error_reply(HTTPStatus.BAD_REQUEST, "invalid Content-Length")
-        try:
-            upload = self.begin_upload(name, length)  # refused here, the body unread
+            upload = await asyncio.to_thread(self.begin_upload, name, length)  # body unread
         except UploadRefused as refused:
             return error_reply(refused.status, refused.message)
         try:
             remaining = length
             while remaining:
-                try:
-                    chunk = body.read(min(_CHUNK, remaining))
-                except OSError as error:  # timeouts included
-                    return error_reply(HTTPStatus.BAD_REQUEST, f"the body did not arrive: {error}")
+                chunk = await body.chunk(min(_CHUNK, remaining))
                 if not chunk:
                     return error_reply(
                         HTTPStatus.BAD_REQUEST,
                         f"the body ended after {length - remaining} of {length} bytes",
                     )
-                upload.write(chunk)
+                await asyncio.to_thread(upload.write, chunk)
                 remaining -= len(chunk)
-            stored = upload.commit()
+            stored = await asyncio.to_thread(upload.commit)
         except UploadRefused as refused:
             return error_reply(refused.status, refused.message)
         finally:
-            upload.abort()  # the temporary file removed, unless committed
+            await asyncio.to_thread(upload.abort)  # the temporary file removed, unless committed
         logger.info("diagnostics received over HTTP: %s (%d bytes)", name, stored.size)
         return ApiReply(HTTPStatus.CREATED, stored.json())
 

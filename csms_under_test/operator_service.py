@@ -1,7 +1,7 @@
 """The operator's view of the CSMS, on the event loop: queries and CSMS→CP requests.
 
 Every method returns an :class:`ApiReply` (HTTP status and JSON body); the HTTP layer in
-:mod:`csms_under_test.operator_api` only parses requests and bridges threads.
+:mod:`csms_under_test.operator_api` only parses and routes HTTP requests.
 """
 
 from __future__ import annotations

@@ -15,6 +15,16 @@ class ApiReply:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class FileReply:
+    """A reply that is not JSON: raw bytes (a firmware file under ``/files``)."""
+
+    status: int
+    content: bytes
+    content_type: str = "application/octet-stream"
+    headers: dict[str, str] = field(default_factory=dict)
+
+
 def error_reply(status: HTTPStatus, message: str, **extra: Any) -> ApiReply:
     return ApiReply(status, {"error": message, **extra})
 

@@ -7,12 +7,13 @@ starts it says what it wants in these terms (``simulator.bundled_seed``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 from csms_under_test.faults import Faults
 from csms_under_test.files import MAX_DIAGNOSTICS_BYTES, MAX_UPLOAD_BYTES
+from csms_under_test.http_server import HttpLimits
 from csms_under_test.security import SECURITY_PROFILES
 from csms_under_test.variations import Variations
 
@@ -41,6 +42,8 @@ class CsmsSettings:
     api_token: str | None = None  # the operator API wants "Authorization: Bearer <this>"
     max_upload_bytes: int = MAX_UPLOAD_BYTES  # one diagnostics upload (HTTP 413, FTP 552)
     max_diagnostics_bytes: int = MAX_DIAGNOSTICS_BYTES  # the diagnostics folder in all
+    # what one HTTP client may take of the operator API's server (connections, times, size)
+    http_limits: HttpLimits = field(default_factory=HttpLimits)
     # -- who may connect (csms_under_test.security; OCPP 1.6 Security whitepaper §2)
     security_profile: int = 0  # 0: none, 1: Basic auth, 2: TLS + Basic, 3: mutual TLS
     tls_cert: Path | None = None  # profiles 2, 3: the server certificate (PEM, with chain)

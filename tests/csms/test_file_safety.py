@@ -9,6 +9,7 @@ import ftplib
 import http.client
 import io
 import os
+import re
 import socket
 import stat
 import time
@@ -407,11 +408,22 @@ def _announce(
         sock.sendall(head.encode() + sent)
         if finish:
             sock.shutdown(socket.SHUT_WR)
-        reply = b""
-        while chunk := sock.recv(65536):
-            reply += chunk
+        reply = _read_response(sock)
     status_line, _, rest = reply.partition(b"\r\n")
     return int(status_line.split()[1]), rest.partition(b"\r\n\r\n")[2]
+
+
+def _read_response(sock: socket.socket) -> bytes:
+    """One whole response: its head and Content-Length bytes (the server may keep the
+    connection a moment to read and drop a body it refused)."""
+    reply = b""
+    while b"\r\n\r\n" not in reply and (chunk := sock.recv(65536)):
+        reply += chunk
+    head, _, body = reply.partition(b"\r\n\r\n")
+    length = int(re.search(rb"(?i)content-length: *(\d+)", head)[1])  # type: ignore[index]
+    while len(body) < length and (chunk := sock.recv(65536)):
+        body += chunk
+    return head + b"\r\n\r\n" + body
 
 
 async def test_http_per_file_and_folder_limits(small: ReferenceCsms, db_path: Path) -> None:
