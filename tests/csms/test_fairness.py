@@ -4,8 +4,11 @@ pipelines thousands of Heartbeats, another one's Heartbeat is still answered pro
 from __future__ import annotations
 
 import asyncio
+import http.client
 import json
+import threading
 import time
+from urllib.parse import urlsplit
 
 from csms_under_test import ReferenceCsms
 
@@ -35,3 +38,53 @@ async def test_a_flood_on_one_connection_does_not_starve_another(csms: Reference
         await other.close()
     assert answered == FLOOD  # every pipelined CALL was answered too
     assert waited < PROMPT_S, f"the quiet charge point waited {waited:.3f} s"
+
+
+async def test_operator_api_lists_do_not_starve_a_charge_point(csms: ReferenceCsms) -> None:
+    """The probe: eight parallel GETs of 27,700 transactions pushed another charge point's
+    Heartbeat from 1.4 ms to 1.3 s. Lists are pages of at most 1000 rows, answered on the
+    CSMS loop between the charge point's frames."""
+    for n in range(5000):
+        csms.store.start_transaction(
+            "CP_BUSY",
+            connector_id=1,
+            id_tag=f"T{n}",
+            meter_start=0,
+            timestamp="2026-01-01T00:00:00Z",
+        )
+    quiet = await FakeChargePoint.connect(csms.ocpp_url, "CP_QUIET")
+    address = urlsplit(csms.api_url)
+    stop = threading.Event()
+
+    def lister() -> int:
+        pages = 0
+        while not stop.is_set():
+            connection = http.client.HTTPConnection(
+                address.hostname or "", address.port, timeout=WAIT
+            )
+            try:
+                connection.request("GET", "/api/transactions?offset=1000&limit=1000")
+                response = connection.getresponse()
+                assert (
+                    response.status == 200
+                    and len(json.loads(response.read())["transactions"]) == 1000
+                )
+                pages += 1
+            finally:
+                connection.close()
+        return pages
+
+    listers = [asyncio.create_task(asyncio.to_thread(lister)) for _ in range(8)]
+    waits = []
+    try:
+        await asyncio.sleep(0.1)
+        for _ in range(20):
+            began = time.perf_counter()
+            await asyncio.wait_for(quiet.request("Heartbeat", {}), WAIT)
+            waits.append(time.perf_counter() - began)
+    finally:
+        stop.set()
+        pages = sum(await asyncio.gather(*listers))
+        await quiet.close()
+    assert pages >= 8  # the lists were served meanwhile
+    assert max(waits) < PROMPT_S, f"the quiet charge point waited up to {max(waits):.3f} s"
