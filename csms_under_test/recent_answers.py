@@ -129,6 +129,13 @@ class RecentAnswers:
         while len(self._answers) > self._charge_points:
             self._answers.popitem(last=False)
 
+    def forget(self, charge_point_id: str, unique_id: str) -> None:
+        """Forget the answer to ``unique_id`` (it was not sent after all: the request sent
+        again is processed again)."""
+        answers = self._answers.get(charge_point_id)
+        if answers is not None:
+            answers.pop(unique_id, None)
+
     def booted(self, charge_point_id: str, connection: int) -> None:
         """A BootNotification was processed on ``connection``: forget the answers of earlier
         connections, but to the transaction-related messages the charge point may still
