@@ -26,6 +26,7 @@ class GroupCommit:
     def __init__(self, store: Store) -> None:
         self._store = store
         self._waiters: list[asyncio.Future[None]] = []
+        self.commits = 0  # how many commits were made: one more means the loop turned
 
     async def durable(self) -> None:
         """Return once every write made until now is committed: at once if none waits.
@@ -41,6 +42,7 @@ class GroupCommit:
 
     def _commit(self) -> None:
         waiters, self._waiters = self._waiters, []
+        self.commits += 1
         try:
             self._store.commit()
         except Exception as error:

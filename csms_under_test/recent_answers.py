@@ -47,16 +47,18 @@ MAX_CHARGE_POINTS = 1024
 ALWAYS_ANSWERED_AFRESH = frozenset({"Heartbeat"})
 
 
+# Built once (json.dumps with options builds an encoder per call).
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def request_digest(action: str, payload: dict[str, Any]) -> str:
     """What makes two requests the same: the action and the payload's JSON value (key order
     and spacing on the wire do not count)."""
-    canonical = json.dumps(
-        [action, payload], sort_keys=True, separators=(",", ":"), ensure_ascii=False
-    )
+    canonical = _CANONICAL.encode([action, payload])
     return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RecentAnswer:
     action: str
     digest: str

@@ -286,11 +286,14 @@ class OcppServer:
                 self._store.ensure_charge_point(charge_point_id)
             await self._commits.durable()
             async for message in websocket:
+                commits = self._commits.commits
                 await self._on_message(connection, message)
-                # Fair scheduling: frames a charge point pipelines are already buffered, so
-                # nothing above need wait; yield, so every other connection gets its turn
-                # between two of them (one flooding socket cannot starve the rest).
-                await asyncio.sleep(0)
+                if self._commits.commits == commits:
+                    # Fair scheduling: frames a charge point pipelines are already buffered,
+                    # so nothing above need wait; yield, so every other connection gets its
+                    # turn between two of them (one flooding socket cannot starve the rest).
+                    # A request that waited for a commit has yielded already.
+                    await asyncio.sleep(0)
         except ConnectionClosed:
             pass
         finally:
