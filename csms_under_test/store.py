@@ -726,15 +726,17 @@ class Store:
         """Close the transactions still running on the connector (the charge point evidently
         lost them): stopped at ``timestamp`` for ``reason``, with no meterStop, so that a
         StopTransaction for one still completes it. Returns their ids."""
-        with self._write():
-            lost = [
-                row[0]
-                for row in self._db.execute(
-                    "SELECT id FROM transactions WHERE charge_point_id = ? AND connector_id = ? "
-                    "AND stop_timestamp IS NULL ORDER BY id",
-                    (charge_point_id, connector_id),
-                )
-            ]
+        lost = [
+            row[0]
+            for row in self._db.execute(
+                "SELECT id FROM transactions WHERE charge_point_id = ? AND connector_id = ? "
+                "AND stop_timestamp IS NULL ORDER BY id",
+                (charge_point_id, connector_id),
+            )
+        ]
+        if not lost:
+            return lost  # the usual case: nothing to write (one thread: nothing changed since)
+        with self._write(one_statement=len(lost) == 1):
             self._db.executemany(
                 "UPDATE transactions SET stop_timestamp = ?, stop_reason = ? WHERE id = ?",
                 [(timestamp, reason, transaction_id) for transaction_id in lost],
