@@ -47,16 +47,18 @@ MAX_CHARGE_POINTS = 1024
 ALWAYS_ANSWERED_AFRESH = frozenset({"Heartbeat"})
 
 
+# Built once (json.dumps with options builds an encoder per call).
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def request_digest(action: str, payload: dict[str, Any]) -> str:
     """What makes two requests the same: the action and the payload's JSON value (key order
     and spacing on the wire do not count)."""
-    canonical = json.dumps(
-        [action, payload], sort_keys=True, separators=(",", ":"), ensure_ascii=False
-    )
+    canonical = _CANONICAL.encode([action, payload])
     return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RecentAnswer:
     action: str
     digest: str
@@ -128,6 +130,13 @@ class RecentAnswers:
         self._answers.move_to_end(charge_point_id)
         while len(self._answers) > self._charge_points:
             self._answers.popitem(last=False)
+
+    def forget(self, charge_point_id: str, unique_id: str) -> None:
+        """Forget the answer to ``unique_id`` (it was not sent after all: the request sent
+        again is processed again)."""
+        answers = self._answers.get(charge_point_id)
+        if answers is not None:
+            answers.pop(unique_id, None)
 
     def booted(self, charge_point_id: str, connection: int) -> None:
         """A BootNotification was processed on ``connection``: forget the answers of earlier

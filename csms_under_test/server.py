@@ -34,6 +34,7 @@ from csms_under_test.connections import (
 )
 from csms_under_test.constraints import connector_violation
 from csms_under_test.faults import DROP_ON_NEGATIVE_ANSWER, Faults
+from csms_under_test.group_commit import CommitFailed, GroupCommit
 from csms_under_test.handlers import ErrorReply, NoReply
 from csms_under_test.handlers.base import CallContext, Handler
 from csms_under_test.network import LISTEN_BACKLOG, bound_port, listen_socket
@@ -49,6 +50,7 @@ from csms_under_test.variations import (
     Variations,
 )
 from ocppj import (
+    Call,
     CallResult,
     ErrorCode,
     IncomingCall,
@@ -64,6 +66,10 @@ logger = logging.getLogger(__name__)
 
 OCPP_PATH = "/ocpp"
 OCPP_SUBPROTOCOL = Subprotocol("ocpp1.6")
+# The WebSocket extension offered to charge points: none. OCPP-J 1.6 asks for none, and
+# permessage-deflate (websockets' default) cost a zlib stream per connection (memory) and
+# a compression per frame both ways, for frames of a few hundred bytes.
+COMPRESSION = None
 # Seconds to wait for a charge point to complete the WebSocket closing handshake.
 CLOSE_TIMEOUT = 5.0
 # WebSocket close code 1011: the server ends the connection on an unexpected condition (RFC 6455).
@@ -167,6 +173,9 @@ class OcppServer:
         tls: ssl.SSLContext | None = None,
     ) -> None:
         self._store = store
+        # The writes of the requests handled in one loop turn share a commit, made before
+        # any of their answers is sent.
+        self._commits = GroupCommit(store)
         # Who may connect (security profiles); None: everyone, as profile 0 with unknown
         # charge points accepted (the handlers' own tests).
         self._admission = admission
@@ -198,6 +207,7 @@ class OcppServer:
                 process_request=self._process_request,
                 select_subprotocol=self._select_subprotocol,
                 close_timeout=CLOSE_TIMEOUT,
+                compression=COMPRESSION,
                 ssl=self._tls,
                 backlog=LISTEN_BACKLOG,
             )
@@ -272,13 +282,18 @@ class OcppServer:
             self._close_replaced(previous)
         logger.info("%s: connected from %s", charge_point_id, websocket.remote_address)
         try:
-            self._store.ensure_charge_point(charge_point_id)
+            with self._store.deferred():
+                self._store.ensure_charge_point(charge_point_id)
+            await self._commits.durable()
             async for message in websocket:
+                commits = self._commits.commits
                 await self._on_message(connection, message)
-                # Fair scheduling: frames a charge point pipelines are already buffered, so
-                # nothing above need wait; yield, so every other connection gets its turn
-                # between two of them (one flooding socket cannot starve the rest).
-                await asyncio.sleep(0)
+                if self._commits.commits == commits:
+                    # Fair scheduling: frames a charge point pipelines are already buffered,
+                    # so nothing above need wait; yield, so every other connection gets its
+                    # turn between two of them (one flooding socket cannot starve the rest).
+                    # A request that waited for a commit has yielded already.
+                    await asyncio.sleep(0)
         except ConnectionClosed:
             pass
         finally:
@@ -355,6 +370,11 @@ class OcppServer:
             # The same request again (OCPP-J 1.6 §4.1.4): its answer was lost or late.
             logger.info("%s: %s %s sent again; answered as before", cp, call.action, call.unique_id)
             connection.session.drop_unanswered(call.unique_id)
+            try:
+                await self._commits.durable()  # the first answer may wait for its commit yet
+            except CommitFailed:
+                await self._send_answer(connection, self._not_stored(connection, call).text)
+                return
             await self._send_answer(connection, decision.replay)
             return
         if decision.reused_by is not None:
@@ -369,15 +389,28 @@ class OcppServer:
             )
             await self._send_answer(connection, refusal.text)
             return
-        reply, remembered = self._reply(connection, event)
-        if reply is None:
-            return
-        if remembered:
+        with self._store.deferred():
+            reply, remembered = self._reply(connection, event)
+        if reply is not None and remembered:
+            # Remembered at once: a retransmission on another connection is answered as
+            # this one (after the same commit), never processed again.
             if call.action == "BootNotification" and isinstance(reply.frame, CallResult):
                 self._answers.booted(cp, connection.serial)
             self._answers.remember(
                 cp, call.unique_id, call.action, digest, reply.text, connection.serial
             )
+        try:
+            # What the answer reports must be on disk before it leaves (kill -9 loses
+            # nothing answered); the commit is shared with the loop turn's other requests.
+            await self._commits.durable()
+        except CommitFailed:
+            if reply is None:
+                return
+            if remembered:
+                self._answers.forget(cp, call.unique_id)
+            reply = self._not_stored(connection, call)
+        if reply is None:
+            return
         if (
             call.action == "BootNotification"
             and isinstance(reply.frame, CallResult)
@@ -385,6 +418,14 @@ class OcppServer:
         ):
             await self._start_burst(connection)
         await self._send_answer(connection, reply.text)
+
+    @staticmethod
+    def _not_stored(connection: ChargePointConnection, call: Call) -> Outgoing:
+        """The answer to a request whose writes could not be committed: InternalError (not
+        remembered, so that the request sent again is processed again)."""
+        return connection.session.send_error(
+            call.unique_id, ErrorCode.INTERNAL_ERROR, f"the CSMS failed to store {call.action}"
+        )
 
     async def _send_answer(self, connection: ChargePointConnection, text: str) -> None:
         if SLOW_ANSWERS in self._variations:

@@ -6,13 +6,19 @@ profiles, and transaction, reservation and charging profile ids continue where t
 off (AUTOINCREMENT never reuses an id; a new reservationId or chargingProfileId is above
 every one ever stored). The connection is used from one thread only: the CSMS event loop's
 (sqlite3 enforces this).
+
+Each method that writes is one atomic change, committed before it returns, unless it runs
+inside :meth:`Store.deferred`: then it stays uncommitted until :meth:`Store.commit`, so
+that the writes of many requests answered at once share one commit (a group commit: see
+:mod:`csms_under_test.group_commit`, which commits before any of their answers leave).
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -166,6 +172,41 @@ _LISTS = frozenset(
 
 
 T = TypeVar("T")
+
+
+class _Write:
+    """Store._write's context manager."""
+
+    __slots__ = ("_nested", "_one_statement", "_savepoint", "_store")
+
+    def __init__(self, store: Store, one_statement: bool) -> None:
+        self._store = store
+        self._one_statement = one_statement
+        self._nested = False
+        self._savepoint = False
+
+    def __enter__(self) -> None:
+        store = self._store
+        self._nested = store._db.in_transaction
+        if not self._nested:
+            store._db.execute("BEGIN")
+        elif not self._one_statement:
+            self._savepoint = True
+            store._db.execute("SAVEPOINT write")
+        store._depth += 1
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, _: Any
+    ) -> None:
+        store = self._store
+        store._depth -= 1
+        if kind is not None:
+            store._undo(error, self._nested, self._savepoint)
+            return
+        if self._savepoint:
+            store._db.execute("RELEASE write")
+        if not store._deferring and not store._depth:
+            store.commit()
 
 
 @dataclass(frozen=True)
@@ -376,27 +417,100 @@ _METER_VALUE_COLUMNS = (
 class Store:
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._db = sqlite3.connect(path)
+        # isolation_level None: sqlite3 begins no transaction of its own; _write does.
+        self._db = sqlite3.connect(path, isolation_level=None)
+        self._deferring = 0  # how many deferred() blocks are open
+        self._depth = 0  # how many _write() blocks are open
+        self._lost = False  # an error rolled back deferred writes (see _undo)
+        self._closed = False
         try:
             self._db.execute("PRAGMA journal_mode=WAL")
             # WAL + NORMAL: a commit survives the process being killed (kill -9 loses
             # nothing, tests/csms/test_kill_restart.py); only a power cut may lose the last
             # commits, never the database. FULL would fsync every StatusNotification.
             self._db.execute("PRAGMA synchronous=NORMAL")
-            with self._db:
-                self._db.executescript(_SCHEMA)
+            self._db.executescript(f"BEGIN;{_SCHEMA}COMMIT;")
         except BaseException:
             self._db.close()
             raise
 
     def close(self) -> None:
-        self._db.close()
+        """Close the database (again: nothing), committing what was deferred: nobody waited
+        for it yet, and it is kept as it would have been."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            self.commit()
+        finally:
+            self._db.close()
+
+    # -- transactions ---------------------------------------------------------------
+    def _write(self, *, one_statement: bool = False) -> _Write:
+        """One atomic change: all of it or (on an exception) none of it is kept. Committed
+        at the end, unless deferred or part of a larger change: then it joins the open
+        transaction, as a savepoint so that a failure undoes only this change (not needed
+        for ``one_statement``: SQLite undoes a failed statement by itself)."""
+        return _Write(self, one_statement)
+
+    def _undo(self, error: BaseException | None, nested: bool, savepoint: bool) -> None:
+        """Undo a failed change (see _write)."""
+        db = self._db
+        if savepoint and db.in_transaction:
+            try:
+                db.execute("ROLLBACK TO write")
+                db.execute("RELEASE write")
+                return
+            except sqlite3.Error:
+                pass
+        elif nested and isinstance(error, sqlite3.Error) and db.in_transaction:
+            return  # the one statement failed, and SQLite undid it
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        if nested:
+            # The whole transaction is rolled back (SQLite does so on some errors, such as
+            # a full disk): the writes deferred before this one are gone with it.
+            self._lost = True
+
+    @contextmanager
+    def deferred(self) -> Iterator[None]:
+        """Leave what is written inside uncommitted, until :meth:`commit`: the writer
+        commits before it tells anyone of the change. A write outside commits everything
+        written until then."""
+        self._deferring += 1
+        try:
+            yield
+        finally:
+            self._deferring -= 1
+
+    @property
+    def uncommitted(self) -> bool:
+        """Whether deferred writes wait for :meth:`commit`."""
+        return self._db.in_transaction or self._lost
+
+    def commit(self) -> None:
+        """Commit the deferred writes. Raises (sqlite3.Error) when they are not all kept:
+        the commit failed, or SQLite rolled some of them back already; then none is."""
+        db = self._db
+        lost, self._lost = self._lost, False
+        if lost:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise sqlite3.OperationalError("deferred writes were rolled back by an error")
+        if not db.in_transaction:
+            return
+        try:
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
 
     # -- idTags ---------------------------------------------------------------------
     def put_id_tag(self, record: IdTagRecord) -> bool:
         """Store ``record``, replacing the row of the same idTag (compared case-insensitively);
         True when the idTag was new."""
-        with self._db:
+        with self._write():
             known = self._db.execute(
                 "SELECT 1 FROM id_tags WHERE id_tag = ?", (record.id_tag,)
             ).fetchone()
@@ -409,7 +523,7 @@ class Store:
 
     def put_id_tags(self, records: Iterable[IdTagRecord]) -> None:
         """Store every one of ``records`` (as :meth:`put_id_tag`) in one transaction."""
-        with self._db:
+        with self._write():
             self._db.executemany(
                 "INSERT OR REPLACE INTO id_tags (id_tag, status, expiry_date, parent_id_tag) "
                 "VALUES (?, ?, ?, ?)",
@@ -418,7 +532,7 @@ class Store:
 
     def delete_id_tag(self, id_tag: str) -> bool:
         """Forget ``id_tag``: from now on it is unknown (Invalid). True when it was stored."""
-        with self._db:
+        with self._write():
             cursor = self._db.execute("DELETE FROM id_tags WHERE id_tag = ?", (id_tag,))
         return cursor.rowcount > 0
 
@@ -439,7 +553,7 @@ class Store:
     # -- charge points --------------------------------------------------------------
     def ensure_charge_point(self, charge_point_id: str) -> bool:
         """Know ``charge_point_id`` (what is known of it stays); True when it was new."""
-        with self._db:
+        with self._write(one_statement=True):
             cursor = self._db.execute(
                 "INSERT OR IGNORE INTO charge_points (id) VALUES (?)", (charge_point_id,)
             )
@@ -448,7 +562,7 @@ class Store:
     def forget_charge_point(self, charge_point_id: str) -> bool:
         """Forget the charge point, its password and its connectors' current status; its
         history (transactions, reservations, lists, profiles) stays. True when it was known."""
-        with self._db:
+        with self._write():
             cursor = self._db.execute("DELETE FROM charge_points WHERE id = ?", (charge_point_id,))
             self._db.execute(
                 "DELETE FROM charge_point_credentials WHERE charge_point_id = ?",
@@ -461,7 +575,7 @@ class Store:
 
     def set_credential(self, charge_point_id: str, credential: Credential | None) -> None:
         """Register the charge point's password (None: remove it)."""
-        with self._db:
+        with self._write():
             if credential is None:
                 self._db.execute(
                     "DELETE FROM charge_point_credentials WHERE charge_point_id = ?",
@@ -491,7 +605,7 @@ class Store:
         firmware_version: str | None,
         at: str,
     ) -> None:
-        with self._db:
+        with self._write(one_statement=True):
             self._db.execute(
                 "INSERT INTO charge_points "
                 "(id, vendor, model, serial_number, firmware_version, last_boot) "
@@ -503,7 +617,7 @@ class Store:
             )
 
     def record_heartbeat(self, charge_point_id: str, at: str) -> None:
-        with self._db:
+        with self._write(one_statement=True):
             self._db.execute(
                 "INSERT INTO charge_points (id, last_heartbeat) VALUES (?, ?) "
                 "ON CONFLICT (id) DO UPDATE SET last_heartbeat = excluded.last_heartbeat",
@@ -534,7 +648,7 @@ class Store:
             record.timestamp,
             record.received_at,
         )
-        with self._db:
+        with self._write():
             self._db.execute(
                 f"INSERT OR REPLACE INTO connector_status ({_STATUS_COLUMNS}) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -574,7 +688,7 @@ class Store:
         reservation_id: int | None = None,
     ) -> int:
         """Create a transaction and return its new id."""
-        with self._db:
+        with self._write(one_statement=True):
             cursor = self._db.execute(
                 "INSERT INTO transactions (charge_point_id, connector_id, id_tag, reservation_id, "
                 "meter_start, start_timestamp) VALUES (?, ?, ?, ?, ?, ?)",
@@ -597,7 +711,7 @@ class Store:
         """Close a running transaction of ``charge_point_id``, or complete one the CSMS closed
         as lost (:meth:`close_lost_transactions`: no meterStop yet); False if there is no
         such transaction (unknown, another charge point's, or stopped already)."""
-        with self._db:
+        with self._write(one_statement=True):
             cursor = self._db.execute(
                 "UPDATE transactions SET meter_stop = ?, stop_timestamp = ?, stop_reason = ?, "
                 "stop_id_tag = ? WHERE id = ? AND charge_point_id = ? "
@@ -612,15 +726,17 @@ class Store:
         """Close the transactions still running on the connector (the charge point evidently
         lost them): stopped at ``timestamp`` for ``reason``, with no meterStop, so that a
         StopTransaction for one still completes it. Returns their ids."""
-        with self._db:
-            lost = [
-                row[0]
-                for row in self._db.execute(
-                    "SELECT id FROM transactions WHERE charge_point_id = ? AND connector_id = ? "
-                    "AND stop_timestamp IS NULL ORDER BY id",
-                    (charge_point_id, connector_id),
-                )
-            ]
+        lost = [
+            row[0]
+            for row in self._db.execute(
+                "SELECT id FROM transactions WHERE charge_point_id = ? AND connector_id = ? "
+                "AND stop_timestamp IS NULL ORDER BY id",
+                (charge_point_id, connector_id),
+            )
+        ]
+        if not lost:
+            return lost  # the usual case: nothing to write (one thread: nothing changed since)
+        with self._write(one_statement=len(lost) == 1):
             self._db.executemany(
                 "UPDATE transactions SET stop_timestamp = ?, stop_reason = ? WHERE id = ?",
                 [(timestamp, reason, transaction_id) for transaction_id in lost],
@@ -719,7 +835,7 @@ class Store:
             for meter_value in meter_values
             for sampled in meter_value["sampledValue"]
         ]
-        with self._db:
+        with self._write(one_statement=len(rows) == 1):
             self._db.executemany(
                 f"INSERT INTO meter_values ({_METER_VALUE_COLUMNS}) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -735,7 +851,7 @@ class Store:
     def record_firmware_status(
         self, charge_point_id: str, kind: str, status: str, received_at: str
     ) -> None:
-        with self._db:
+        with self._write():
             self._db.execute(
                 "INSERT OR REPLACE INTO firmware_status "
                 "(charge_point_id, kind, status, received_at) VALUES (?, ?, ?, ?)",
@@ -768,7 +884,7 @@ class Store:
         created_at: str,
     ) -> ReservationRecord:
         """Store a reservation about to be sent (status requested)."""
-        with self._db:
+        with self._write():
             cursor = self._db.execute(
                 "INSERT INTO reservations (reservation_id, charge_point_id, connector_id, id_tag, "
                 "parent_id_tag, expiry_date, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -797,7 +913,7 @@ class Store:
         if record is None:
             return
         accepted = reservation_status == "Accepted"
-        with self._db:
+        with self._write():
             if accepted:
                 self._db.execute(
                     "UPDATE reservations SET status = ? WHERE charge_point_id = ? "
@@ -822,7 +938,7 @@ class Store:
     def set_reservation_status(
         self, row_id: int, status: str, transaction_id: int | None = None
     ) -> None:
-        with self._db:
+        with self._write():
             self._db.execute(
                 "UPDATE reservations SET status = ?, "
                 "transaction_id = COALESCE(?, transaction_id) WHERE id = ?",
@@ -877,7 +993,7 @@ class Store:
 
     def local_list_sent(self, charge_point_id: str, list_version: int) -> None:
         """A SendLocalList with ``list_version`` is going out: versions never go back."""
-        with self._db:
+        with self._write():
             self._ensure_local_list(charge_point_id)
             self._db.execute(
                 "UPDATE local_lists SET last_sent_version = MAX(last_sent_version, ?) "
@@ -898,7 +1014,7 @@ class Store:
         """The charge point answered SendLocalList with ``status`` (None: a CALLERROR). On
         Accepted its list is now ``id_tags`` at ``list_version``; otherwise nothing changes
         but the recorded answer."""
-        with self._db:
+        with self._write():
             self._ensure_local_list(charge_point_id)
             self._db.execute(
                 "UPDATE local_lists SET last_sent_status = ? WHERE charge_point_id = ?",
@@ -921,7 +1037,7 @@ class Store:
 
     def local_list_version_reported(self, charge_point_id: str, version: int, at: str) -> None:
         """The charge point's answer to GetLocalListVersion."""
-        with self._db:
+        with self._write():
             self._ensure_local_list(charge_point_id)
             self._db.execute(
                 "UPDATE local_lists SET reported_version = ?, reported_at = ? "
@@ -954,7 +1070,7 @@ class Store:
         sent_at: str,
     ) -> ChargingProfileRecord:
         """Store a charging profile about to be sent (status sent)."""
-        with self._db:
+        with self._write():
             cursor = self._db.execute(
                 f"INSERT INTO charging_profiles ({_CHARGING_PROFILE_COLUMNS}) "
                 "VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)",
@@ -986,7 +1102,7 @@ class Store:
         if record is None:
             return
         accepted = answer_status == "Accepted"
-        with self._db:
+        with self._write():
             if accepted:
                 self._db.execute(
                     "UPDATE charging_profiles SET status = ? WHERE charge_point_id = ? "
@@ -1033,7 +1149,7 @@ class Store:
             ]
         )
         where = "".join(f" AND {column} = ?" for column, _ in criteria)
-        with self._db:
+        with self._write():
             cursor = self._db.execute(
                 "UPDATE charging_profiles SET status = ? WHERE charge_point_id = ? AND status = ?"
                 + where,

@@ -11,8 +11,10 @@ def utc_now() -> datetime:
 
 def ocpp_timestamp(moment: datetime) -> str:
     """RFC 3339 UTC with milliseconds, e.g. ``2026-11-24T10:00:00.123Z``."""
-    utc = moment.astimezone(UTC)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+    utc = moment.astimezone(UTC).replace(tzinfo=None)
+    if utc.year < 1000:  # as before: strftime's %Y has no leading zeros there, isoformat has
+        return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+    return utc.isoformat(timespec="milliseconds") + "Z"
 
 
 def parse_timestamp(text: str) -> datetime | None:

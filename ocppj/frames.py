@@ -102,8 +102,12 @@ class FrameError(ValueError):
         self.unique_id = unique_id
 
 
+# Built once: json.dumps and json.loads with options build an encoder or decoder per call.
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
 def _dumps(value: list[Any]) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return _ENCODER.encode(value)
 
 
 def clip(text: str, limit: int) -> str:
@@ -219,7 +223,9 @@ def _loads(text: str) -> Any:
             _call_id_of(text),
         )
     try:
-        return json.loads(text, parse_constant=_not_json, parse_float=_finite_float)
+        if text.startswith("\ufeff"):  # as json.loads has it
+            raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+        return _DECODER.decode(text)
     except RecursionError:  # pragma: no cover - _too_deep refuses such text first
         raise FrameError(
             "not JSON: nested too deeply", ErrorCode.FORMATION_VIOLATION, _call_id_of(text)
@@ -266,6 +272,9 @@ def _finite_float(literal: str) -> float:
     if not math.isfinite(number):
         raise ValueError(f"{literal} is out of the range of a double")
     return number
+
+
+_DECODER = json.JSONDecoder(parse_constant=_not_json, parse_float=_finite_float)
 
 
 def _encodable(value: Any) -> bool:

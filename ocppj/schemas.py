@@ -190,11 +190,25 @@ def _surely_valid(schema_name: str, payload: Any) -> bool:
 
 
 def _beyond_64_bits(value: Any) -> bool:
-    if isinstance(value, dict):
-        return any(_beyond_64_bits(item) for item in value.values())
-    if isinstance(value, list):
-        return any(_beyond_64_bits(item) for item in value)
-    return isinstance(value, int) and not isinstance(value, bool) and value not in INTEGER_RANGE
+    """Whether an integer in ``value`` (a JSON value: dicts, lists and scalars) is outside
+    INTEGER_RANGE. Iterative, and a string (the usual leaf) costs one type check."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        kind = type(item)
+        if kind is str:
+            continue
+        if kind is dict:
+            pending.extend(item.values())
+        elif kind is list:
+            pending.extend(item)
+        elif isinstance(item, dict):
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, int) and kind is not bool and item not in INTEGER_RANGE:
+            return True
+    return False
 
 
 def payload_schema(action: str, *, response: bool) -> dict[str, Any] | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any, Final
 
 from csms_under_test.faults import Faults
@@ -25,7 +26,7 @@ class CallContext:
     # idTags authorized with Authorize.req on this connection (mutable, per connection)
     authorized_id_tags: set[str] = field(default_factory=set)
 
-    @property
+    @cached_property
     def timestamp(self) -> str:
         return ocpp_timestamp(self.received_at)
 

@@ -1,5 +1,6 @@
 """One busy connection cannot starve another (issue 16, item 7): while one charge point
-pipelines thousands of Heartbeats, another one's Heartbeat is still answered promptly."""
+pipelines thousands of Heartbeats (each a write, answered after a commit) or DataTransfers
+(no write), another one's Heartbeat is still answered promptly."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import json
 import threading
 import time
 from urllib.parse import urlsplit
+
+import pytest
 
 from csms_under_test import ReferenceCsms
 
@@ -20,12 +23,18 @@ FLOOD = 5000
 PROMPT_S = 0.5
 
 
-async def test_a_flood_on_one_connection_does_not_starve_another(csms: ReferenceCsms) -> None:
+FLOODS = {"Heartbeat": {}, "DataTransfer": {"vendorId": "Flood"}}
+
+
+@pytest.mark.parametrize("action", sorted(FLOODS))
+async def test_a_flood_on_one_connection_does_not_starve_another(
+    csms: ReferenceCsms, action: str
+) -> None:
     flooder = await FakeChargePoint.connect(csms.ocpp_url, "CP_FLOOD")
     other = await FakeChargePoint.connect(csms.ocpp_url, "CP_QUIET")
     try:
         for n in range(FLOOD):  # pipelined: sent without waiting for the answers
-            await flooder.websocket.send(json.dumps([2, f"f{n}", "Heartbeat", {}]))
+            await flooder.websocket.send(json.dumps([2, f"f{n}", action, FLOODS[action]]))
         began = time.perf_counter()
         await asyncio.wait_for(other.request("Heartbeat", {}), WAIT)
         waited = time.perf_counter() - began
