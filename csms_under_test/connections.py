@@ -11,9 +11,9 @@ import asyncio
 import logging
 from typing import Any
 
-from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 
+from csms_under_test.ocpp_connection import OcppConnection
 from csms_under_test.variations import SERIALISATION, Variations, numeric_ids, reserialise
 from ocppj import IncomingCallError, IncomingCallResult, Session
 
@@ -34,7 +34,7 @@ class ChargePointConnection:
     def __init__(
         self,
         charge_point_id: str,
-        websocket: ServerConnection,
+        websocket: OcppConnection,
         variations: Variations | None = None,
         serial: int = 0,
     ) -> None:
@@ -51,10 +51,18 @@ class ChargePointConnection:
         self._lost = False
 
     async def send_text(self, text: str) -> None:
+        await self.websocket.send(self._outgoing(text))
+
+    def send_now(self, text: str) -> bool:
+        """Write ``text`` at once (an answer: nothing to wait for); False if the connection
+        is closed already."""
+        return self.websocket.send_now(self._outgoing(text))
+
+    def _outgoing(self, text: str) -> str:
         if SERIALISATION in self.variations:
             text = reserialise(text)
         logger.debug("%s <- %s", self.charge_point_id, text)
-        await self.websocket.send(text)
+        return text
 
     async def call(
         self,

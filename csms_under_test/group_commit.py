@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 
 from csms_under_test.store import Store
 
@@ -25,32 +26,50 @@ class CommitFailed(Exception):
 class GroupCommit:
     def __init__(self, store: Store) -> None:
         self._store = store
-        self._waiters: list[asyncio.Future[None]] = []
+        # Called with None once the commit is made, or with why it failed.
+        self._waiters: list[Callable[[CommitFailed | None], None]] = []
         self.commits = 0  # how many commits were made: one more means the loop turned
+
+    def then(self, callback: Callable[[CommitFailed | None], None]) -> None:
+        """Call ``callback`` once every write made until now is committed (with None), or
+        the commit failed (with the CommitFailed; then none of those writes is kept): at
+        once if nothing is to commit and no one waits (so that what waits goes first)."""
+        if not self._waiters and not self._store.uncommitted:
+            callback(None)
+            return
+        self._waiters.append(callback)
+        if len(self._waiters) == 1:
+            asyncio.get_running_loop().call_soon(self._commit)
 
     async def durable(self) -> None:
         """Return once every write made until now is committed: at once if none waits.
         Raises CommitFailed when the commit failed (then none of those writes is kept)."""
-        if not self._store.uncommitted:
+        if not self._waiters and not self._store.uncommitted:
             return
-        loop = asyncio.get_running_loop()
-        waiter: asyncio.Future[None] = loop.create_future()
-        self._waiters.append(waiter)
-        if len(self._waiters) == 1:
-            loop.call_soon(self._commit)
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+        def wake(failed: CommitFailed | None) -> None:
+            if waiter.done():
+                return
+            if failed is None:
+                waiter.set_result(None)
+            else:
+                waiter.set_exception(failed)
+
+        self.then(wake)
         await waiter
 
     def _commit(self) -> None:
         waiters, self._waiters = self._waiters, []
         self.commits += 1
+        failed = None
         try:
             self._store.commit()
         except Exception as error:
             logger.error("commit of %d requests' writes failed: %s", len(waiters), error)
-            for waiter in waiters:
-                if not waiter.done():
-                    waiter.set_exception(CommitFailed(f"the store failed to commit: {error}"))
-            return
+            failed = CommitFailed(f"the store failed to commit: {error}")
         for waiter in waiters:
-            if not waiter.done():
-                waiter.set_result(None)
+            try:
+                waiter(failed)
+            except Exception:
+                logger.exception("a request's answer failed after the commit")

@@ -29,13 +29,12 @@ heard from is forgotten first). In memory only: a restarted CSMS starts empty.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 # OCPP 1.6 §3.7: the transaction-related messages, which a charge point queues while
 # offline and delivers (again) once it is back.
@@ -51,17 +50,38 @@ ALWAYS_ANSWERED_AFRESH = frozenset({"Heartbeat"})
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def request_digest(action: str, payload: dict[str, Any]) -> str:
+class RequestDigest:
     """What makes two requests the same: the action and the payload's JSON value (key order
-    and spacing on the wire do not count)."""
-    canonical = _CANONICAL.encode([action, payload])
-    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
+    and spacing on the wire do not count; 1 and true differ, as in JSON). Compared only when
+    a uniqueId comes again, so it is made for nothing on every request: it holds the parsed
+    payload, which nothing changes once it is read."""
+
+    __slots__ = ("action", "payload")
+
+    def __init__(self, action: str, payload: dict[str, Any]) -> None:
+        self.action = action
+        self.payload = payload
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, RequestDigest):
+            return NotImplemented
+        if self.action != other.action:
+            return False
+        return other.payload is self.payload or (
+            _CANONICAL.encode(self.payload) == _CANONICAL.encode(other.payload)
+        )
+
+    def __hash__(self) -> int:
+        return hash(self.action)
 
 
-@dataclass(frozen=True, slots=True)
-class RecentAnswer:
+def request_digest(action: str, payload: dict[str, Any]) -> RequestDigest:
+    return RequestDigest(action, payload)
+
+
+class RecentAnswer(NamedTuple):
     action: str
-    digest: str
+    digest: RequestDigest | str
     text: str  # the frame that answered it, as handed to the connection
     connection: int  # the serial of the connection it came on
     at: float  # when it was answered (monotonic seconds)
@@ -96,7 +116,12 @@ class RecentAnswers:
         self._answers: OrderedDict[str, OrderedDict[str, RecentAnswer]] = OrderedDict()
 
     def decide(
-        self, charge_point_id: str, unique_id: str, action: str, digest: str, connection: int
+        self,
+        charge_point_id: str,
+        unique_id: str,
+        action: str,
+        digest: RequestDigest | str,
+        connection: int,
     ) -> Decision:
         seen = self._recent(charge_point_id).get(unique_id)  # never a Heartbeat's
         if seen is None:
@@ -115,19 +140,21 @@ class RecentAnswers:
         charge_point_id: str,
         unique_id: str,
         action: str,
-        digest: str,
+        digest: RequestDigest | str,
         text: str,
         connection: int,
     ) -> None:
         if action in ALWAYS_ANSWERED_AFRESH:
             return
-        answers = self._recent(charge_point_id)
-        answers.pop(unique_id, None)
+        answers = self._answers.get(charge_point_id)  # expired ones go in decide and below
+        if answers is None:
+            answers = self._answers[charge_point_id] = OrderedDict()
+        else:
+            self._answers.move_to_end(charge_point_id)
+            answers.pop(unique_id, None)
         answers[unique_id] = RecentAnswer(action, digest, text, connection, self._clock())
-        while len(answers) > self._per_charge_point:
+        if len(answers) > self._per_charge_point:
             answers.popitem(last=False)
-        self._answers[charge_point_id] = answers
-        self._answers.move_to_end(charge_point_id)
         while len(self._answers) > self._charge_points:
             self._answers.popitem(last=False)
 

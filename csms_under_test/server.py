@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import itertools
 import logging
 import re
@@ -38,6 +39,7 @@ from csms_under_test.group_commit import CommitFailed, GroupCommit
 from csms_under_test.handlers import ErrorReply, NoReply
 from csms_under_test.handlers.base import CallContext, Handler
 from csms_under_test.network import LISTEN_BACKLOG, bound_port, listen_socket
+from csms_under_test.ocpp_connection import Done, OcppConnection
 from csms_under_test.recent_answers import RecentAnswers, request_digest
 from csms_under_test.store import Store
 from csms_under_test.timestamps import utc_now
@@ -210,6 +212,7 @@ class OcppServer:
                 compression=COMPRESSION,
                 ssl=self._tls,
                 backlog=LISTEN_BACKLOG,
+                create_connection=OcppConnection,
             )
         except BaseException:
             sock.close()
@@ -260,6 +263,7 @@ class OcppServer:
     # -- connection -------------------------------------------------------------------
     async def _serve_connection(self, websocket: ServerConnection) -> None:
         assert websocket.request is not None  # set once the handshake succeeded
+        assert isinstance(websocket, OcppConnection)  # serve(create_connection=...)
         charge_point_id = charge_point_id_from_path(websocket.request.path)
         assert charge_point_id is not None  # _process_request refused other paths
         connection = ChargePointConnection(
@@ -285,15 +289,10 @@ class OcppServer:
             with self._store.deferred():
                 self._store.ensure_charge_point(charge_point_id)
             await self._commits.durable()
-            async for message in websocket:
-                commits = self._commits.commits
-                await self._on_message(connection, message)
-                if self._commits.commits == commits:
-                    # Fair scheduling: frames a charge point pipelines are already buffered,
-                    # so nothing above need wait; yield, so every other connection gets its
-                    # turn between two of them (one flooding socket cannot starve the rest).
-                    # A request that waited for a commit has yielded already.
-                    await asyncio.sleep(0)
+            # From here each message is handled as it is read, one at a time (in order) per
+            # connection and one connection after another (fair): see OcppConnection.
+            websocket.serve_messages(functools.partial(self._on_message, connection))
+            await websocket.wait_closed()
         except ConnectionClosed:
             pass
         finally:
@@ -310,15 +309,22 @@ class OcppServer:
             and time.monotonic() - closed < LATE_DISCONNECT_S
         )
 
-    def _in_background(self, work: Coroutine[Any, Any, None]) -> None:
+    def _in_background(self, work: Coroutine[Any, Any, None], done: Done | None = None) -> None:
+        """Run ``work`` in a task; ``done`` once it ends, however it ends."""
         task = asyncio.create_task(work)
         self._replaced.add(task)
         task.add_done_callback(self._replaced.discard)
+        if done is not None:
+            task.add_done_callback(lambda _: done())
 
     def _close_replaced(self, previous: ChargePointConnection) -> None:
         self._in_background(previous.close("replaced by a new connection"))
 
-    async def _on_message(self, connection: ChargePointConnection, message: str | bytes) -> None:
+    def _on_message(
+        self, connection: ChargePointConnection, message: str | bytes, done: Done
+    ) -> None:
+        """Handle one message of the connection; ``done`` once through with it (the
+        connection's next message waits until then)."""
         cp = connection.charge_point_id
         if isinstance(message, bytes):
             # An OCPP-J message is JSON text in UTF-8 (OCPP-J 1.6 §4.1.2), which is what a
@@ -326,29 +332,35 @@ class OcppServer:
             # not answered: there is no message in it. The connection stays (RFC 6455 §7.4.1
             # would allow closing it with 1003).
             logger.warning("%s: binary frame of %d bytes ignored", cp, len(message))
+            done()
             return
         logger.debug("%s -> %.2000s", cp, message)
         event = connection.session.receive(message)
         if isinstance(event, IncomingCall):
-            await self._answer(connection, event)
-        elif isinstance(event, IncomingCallResult | IncomingCallError):
+            self._answer(connection, event, done)
+            return
+        if isinstance(event, IncomingCallResult | IncomingCallError):
             if event.late:
                 logger.warning("%s: late answer to %s ignored", cp, event.call.action)
             else:
                 self._learn(cp, event)
                 connection.answer_received(event)
                 if DROP_ON_NEGATIVE_ANSWER in self._faults and is_negative_answer(event):
-                    # Closed here, before the next frame is read: nothing more is answered.
+                    # Closed here, before the next frame is handled: nothing more is answered.
                     logger.info("%s: %s declined; closing the connection", cp, event.call.action)
-                    await connection.close(
+                    closing = connection.close(
                         f"{event.call.action} was declined", CLOSE_INTERNAL_ERROR
                     )
+                    self._in_background(closing, done)
+                    return
         elif isinstance(event, UnmatchedReply):
             logger.warning("%s: reply to no request of ours: %.*s", cp, LOG_QUOTE, event.frame)
         elif isinstance(event, InvalidFrame):
             logger.warning("%s: invalid frame (%s): %.*s", cp, event.error, LOG_QUOTE, event.text)
             if event.reply is not None:
-                await connection.send_text(event.reply.text)
+                self._send_answer(connection, event.reply.text, done)
+                return
+        done()
 
     def _learn(self, cp: str, event: IncomingCallResult | IncomingCallError) -> None:
         """What an answer tells of the charge point: its NumberOfConnectors (OCPP 1.6 §9.1.21)
@@ -361,7 +373,7 @@ class OcppServer:
                 if isinstance(value, str) and value.isdigit() and len(value) < 6:
                     self._connectors[cp] = int(value)
 
-    async def _answer(self, connection: ChargePointConnection, event: IncomingCall) -> None:
+    def _answer(self, connection: ChargePointConnection, event: IncomingCall, done: Done) -> None:
         call = event.call
         cp = connection.charge_point_id
         digest = request_digest(call.action, call.payload)
@@ -370,12 +382,14 @@ class OcppServer:
             # The same request again (OCPP-J 1.6 §4.1.4): its answer was lost or late.
             logger.info("%s: %s %s sent again; answered as before", cp, call.action, call.unique_id)
             connection.session.drop_unanswered(call.unique_id)
-            try:
-                await self._commits.durable()  # the first answer may wait for its commit yet
-            except CommitFailed:
-                await self._send_answer(connection, self._not_stored(connection, call).text)
-                return
-            await self._send_answer(connection, decision.replay)
+            replay = decision.replay
+
+            def replay_committed(failed: CommitFailed | None) -> None:
+                # The first answer may have waited for its commit yet.
+                text = self._not_stored(connection, call).text if failed else replay
+                self._send_answer(connection, text, done)
+
+            self._commits.then(replay_committed)
             return
         if decision.reused_by is not None:
             # OCPP-J 1.6 §4.1.4: a CALL's id differs from every id the sender used for a CALL
@@ -387,7 +401,7 @@ class OcppServer:
                 f"({decision.reused_by}) on this connection; each CALL needs its own "
                 "(OCPP-J 1.6 §4.1.4)",
             )
-            await self._send_answer(connection, refusal.text)
+            self._send_answer(connection, refusal.text, done)
             return
         with self._store.deferred():
             reply, remembered = self._reply(connection, event)
@@ -399,25 +413,28 @@ class OcppServer:
             self._answers.remember(
                 cp, call.unique_id, call.action, digest, reply.text, connection.serial
             )
-        try:
-            # What the answer reports must be on disk before it leaves (kill -9 loses
-            # nothing answered); the commit is shared with the loop turn's other requests.
-            await self._commits.durable()
-        except CommitFailed:
-            if reply is None:
+
+        def committed(failed: CommitFailed | None) -> None:
+            answer = reply
+            if failed is not None and answer is not None:
+                if remembered:
+                    self._answers.forget(cp, call.unique_id)
+                answer = self._not_stored(connection, call)
+            if answer is None:
+                done()
                 return
-            if remembered:
-                self._answers.forget(cp, call.unique_id)
-            reply = self._not_stored(connection, call)
-        if reply is None:
-            return
-        if (
-            call.action == "BootNotification"
-            and isinstance(reply.frame, CallResult)
-            and POST_BOOT_BURST in self._variations
-        ):
-            await self._start_burst(connection)
-        await self._send_answer(connection, reply.text)
+            if (
+                call.action == "BootNotification"
+                and isinstance(answer.frame, CallResult)
+                and POST_BOOT_BURST in self._variations
+            ):
+                self._in_background(self._burst_then_answer(connection, answer.text), done)
+                return
+            self._send_answer(connection, answer.text, done)
+
+        # What the answer reports must be on disk before it leaves (kill -9 loses nothing
+        # answered); the commit is shared with the loop turn's other requests.
+        self._commits.then(committed)
 
     @staticmethod
     def _not_stored(connection: ChargePointConnection, call: Call) -> Outgoing:
@@ -427,10 +444,22 @@ class OcppServer:
             call.unique_id, ErrorCode.INTERNAL_ERROR, f"the CSMS failed to store {call.action}"
         )
 
-    async def _send_answer(self, connection: ChargePointConnection, text: str) -> None:
+    def _send_answer(self, connection: ChargePointConnection, text: str, done: Done) -> None:
+        if SLOW_ANSWERS in self._variations:
+            self._in_background(self._answer_later(connection, text), done)
+            return
+        connection.send_now(text)
+        done()
+
+    async def _answer_later(self, connection: ChargePointConnection, text: str) -> None:
         if SLOW_ANSWERS in self._variations:
             await asyncio.sleep(SLOW_ANSWER_S)
-        await connection.send_text(text)
+        with contextlib.suppress(ConnectionClosed):
+            await connection.send_text(text)
+
+    async def _burst_then_answer(self, connection: ChargePointConnection, text: str) -> None:
+        await self._start_burst(connection)
+        await self._answer_later(connection, text)
 
     def _reply(
         self, connection: ChargePointConnection, event: IncomingCall

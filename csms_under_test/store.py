@@ -17,8 +17,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -172,6 +171,21 @@ _LISTS = frozenset(
 
 
 T = TypeVar("T")
+
+
+class _Deferred:
+    """Store.deferred (a class, not a generator: it is entered for every request)."""
+
+    __slots__ = ("_store",)
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def __enter__(self) -> None:
+        self._store._deferring += 1
+
+    def __exit__(self, *exc: object) -> None:
+        self._store._deferring -= 1
 
 
 class _Write:
@@ -472,16 +486,11 @@ class Store:
             # a full disk): the writes deferred before this one are gone with it.
             self._lost = True
 
-    @contextmanager
-    def deferred(self) -> Iterator[None]:
+    def deferred(self) -> _Deferred:
         """Leave what is written inside uncommitted, until :meth:`commit`: the writer
         commits before it tells anyone of the change. A write outside commits everything
         written until then."""
-        self._deferring += 1
-        try:
-            yield
-        finally:
-            self._deferring -= 1
+        return _Deferred(self)
 
     @property
     def uncommitted(self) -> bool:
@@ -742,6 +751,14 @@ class Store:
                 [(timestamp, reason, transaction_id) for transaction_id in lost],
             )
         return lost
+
+    def transaction_owner(self, transaction_id: int) -> str | None:
+        """The id of the charge point whose transaction ``transaction_id`` is (None: no
+        such transaction)."""
+        row = self._db.execute(
+            "SELECT charge_point_id FROM transactions WHERE id = ?", (transaction_id,)
+        ).fetchone()
+        return row[0] if row else None
 
     def transaction(self, transaction_id: int) -> TransactionRecord | None:
         row = self._db.execute(

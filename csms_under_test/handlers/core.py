@@ -206,12 +206,12 @@ def meter_values(ctx: CallContext, payload: dict[str, Any]) -> dict[str, Any] | 
         return ErrorReply(ErrorCode.INTERNAL_ERROR, "the CSMS failed to process MeterValues")
     transaction_id: int | None = payload.get("transactionId")
     if transaction_id is not None:
-        transaction = ctx.store.transaction(transaction_id)
-        if transaction is None or transaction.charge_point_id != ctx.charge_point_id:
+        owner = ctx.store.transaction_owner(transaction_id)
+        if owner != ctx.charge_point_id:
             logger.warning(
                 "%s: MeterValues for %s transaction %s: stored under no transaction",
                 ctx.charge_point_id,
-                "an unknown" if transaction is None else "another charge point's",
+                "an unknown" if owner is None else "another charge point's",
                 transaction_id,
             )
             transaction_id = None

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import http.client
 import json
+import statistics
 import threading
 import time
 from urllib.parse import urlsplit
@@ -21,6 +22,11 @@ FLOOD = 5000
 # A bound, not a target: the probe saw 2.3 s behind 20,000 pipelined Heartbeats; a fair
 # server answers the other charge point within a few scheduling rounds.
 PROMPT_S = 0.5
+# An unfair server answers the quiet charge point after the flood: it waits about as long
+# as the whole flood takes. A fair one answers it within a few frames of the flood, so its
+# wait is a small share of the flood's time whatever the machine's speed (the suite runs
+# beside other test workers, which may slow both).
+FLOOD_SHARE = 0.25
 
 
 FLOODS = {"Heartbeat": {}, "DataTransfer": {"vendorId": "Flood"}}
@@ -33,6 +39,7 @@ async def test_a_flood_on_one_connection_does_not_starve_another(
     flooder = await FakeChargePoint.connect(csms.ocpp_url, "CP_FLOOD")
     other = await FakeChargePoint.connect(csms.ocpp_url, "CP_QUIET")
     try:
+        flood_began = time.perf_counter()
         for n in range(FLOOD):  # pipelined: sent without waiting for the answers
             await flooder.websocket.send(json.dumps([2, f"f{n}", action, FLOODS[action]]))
         began = time.perf_counter()
@@ -42,11 +49,14 @@ async def test_a_flood_on_one_connection_does_not_starve_another(
         while answered < FLOOD:
             frame = json.loads(await asyncio.wait_for(flooder.websocket.recv(), WAIT))
             answered += frame[0] == 3
+        flood_s = time.perf_counter() - flood_began
     finally:
         await flooder.close()
         await other.close()
     assert answered == FLOOD  # every pipelined CALL was answered too
-    assert waited < PROMPT_S, f"the quiet charge point waited {waited:.3f} s"
+    assert waited < FLOOD_SHARE * flood_s, (
+        f"the quiet charge point waited {waited:.3f} s of the flood's {flood_s:.3f} s"
+    )
 
 
 async def test_operator_api_lists_do_not_starve_a_charge_point(csms: ReferenceCsms) -> None:
@@ -96,4 +106,9 @@ async def test_operator_api_lists_do_not_starve_a_charge_point(csms: ReferenceCs
         pages = sum(await asyncio.gather(*listers))
         await quiet.close()
     assert pages >= 8  # the lists were served meanwhile
-    assert max(waits) < PROMPT_S, f"the quiet charge point waited up to {max(waits):.3f} s"
+    # Starved, every Heartbeat waits behind the lists; the median is not moved by the odd
+    # wait that another test worker on the same cores caused.
+    assert statistics.median(waits) < PROMPT_S, (
+        f"the quiet charge point waited {statistics.median(waits):.3f} s (median), "
+        f"up to {max(waits):.3f} s"
+    )
