@@ -21,6 +21,11 @@ the message path:
 
 A text frame that is no UTF-8 fails the connection with 1007 (RFC 6455 §8.1), as websockets
 does.
+
+Reading, the common frame (complete, unfragmented, masked text, within max_size) is taken
+from the bytes read as they come (:meth:`_whole_data_frames`); websockets' parser, which
+costs more per frame, takes everything else from the first such frame on: control frames,
+fragments, frames split across reads, and every frame that breaks RFC 6455.
 """
 
 from __future__ import annotations
@@ -34,10 +39,22 @@ from websockets.asyncio.server import ServerConnection
 from websockets.frames import CloseCode, Frame, Opcode
 from websockets.protocol import State
 
+try:  # websockets' C unmasking, as its own parser uses it
+    from websockets.speedups import apply_mask
+except ImportError:  # pragma: no cover - a build of websockets without its C extension
+    from websockets.utils import apply_mask
+
 logger = logging.getLogger(__name__)
 
 # Messages read ahead of the one being handled before reading stops.
 MAX_BACKLOG = 32
+
+# RFC 6455 §5.2: the first byte's FIN bit (RSV bits clear), the second's MASK bit; the
+# shortest client frame (2 bytes of header, 4 of masking key).
+FIN_ONLY = 0x80
+MASKED = 0x80
+MIN_CLIENT_FRAME = 6
+DATA_OPCODES = {Opcode.TEXT.value: Opcode.TEXT, Opcode.BINARY.value: Opcode.BINARY}
 
 Message = str | bytes
 Done = Callable[[], None]
@@ -59,9 +76,49 @@ class OcppConnection(ServerConnection):
     def data_received(self, data: bytes) -> None:
         self._first_of_read = True
         try:
-            super().data_received(data)
+            rest = self._whole_data_frames(data) if self._at_frame_boundary() else data
+            if rest:
+                super().data_received(rest)
         finally:
             self._first_of_read = False
+
+    def _at_frame_boundary(self) -> bool:
+        """websockets' parser waits for a new frame, with nothing read of it yet, and no
+        fragmented message is under way: the next bytes are a frame's first."""
+        protocol = self.protocol
+        return (
+            protocol.state is State.OPEN
+            and protocol.current_size is None
+            and not protocol.reader.buffer
+            and not self._fragments
+        )
+
+    def _whole_data_frames(self, data: bytes) -> bytes:
+        """Take the complete, unfragmented, masked text and binary frames at the start of
+        ``data`` (RFC 6455 §5.2: FIN set, no RSV bit, as no extension is negotiated) as
+        messages; return the rest, from the first frame that is anything else (control,
+        fragment, larger than max_size, incomplete, not masked), for websockets to parse."""
+        limit = self.protocol.max_message_size
+        start, end = 0, len(data)
+        while end - start >= MIN_CLIENT_FRAME:
+            first, second = data[start], data[start + 1]
+            opcode = first & 0x0F
+            if first & 0xF0 != FIN_ONLY or opcode not in DATA_OPCODES or not second & MASKED:
+                break
+            length, head = second & 0x7F, start + 2
+            if length == 126:
+                length, head = int.from_bytes(data[head : head + 2], "big"), head + 2
+            elif length == 127:
+                length, head = int.from_bytes(data[head : head + 8], "big"), head + 8
+            frame_end = head + 4 + length
+            if (limit is not None and length > limit) or frame_end > end:
+                break
+            payload = apply_mask(data[head + 4 : frame_end], data[head : head + 4])
+            start = frame_end
+            self._message(DATA_OPCODES[opcode], payload)
+            if self.protocol.state is not State.OPEN:  # invalid UTF-8 failed the connection
+                break
+        return data[start:]
 
     def process_event(self, event: Any) -> None:
         if self.request is None or not isinstance(event, Frame):

@@ -52,31 +52,43 @@ _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_asci
 
 class RequestDigest:
     """What makes two requests the same: the action and the payload's JSON value (key order
-    and spacing on the wire do not count; 1 and true differ, as in JSON). Compared only when
-    a uniqueId comes again, so it is made for nothing on every request: it holds the parsed
-    payload, which nothing changes once it is read."""
+    and spacing on the wire do not count; 1 and true differ, as in JSON).
 
-    __slots__ = ("action", "payload")
+    It keeps the CALL's text as received (a string: nothing for the garbage collector to
+    traverse, unlike the parsed payload) and compares texts first: a retransmission is
+    normally the same text. Only texts that differ are parsed again and compared by value,
+    which happens only when a uniqueId comes again.
+    """
 
-    def __init__(self, action: str, payload: dict[str, Any]) -> None:
+    __slots__ = ("action", "text")
+
+    def __init__(self, action: str, text: str) -> None:
         self.action = action
-        self.payload = payload
+        self.text = text  # a CALL frame: [2, uniqueId, action, payload]
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, RequestDigest):
             return NotImplemented
         if self.action != other.action:
             return False
-        return other.payload is self.payload or (
-            _CANONICAL.encode(self.payload) == _CANONICAL.encode(other.payload)
+        return self.text == other.text or _canonical_payload(self.text) == _canonical_payload(
+            other.text
         )
 
     def __hash__(self) -> int:
         return hash(self.action)
 
 
-def request_digest(action: str, payload: dict[str, Any]) -> RequestDigest:
-    return RequestDigest(action, payload)
+def _canonical_payload(text: str) -> str:
+    return _CANONICAL.encode(json.loads(text)[3])
+
+
+def request_digest(action: str, payload: dict[str, Any], text: str | None = None) -> RequestDigest:
+    """The digest of a CALL of ``action`` with ``payload``; ``text``: the frame as received
+    (made from the payload when not given)."""
+    return RequestDigest(
+        action, text if text is not None else _CANONICAL.encode([2, "", action, payload])
+    )
 
 
 class RecentAnswer(NamedTuple):

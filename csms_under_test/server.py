@@ -337,7 +337,7 @@ class OcppServer:
         logger.debug("%s -> %.2000s", cp, message)
         event = connection.session.receive(message)
         if isinstance(event, IncomingCall):
-            self._answer(connection, event, done)
+            self._answer(connection, event, message, done)
             return
         if isinstance(event, IncomingCallResult | IncomingCallError):
             if event.late:
@@ -373,10 +373,12 @@ class OcppServer:
                 if isinstance(value, str) and value.isdigit() and len(value) < 6:
                     self._connectors[cp] = int(value)
 
-    def _answer(self, connection: ChargePointConnection, event: IncomingCall, done: Done) -> None:
+    def _answer(
+        self, connection: ChargePointConnection, event: IncomingCall, text: str, done: Done
+    ) -> None:
         call = event.call
         cp = connection.charge_point_id
-        digest = request_digest(call.action, call.payload)
+        digest = request_digest(call.action, call.payload, text)
         decision = self._answers.decide(cp, call.unique_id, call.action, digest, connection.serial)
         if decision.replay is not None:
             # The same request again (OCPP-J 1.6 §4.1.4): its answer was lost or late.

@@ -173,6 +173,10 @@ _LISTS = frozenset(
 T = TypeVar("T")
 
 
+# How many transactions' owners Store.transaction_owner keeps (a few MB at most).
+MAX_CACHED_OWNERS = 65536
+
+
 class _Deferred:
     """Store.deferred (a class, not a generator: it is entered for every request)."""
 
@@ -426,6 +430,9 @@ _METER_VALUE_COLUMNS = (
     "charge_point_id, connector_id, transaction_id, timestamp, value, context, format, "
     "measurand, phase, location, unit, source"
 )
+_INSERT_METER_VALUE = (
+    f"INSERT INTO meter_values ({_METER_VALUE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
 
 
 class Store:
@@ -436,6 +443,9 @@ class Store:
         self._deferring = 0  # how many deferred() blocks are open
         self._depth = 0  # how many _write() blocks are open
         self._lost = False  # an error rolled back deferred writes (see _undo)
+        # transaction id -> its charge point's id, as read (MeterValues asks for every
+        # message); forgotten whenever a write is undone, which may undo a transaction read.
+        self._owners: dict[int, str] = {}
         self._closed = False
         try:
             self._db.execute("PRAGMA journal_mode=WAL")
@@ -469,6 +479,7 @@ class Store:
 
     def _undo(self, error: BaseException | None, nested: bool, savepoint: bool) -> None:
         """Undo a failed change (see _write)."""
+        self._owners.clear()
         db = self._db
         if savepoint and db.in_transaction:
             try:
@@ -503,6 +514,7 @@ class Store:
         db = self._db
         lost, self._lost = self._lost, False
         if lost:
+            self._owners.clear()
             if db.in_transaction:
                 db.execute("ROLLBACK")
             raise sqlite3.OperationalError("deferred writes were rolled back by an error")
@@ -511,6 +523,7 @@ class Store:
         try:
             db.execute("COMMIT")
         except BaseException:
+            self._owners.clear()
             if db.in_transaction:
                 db.execute("ROLLBACK")
             raise
@@ -754,11 +767,19 @@ class Store:
 
     def transaction_owner(self, transaction_id: int) -> str | None:
         """The id of the charge point whose transaction ``transaction_id`` is (None: no
-        such transaction)."""
+        such transaction). A transaction's charge point never changes: kept once read."""
+        owner = self._owners.get(transaction_id)
+        if owner is not None:
+            return owner
         row = self._db.execute(
             "SELECT charge_point_id FROM transactions WHERE id = ?", (transaction_id,)
         ).fetchone()
-        return row[0] if row else None
+        if row is None:
+            return None
+        if len(self._owners) >= MAX_CACHED_OWNERS:
+            self._owners.clear()
+        self._owners[transaction_id] = row[0]
+        return str(row[0])
 
     def transaction(self, transaction_id: int) -> TransactionRecord | None:
         row = self._db.execute(
@@ -853,11 +874,10 @@ class Store:
             for sampled in meter_value["sampledValue"]
         ]
         with self._write(one_statement=len(rows) == 1):
-            self._db.executemany(
-                f"INSERT INTO meter_values ({_METER_VALUE_COLUMNS}) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                rows,
-            )
+            if len(rows) == 1:  # the usual MeterValues: execute costs less than executemany
+                self._db.execute(_INSERT_METER_VALUE, rows[0])
+            else:
+                self._db.executemany(_INSERT_METER_VALUE, rows)
         return len(rows)
 
     def meter_values(self, transaction_id: int | None = None) -> list[MeterValueRecord]:

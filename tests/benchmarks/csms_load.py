@@ -1,10 +1,11 @@
 """``make bench-csms``: the reference CSMS under load, printed, not asserted (issue 16).
 
     python -m tests.benchmarks.csms_load [--levels 100,1000,4000] [--seconds 10]
-        [--warmup 3] [--rate 4000] [--mode both|paced|closed] [--workers 2]
+        [--warmup 3] [--rate 4000] [--mode both|paced|closed] [--workers N]
         [--profile PREFIX]
 
-For each level a fresh ``csms-under-test`` process (its own core, its own RSS) takes that
+For each level a fresh ``csms-under-test`` process (its own RSS; pinned to one core, the
+load generator to the others) takes that
 many charge points connecting at once; each then runs sessions, measured over
 ``--seconds`` after a ``--warmup`` (connecting and booting at once is a transient of its
 own, which the connect times measure):
@@ -46,6 +47,20 @@ from tests.benchmarks.load_charge_points import Figures, drive
 
 SEED = "id_tags:\n  TAG-VALID-0001: {status: Accepted}\n"
 START_DELAY_S = 1.0  # from launching the workers to the shared start moment
+
+
+def _cores() -> tuple[set[int], set[int]]:
+    """The cores for the CSMS (one: it is one event loop) and for the load generator (the
+    others), so that neither takes the other's; none to pin on a single core."""
+    available = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+    if len(available) < 2:
+        return set(), set()
+    return {available[0]}, set(available[1:])
+
+
+def _pin(cores: set[int]) -> None:
+    if cores:
+        os.sched_setaffinity(0, cores)
 
 
 def _memory(pid: int) -> tuple[str, str]:
@@ -95,6 +110,9 @@ def _level(
         command += ["--db", str(Path(folder) / "csms.sqlite3"), "--seed", str(seed)]
         command += ["--accept-unknown", "--heartbeat-interval", "3600", "--log-level", "ERROR"]
         csms = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+        csms_cores, load_cores = _cores()
+        if csms_cores:
+            os.sched_setaffinity(csms.pid, csms_cores)
         try:
             assert csms.stdout is not None
             url = csms.stdout.readline().strip().removeprefix("ocpp: ")
@@ -105,7 +123,7 @@ def _level(
             cpu_before = _cpu_s(csms.pid)
             out = f"{profile}-{mode}-{charge_points}.txt"
             spy = None if profile is None else _profiler(csms.pid, warmup + seconds + 1, out)
-            with multiprocessing.Pool(workers) as pool:
+            with multiprocessing.Pool(workers, _pin, (load_cores,)) as pool:
                 jobs = [(url, s, start, warmup, seconds, per_charge_point) for s in shares]
                 parts = pool.starmap(drive, jobs)
             csms_cpu = _cpu_s(csms.pid) - cpu_before
@@ -140,7 +158,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--rate", type=float, default=4000.0, help="paced: requests/s offered")
     parser.add_argument("--mode", choices=("both", "paced", "closed"), default="both")
-    parser.add_argument("--workers", type=int, default=max(os.cpu_count() or 2, 2))
+    parser.add_argument(
+        "--workers", type=int, default=max((os.cpu_count() or 2) - 1, 1), help="load processes"
+    )
     parser.add_argument("--profile", metavar="PREFIX", help="sample the CSMS with py-spy")
     args = parser.parse_args(argv)
     print(

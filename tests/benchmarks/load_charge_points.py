@@ -234,9 +234,9 @@ class ChargePoint(asyncio.Protocol):
             if isinstance(transaction_id, int):
                 self.transaction["id"] = transaction_id
         if self.action == "BootNotification":
-            # Paced from here: the first session's requests are due from the charge
-            # point's phase on (or the Boot's answer, for one that connected late).
-            self.next_due = max(now, self.run.start_at + self.phase)
+            # Paced from here, at the charge point's own phase after its Boot: charge points
+            # that connected together do not send together (a herd of the load's making).
+            self.next_due = now + self.phase
         self._next()
 
     def timed_out(self, now: float) -> bool:

@@ -73,13 +73,77 @@ async def test_a_peer_that_reads_no_answers_loses_none(csms: ReferenceCsms) -> N
     assert answered == sent
 
 
-def _masked_text(text: str) -> bytes:
-    """A client's text frame (RFC 6455 §5.2), masked with the key 0."""
-    data = text.encode()
+def _masked_text(text: str, *, first: int = 0x81, mask: bytes = b"\x00\x00\x00\x00") -> bytes:
+    """A client's frame (RFC 6455 §5.2): by default a text frame with FIN, masked with
+    ``mask`` (the key 0 leaves the payload as it is)."""
+    data = bytes(b ^ mask[n % 4] for n, b in enumerate(text.encode()))
     if len(data) < 126:
-        header = bytes([0x81, 0x80 | len(data)])
+        header = bytes([first, 0x80 | len(data)])
     elif len(data) < 1 << 16:
-        header = bytes([0x81, 0x80 | 126]) + len(data).to_bytes(2, "big")
+        header = bytes([first, 0x80 | 126]) + len(data).to_bytes(2, "big")
     else:
-        header = bytes([0x81, 0x80 | 127]) + len(data).to_bytes(8, "big")
-    return header + b"\0\0\0\0" + data
+        header = bytes([first, 0x80 | 127]) + len(data).to_bytes(8, "big")
+    return header + mask + data
+
+
+def _call(unique_id: str, action: str = "Heartbeat", payload: str = "{}") -> str:
+    return f'[2,"{unique_id}","{action}",{payload}]'
+
+
+async def _answers(cp: FakeChargePoint, count: int) -> list[str]:
+    return [json.loads(await asyncio.wait_for(cp.websocket.recv(), WAIT))[1] for _ in range(count)]
+
+
+async def test_frames_split_across_reads_and_of_every_length_are_read(
+    cp: FakeChargePoint,
+) -> None:
+    """RFC 6455 §5.2: 7-bit, 16-bit and 64-bit payload lengths, masked with a real key, in
+    one write and split anywhere across writes."""
+    data = "y" * 70_000
+    frames = [
+        _masked_text(_call("a"), mask=b"\x12\x34\x56\x78"),
+        _masked_text(_call("b", "DataTransfer", f'{{"vendorId":"V","data":"{data[:300]}"}}')),
+        _masked_text(_call("c", "DataTransfer", f'{{"vendorId":"V","data":"{data}"}}')),
+        _masked_text(_call("d"), mask=b"\xff\x00\xff\x00"),
+    ]
+    stream = b"".join(frames)
+    transport = cp.websocket.transport
+    for cut in (1, 3, 7, len(frames[0]) + 5, len(stream) - 2):
+        transport.write(stream[:cut])
+        await asyncio.sleep(0.01)
+        transport.write(stream[cut:])
+        assert await _answers(cp, 4) == ["a", "b", "c", "d"]
+
+
+async def test_a_ping_between_requests_is_answered_in_turn(cp: FakeChargePoint) -> None:
+    ping = bytes([0x89, 0x80 | 4]) + b"\0\0\0\0" + b"ping"
+    transport = cp.websocket.transport
+    transport.write(_masked_text(_call("1")) + ping + _masked_text(_call("2")))
+    assert await _answers(cp, 2) == ["1", "2"]  # the client answered its pong meanwhile
+    await asyncio.wait_for(cp.websocket.ping(), WAIT)  # and the connection is healthy
+
+
+async def _closed_with(cp: FakeChargePoint, raw: bytes) -> int | None:
+    cp.websocket.transport.write(raw)
+    try:
+        while True:
+            await asyncio.wait_for(cp.websocket.recv(), WAIT)
+    except ConnectionClosed as closed:
+        return closed.rcvd.code if closed.rcvd is not None else None
+
+
+async def test_a_frame_with_an_rsv_bit_is_a_protocol_error(cp: FakeChargePoint) -> None:
+    raw = _masked_text(_call("1"), first=0xC1)  # RSV1: no extension was negotiated
+    assert await _closed_with(cp, raw) == CloseCode.PROTOCOL_ERROR
+
+
+async def test_an_unmasked_client_frame_is_a_protocol_error(cp: FakeChargePoint) -> None:
+    text = _call("1").encode()
+    raw = bytes([0x81, len(text)]) + text  # RFC 6455 §5.1: a client masks every frame
+    assert await _closed_with(cp, raw) == CloseCode.PROTOCOL_ERROR
+
+
+async def test_a_frame_beyond_max_size_closes_with_1009(cp: FakeChargePoint) -> None:
+    payload = '{"vendorId":"V","data":"' + "z" * (1 << 20) + '"}'
+    raw = _masked_text(_call("1", "DataTransfer", payload))
+    assert await _closed_with(cp, raw) == CloseCode.MESSAGE_TOO_BIG
