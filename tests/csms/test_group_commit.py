@@ -187,3 +187,27 @@ async def test_a_request_whose_commit_failed_is_answered_internal_error_and_proc
     second = json.loads(await asyncio.wait_for(cp.websocket.recv(), WAIT))
     assert second[:2] == [3, "start-1"]
     assert _committed_transactions(db_path) == [second[2]["transactionId"]]
+
+
+async def test_commits_follow_each_other_no_faster_than_the_interval(store: Store) -> None:
+    """Under load a commit waits for min_interval after the last one (more requests share
+    it); after a quiet moment it is made on the next turn."""
+    commits = GroupCommit(store, min_interval=0.05)
+    loop = asyncio.get_running_loop()
+    with store.deferred():
+        _start(store)
+    began = loop.time()
+    await commits.durable()
+    first = loop.time() - began
+    with store.deferred():
+        _start(store, "CP_2")
+    await commits.durable()
+    second = loop.time() - began
+    assert first < 0.05 <= second  # the first at once, the second one interval later
+    assert len(_committed_transactions(store.path)) == 2
+    await asyncio.sleep(0.06)  # quiet for longer than the interval
+    with store.deferred():
+        _start(store, "CP_3")
+    began = loop.time()
+    await commits.durable()
+    assert loop.time() - began < 0.05
