@@ -122,6 +122,9 @@ class ChargePoint(asyncio.Protocol):
         self.run = run
         self.cp_id = cp_id
         self.protocol = ClientProtocol(parse_uri(f"{run.url}/{cp_id}"), subprotocols=OCPP)
+        # The handshake request is made now, before the start: connecting at once is then
+        # as close to "at once" as the generator can make it.
+        self.protocol.send_request(self.protocol.connect())
         self.transport: asyncio.Transport | None = None
         self.script = _sessions()
         self.transaction: dict[str, Any] = {}
@@ -139,7 +142,6 @@ class ChargePoint(asyncio.Protocol):
     # -- transport -------------------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = cast(asyncio.Transport, transport)  # uvloop's is no subclass
-        self.protocol.send_request(self.protocol.connect())
         self._flush()
 
     def data_received(self, data: bytes) -> None:
