@@ -34,16 +34,23 @@ def boot_notification(ctx: CallContext, payload: dict[str, Any]) -> dict[str, An
         firmware_version=payload.get("firmwareVersion"),
         at=ctx.timestamp,
     )
-    open_transaction = ctx.store.active_transaction(ctx.charge_point_id) is not None
-    firmware = ctx.store.firmware_status(ctx.charge_point_id, FIRMWARE)
-    installing = firmware is not None and firmware.status == "Installing"
+    # The store is read only for the faults that ask (every charge point boots at once when
+    # a site's power comes back).
     rejected = (
         faults.REJECT_BOOT in ctx.faults
-        or (faults.BOOT_REJECTED_WITH_OPEN_TRANSACTION in ctx.faults and open_transaction)
-        or (faults.BOOT_REJECTED_WHILE_INSTALLING in ctx.faults and installing)
+        or (
+            faults.BOOT_REJECTED_WITH_OPEN_TRANSACTION in ctx.faults
+            and ctx.store.active_transaction(ctx.charge_point_id) is not None
+        )
+        or (faults.BOOT_REJECTED_WHILE_INSTALLING in ctx.faults and _installing(ctx))
     )
     status = "Rejected" if rejected else "Accepted"
     return {"status": status, "currentTime": ctx.timestamp, "interval": ctx.heartbeat_interval}
+
+
+def _installing(ctx: CallContext) -> bool:
+    firmware = ctx.store.firmware_status(ctx.charge_point_id, FIRMWARE)
+    return firmware is not None and firmware.status == "Installing"
 
 
 def heartbeat(ctx: CallContext, payload: dict[str, Any]) -> dict[str, Any] | NoReply:
