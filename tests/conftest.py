@@ -8,7 +8,11 @@ the first free workers instead of ending the run alone (longest first).
 
 from __future__ import annotations
 
+import ssl
+
 import pytest
+
+from tests.support.pki import Pki, make_pki
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -19,3 +23,17 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)  # stable
+
+
+@pytest.fixture(scope="session")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
+    """A throw-away certificate authority made at test time: no private key is committed."""
+    return make_pki(tmp_path_factory.mktemp("pki"))
+
+
+@pytest.fixture(scope="session")
+def server_tls(pki: Pki) -> ssl.SSLContext:
+    """A TLS server context with the test CA's certificate for 127.0.0.1 / localhost."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(pki.server_cert, pki.server_key)
+    return context

@@ -19,18 +19,13 @@ from websockets.typing import Subprotocol
 from csms_under_test import ReferenceCsms
 from csms_under_test.seed import ChargePointSeed, Seed
 from csms_under_test.settings import CsmsSettings
-from tests.support.pki import Pki, make_pki
+from tests.support.pki import Pki
 
 from .conftest import StartCsms
 from .helpers import WAIT, http_async
 
 PASSWORD = "0123456789abcdef"  # 16 bytes: the shortest AuthorizationKey (whitepaper §2.1)
 SEED = Seed(charge_points=(ChargePointSeed("CP_1", PASSWORD), ChargePointSeed("CP_2")))
-
-
-@pytest.fixture(scope="module")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
-    return make_pki(tmp_path_factory.mktemp("pki"))
 
 
 def basic(user: str, password: str) -> dict[str, str]:

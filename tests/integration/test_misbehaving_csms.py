@@ -20,7 +20,6 @@ import re
 import socket
 import ssl
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -47,7 +46,6 @@ from tests.support.misbehaving_proxy import (
     late,
 )
 
-TLS = Path(__file__).resolve().parent.parent / "data" / "tls"
 SLACK_S = 2.0  # loopback round trips, connect and close around the one long wait
 AUTHORIZE_STEP = "2"  # TC_003_CSMS: step 1 StatusNotification Preparing, step 2 Authorize
 START_TRANSACTION_STEP = "2"  # TC_007_CSMS: step 1 Preparing, step 2 StartTransaction
@@ -295,12 +293,10 @@ async def test_an_http_status_at_the_handshake_is_an_error(
 
 
 async def test_an_untrusted_certificate_is_a_tls_error(
-    fast_config: HarnessConfig, cases_by_id: dict[str, Case]
+    fast_config: HarnessConfig, cases_by_id: dict[str, Case], server_tls: ssl.SSLContext
 ) -> None:
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(TLS / "server.pem", TLS / "server.key")
     with bundled_csms(fast_config) as (ocpp_url, _api_url):
-        async with MisbehavingProxy(ocpp_url, ssl_context=context) as proxy:
+        async with MisbehavingProxy(ocpp_url, ssl_context=server_tls) as proxy:
             assert proxy.url.startswith("wss://")
             # RunSettings has no ca_file: the test CA is not trusted
             await assert_connect_problem(

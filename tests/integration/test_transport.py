@@ -3,7 +3,6 @@
 import base64
 import ssl
 from collections.abc import AsyncIterator, Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,8 +11,8 @@ from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
 
 from simulator.transport import ConnectionSettings, TransportError, open_connection
+from tests.support.pki import Pki
 
-TLS = Path(__file__).resolve().parent.parent / "data" / "tls"
 seen: dict[str, Any] = {}
 
 
@@ -79,12 +78,10 @@ async def test_http_status_at_the_handshake_is_named(status: int) -> None:
     assert f"HTTP {status}" in str(info.value)
 
 
-async def test_wss_with_a_ca_file() -> None:
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(TLS / "server.pem", TLS / "server.key")
-    async with await start(ssl=context) as server:
+async def test_wss_with_a_ca_file(pki: Pki, server_tls: ssl.SSLContext) -> None:
+    async with await start(ssl=server_tls) as server:
         websocket = await open_connection(
-            ConnectionSettings(url_of(server, "wss"), "CP_1", ca_file=str(TLS / "ca.pem"))
+            ConnectionSettings(url_of(server, "wss"), "CP_1", ca_file=str(pki.ca))
         )
         await websocket.send('[2,"1","Heartbeat",{}]')
         assert await websocket.recv() == '[2,"1","Heartbeat",{}]'

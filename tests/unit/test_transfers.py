@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from simulator.transfers import TransferError, download, upload
+from tests.support.pki import Pki
 
 with warnings.catch_warnings():
     # pyftpdlib imports the stdlib's asyncore and asynchat, deprecated in Python 3.11.
@@ -25,8 +26,6 @@ with warnings.catch_warnings():
     from pyftpdlib.ioloop import IOLoop  # type: ignore[import-untyped]
     from pyftpdlib.servers import FTPServer  # type: ignore[import-untyped]
 
-TLS = Path(__file__).resolve().parents[1] / "data" / "tls"
-CA_FILE = str(TLS / "ca.pem")
 FIRMWARE = bytes(range(256)) * 40  # 10 KiB, every byte value
 WAIT = 3.0  # the transfers' timeout where nothing should be slow
 JOIN = 5.0
@@ -108,10 +107,8 @@ def web() -> Iterator[_FileServer]:
 
 
 @pytest.fixture
-def tls_web() -> Iterator[_FileServer]:
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(TLS / "server.pem", TLS / "server.key")
-    yield from _serve(_FileServer(context))
+def tls_web(server_tls: ssl.SSLContext) -> Iterator[_FileServer]:
+    yield from _serve(_FileServer(server_tls))
 
 
 # -- an FTP server --------------------------------------------------------------------
@@ -243,10 +240,10 @@ async def test_http_upload_refused_by_the_server(web: _FileServer) -> None:
 
 
 # -- https ----------------------------------------------------------------------------
-async def test_https_with_the_ca(tls_web: _FileServer) -> None:
+async def test_https_with_the_ca(tls_web: _FileServer, pki: Pki) -> None:
     url = f"{tls_web.url}/files/a.bin"
-    assert await download(url, timeout=WAIT, ca_file=CA_FILE) == FIRMWARE
-    await upload(f"{tls_web.url}/up/", b"secure", "d.log", timeout=WAIT, ca_file=CA_FILE)
+    assert await download(url, timeout=WAIT, ca_file=str(pki.ca)) == FIRMWARE
+    await upload(f"{tls_web.url}/up/", b"secure", "d.log", timeout=WAIT, ca_file=str(pki.ca))
     assert tls_web.uploads == {"/up/d.log": b"secure"}
 
 
