@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from http import HTTPStatus
 
 from csms_under_test.connections import ConnectionRegistry
+from csms_under_test.faults import BASIC_AUTH_HEX_PASSWORD, BASIC_AUTH_NOT_REQUIRED, Faults
 from csms_under_test.security import (
     Refusal,
     basic_credentials,
@@ -63,6 +64,7 @@ class Admission:
         accept_unknown: bool,
         replace_limit: int,
         replace_window: float,
+        faults: Faults | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._store = store
@@ -72,6 +74,7 @@ class Admission:
         self._replace_limit = replace_limit
         self._replace_window = replace_window
         self._clock = clock
+        self._faults = faults or Faults()
         self._replacements: dict[str, deque[float]] = {}
         self._log: deque[ConnectionEvent] = deque(maxlen=LOG_SIZE)
 
@@ -114,10 +117,14 @@ class Admission:
         return None
 
     def _basic_refusal(self, charge_point_id: str, authorization: str | None) -> Refusal | None:
+        if authorization is None and BASIC_AUTH_NOT_REQUIRED in self._faults:
+            return None
         credentials = basic_credentials(authorization)
         if credentials is None:
             return Refusal(HTTPStatus.UNAUTHORIZED, "no HTTP Basic credentials")
         user, password = credentials
+        if BASIC_AUTH_HEX_PASSWORD in self._faults:
+            password = password.encode("utf-8").hex()
         if user != charge_point_id:
             # Whitepaper §2.1: the user name is the charge point's identity.
             return Refusal(HTTPStatus.UNAUTHORIZED, "the user name is not the charge point id")
@@ -141,7 +148,7 @@ class Admission:
 
     # -- what happened -----------------------------------------------------------------
     def refused(self, charge_point_id: str, remote: str, refusal: Refusal) -> None:
-        logger.warning(
+        logger.info(  # a refusal is the server working; the API lists it too
             "%s: connection from %s refused (%d): %s",
             charge_point_id,
             remote,

@@ -92,6 +92,7 @@ class ReferenceCsms:
                 accept_unknown=settings.accept_unknown,
                 replace_limit=settings.replace_limit,
                 replace_window=settings.replace_window,
+                faults=self.faults,
             )
             tls = (
                 server_tls_context(settings.tls_cert, settings.tls_key, settings.tls_client_ca)

@@ -67,6 +67,11 @@ NON_TX_PROFILE_WITH_TRANSACTION_ID = "non-tx-profile-with-transaction-id"
 RELATIVE_PROFILE_WITH_START_SCHEDULE = "relative-profile-with-start-schedule"
 CHARGING_PROFILE_ID_REUSED = "charging-profile-id-reused"
 TRIGGER_WRONG_MESSAGE = "trigger-wrong-message"
+# -- issue 17: the Security block
+SUBPROTOCOL_NOT_REQUIRED = "subprotocol-not-required"
+SUBPROTOCOL_FIRST_OFFERED = "subprotocol-first-offered"
+BASIC_AUTH_NOT_REQUIRED = "basic-auth-not-required"
+BASIC_AUTH_HEX_PASSWORD = "basic-auth-hex-password"
 
 FAULTS: dict[str, str] = {
     REJECT_BOOT: "BootNotification is answered with status Rejected",
@@ -198,6 +203,19 @@ FAULTS: dict[str, str] = {
     ),
     TRIGGER_WRONG_MESSAGE: (
         "TriggerMessage asks for StatusNotification when the operator asks for MeterValues"
+    ),
+    SUBPROTOCOL_NOT_REQUIRED: (
+        "a handshake that does not offer ocpp1.6 is upgraded anyway, with no subprotocol"
+    ),
+    SUBPROTOCOL_FIRST_OFFERED: (
+        "the handshake selects the first subprotocol the charge point offers, whatever it is"
+    ),
+    BASIC_AUTH_NOT_REQUIRED: (
+        "profiles 1 and 2: a handshake without an Authorization header is let in"
+    ),
+    BASIC_AUTH_HEX_PASSWORD: (
+        "profiles 1 and 2: the password is compared in its hex form (as ChangeConfiguration "
+        "AuthorizationKey carries it), so the plain password is refused"
     ),
 }
 

@@ -34,7 +34,12 @@ from csms_under_test.connections import (
     ConnectionRegistry,
 )
 from csms_under_test.constraints import connector_violation
-from csms_under_test.faults import DROP_ON_NEGATIVE_ANSWER, Faults
+from csms_under_test.faults import (
+    DROP_ON_NEGATIVE_ANSWER,
+    SUBPROTOCOL_FIRST_OFFERED,
+    SUBPROTOCOL_NOT_REQUIRED,
+    Faults,
+)
 from csms_under_test.group_commit import CommitFailed, GroupCommit
 from csms_under_test.handlers import ErrorReply, NoReply
 from csms_under_test.handlers.base import CallContext, Handler
@@ -249,13 +254,17 @@ class OcppServer:
             response.headers[name] = value
         return response
 
-    @staticmethod
     def _select_subprotocol(
-        websocket: ServerConnection, offered: Sequence[Subprotocol]
+        self, websocket: ServerConnection, offered: Sequence[Subprotocol]
     ) -> Subprotocol | None:
-        # OCPP-J 1.6 §3.1.2: the client offers "ocpp1.6" and the server must select it.
+        # OCPP-J 1.6 §3.1.2: the client offers "ocpp1.6" and the server must select it
+        # (TC_088_CSMS: an offer without it is refused).
+        if SUBPROTOCOL_FIRST_OFFERED in self._faults and offered:
+            return offered[0]
         if OCPP_SUBPROTOCOL in offered:
             return OCPP_SUBPROTOCOL
+        if SUBPROTOCOL_NOT_REQUIRED in self._faults:
+            return None  # upgraded with no Sec-WebSocket-Protocol header
         raise NegotiationError(
             f"the client must offer the WebSocket subprotocol {OCPP_SUBPROTOCOL}"
         )

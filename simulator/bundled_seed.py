@@ -32,8 +32,14 @@ def seed_for(config: HarnessConfig) -> Seed:
             IdTagRecord(tags.blocked, "Blocked"),
             IdTagRecord(tags.expired, "Accepted", expiry_date=EXPIRED_TAG_EXPIRY),
         ),
-        charge_points=(ChargePointSeed(config.charge_point.id),),
+        charge_points=(ChargePointSeed(config.charge_point.id, _password(config)),),
     )
+
+
+def _password(config: HarnessConfig) -> str | None:
+    """The charge point's HTTP Basic password, when its security profile uses one."""
+    security = config.security
+    return security.password if security.uses_basic_auth else None
 
 
 def settings_for(
@@ -49,4 +55,16 @@ def settings_for(
         faults=tuple(faults),
         variations=tuple(variations),
         heartbeat_interval=config.bundled_csms.heartbeat_interval,
+        security_profile=_bundled_profile(config),
     )
+
+
+def _bundled_profile(config: HarnessConfig) -> int:
+    profile = config.security.profile
+    if profile >= 2:
+        raise ValueError(
+            f"security.profile {profile}: the bundled CSMS runs profiles 0 and 1; for "
+            "profiles 2 and 3 start csms-under-test with --tls-cert and --tls-key "
+            "(docs/operator-api.md) and give its URL with --csms"
+        )
+    return profile

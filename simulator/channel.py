@@ -9,6 +9,7 @@ channel is a thin pump: framing, pairing and validation stay in the sans-I/O ses
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Protocol
 
 from simulator.errors import LinkError
@@ -16,15 +17,44 @@ from simulator.errors import LinkError
 NORMAL_CLOSURE = 1000  # RFC 6455 §7.4.1
 
 
+SUBPROTOCOL = "ocpp1.6"  # OCPP-J 1.6 §3.1.2
+
+
 class TransportError(LinkError):
     """The connection could not be opened. ``kind`` is one of: invalid-url, refused,
     timeout, tls, http-status, subprotocol, handshake. ``csms_fault`` tells whether the
-    CSMS broke a rule (FAIL) rather than the environment failing (ERROR)."""
+    CSMS broke a rule (FAIL) rather than the environment failing (ERROR); ``upgraded``
+    that the CSMS did switch protocols (101) and the charge point gave the connection up
+    (a subprotocol it did not offer, or none); ``status`` is the HTTP status of a refusal."""
 
-    def __init__(self, kind: str, message: str, *, csms_fault: bool = False) -> None:
+    def __init__(
+        self,
+        kind: str,
+        message: str,
+        *,
+        csms_fault: bool = False,
+        upgraded: bool = False,
+        status: int | None = None,
+    ) -> None:
         super().__init__(message)
         self.kind = kind
         self.csms_fault = csms_fault
+        self.upgraded = upgraded
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """How one connection attempt is made. The default is the charge point's own; the
+    Security cases make deliberate others (catalog §11.0 a): another subprotocol offer
+    (TC_088), no or another Basic-auth password (TC_085, TC_073)."""
+
+    subprotocols: tuple[str, ...] = (SUBPROTOCOL,)
+    basic_auth: bool = True  # False: no Authorization header, whatever is configured
+    password: str | None = None  # instead of the configured one (security.password)
+
+
+USUAL = Attempt()  # the charge point's own attempt
 
 
 class ChannelClosed(LinkError):
@@ -48,5 +78,5 @@ class Channel(Protocol):
         """Close the channel (the closing handshake, where there is one)."""
 
 
-# Opens a fresh channel to the CSMS; raises TransportError.
-Dialer = Callable[[], Awaitable[Channel]]
+# Opens a fresh channel to the CSMS as the attempt says; raises TransportError.
+Dialer = Callable[[Attempt], Awaitable[Channel]]

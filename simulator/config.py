@@ -23,6 +23,9 @@ FEATURE_PROFILES = (
     "SmartCharging",
     "RemoteTrigger",
 )
+# Not an OCPP 1.6 feature profile: declares the Security whitepaper block (catalog §11).
+SECURITY_FEATURE = "Security"
+SECURITY_PROFILES = (0, 1, 2, 3)  # Security whitepaper §2; 0: none (a test bench)
 
 _POSITIVE = {"type": "number", "exclusiveMinimum": 0}
 _ID_TAG = {
@@ -52,10 +55,11 @@ CONFIG_SCHEMA: dict[str, Any] = {
                 "feature_profiles": {
                     "type": "array",
                     "uniqueItems": True,
-                    "items": {"enum": list(FEATURE_PROFILES)},
+                    "items": {"enum": [*FEATURE_PROFILES, SECURITY_FEATURE]},
                     "contains": {"const": "Core"},
                     "description": "the OCPP 1.6 feature profiles the CSMS supports; Core is mandatory. "
-                    "Allowed: " + ", ".join(FEATURE_PROFILES),
+                    "Allowed: " + ", ".join(FEATURE_PROFILES) + f", and {SECURITY_FEATURE} "
+                    "for the Security whitepaper block (with a security section)",
                 },
             },
         },
@@ -212,6 +216,24 @@ CONFIG_SCHEMA: dict[str, Any] = {
                 "number_phases": {"type": "integer", "minimum": 1, "maximum": 3},
             },
         },
+        "security": {
+            "type": "object",
+            "additionalProperties": False,
+            "description": "how the charge point proves itself to the CSMS (Security whitepaper §2)",
+            "properties": {
+                "profile": {
+                    "enum": list(SECURITY_PROFILES),
+                    "description": "the security profile the CSMS runs for this charge point: "
+                    "0 none, 1 HTTP Basic, 2 TLS + HTTP Basic, 3 TLS with a client certificate",
+                },
+                "password": {
+                    "type": "string",
+                    "minLength": 1,
+                    "description": "profiles 1 and 2: the charge point's HTTP Basic password "
+                    "(its AuthorizationKey, 16-20 bytes; --password overrides it)",
+                },
+            },
+        },
         "operator": {
             "type": "object",
             "additionalProperties": False,
@@ -330,6 +352,18 @@ class SmartCharging:
 
 
 @dataclass(frozen=True)
+class Security:
+    """The Security whitepaper's connection set-up (catalog §11.0 a)."""
+
+    profile: int = 0
+    password: str = ""  # profiles 1, 2: the AuthorizationKey; "" = none configured
+
+    @property
+    def uses_basic_auth(self) -> bool:
+        return self.profile in (1, 2)
+
+
+@dataclass(frozen=True)
 class OperatorChoice:
     adapter: str = "http"  # http | manual | python
     url: str = ""  # http: empty means the bundled CSMS's API
@@ -351,6 +385,7 @@ class HarnessConfig:
     timing: Timing = field(default_factory=Timing)
     smart_charging: SmartCharging = field(default_factory=SmartCharging)
     file_transfer: FileTransfer = field(default_factory=FileTransfer)
+    security: Security = field(default_factory=Security)
     operator: OperatorChoice = field(default_factory=OperatorChoice)
     bundled_csms: BundledCsms = field(default_factory=BundledCsms)
     edition: str = DEFAULT_EDITION  # the Test Case Document edition (catalog §12)
@@ -373,6 +408,7 @@ _SECTIONS: dict[str, type] = {
     "timing": Timing,
     "smart_charging": SmartCharging,
     "file_transfer": FileTransfer,
+    "security": Security,
     "operator": OperatorChoice,
     "bundled_csms": BundledCsms,
 }
@@ -413,6 +449,18 @@ def load_config(path: Path | None) -> HarnessConfig:
             f"{waits.reservation_expiry_offset + waits.late_answer_grace:g} s for the "
             "reservation to expire",
             "raise waits.case_deadline or lower waits.reservation_expiry_offset",
+        )
+    security = config.security
+    if SECURITY_FEATURE in config.sut.feature_profiles and security.profile == 0:
+        raise document.error(
+            ["sut", "feature_profiles"],
+            f"sut.feature_profiles declares {SECURITY_FEATURE} but security.profile is 0",
+            "set security.profile to the profile the CSMS runs (1, 2 or 3)",
+        )
+    if security.uses_basic_auth and not security.password:
+        raise document.error(
+            ["security"] if "security" in data else ["sut"],
+            f"security.profile {security.profile} uses HTTP Basic auth: security.password is missing",
         )
     if config.operator.adapter == "python" and not config.operator.function:
         raise document.error(

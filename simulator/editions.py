@@ -130,7 +130,11 @@ def resolve(document: YamlDocument, edition: str) -> EditionDocument:
 def varies(document: YamlDocument) -> bool:
     """Whether the case differs between editions at all."""
     raw = document.data
-    return CHANGES in raw or any(
-        isinstance(step, dict) and (CHANGES in step or ONLY_IN in step)
-        for step in raw.get("steps", [])
+    return (
+        CHANGES in raw
+        or ONLY_IN in raw
+        or any(
+            isinstance(step, dict) and (CHANGES in step or ONLY_IN in step)
+            for step in raw.get("steps", [])
+        )
     )

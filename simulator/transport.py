@@ -14,9 +14,23 @@ from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
 
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
+from websockets.exceptions import (
+    ConnectionClosed,
+    InvalidHandshake,
+    InvalidStatus,
+    InvalidURI,
+    NegotiationError,
+)
 
-from simulator.channel import NORMAL_CLOSURE, Channel, ChannelClosed, TransportError
+from simulator.channel import (
+    NORMAL_CLOSURE,
+    SUBPROTOCOL,
+    USUAL,
+    Attempt,
+    Channel,
+    ChannelClosed,
+    TransportError,
+)
 
 __all__ = [
     "ConnectionSettings",
@@ -25,8 +39,6 @@ __all__ = [
     "WebSocketDialer",
     "open_connection",
 ]
-
-SUBPROTOCOL = "ocpp1.6"
 
 
 @dataclass(frozen=True)
@@ -52,16 +64,20 @@ def csms_url_problem(csms_url: str) -> str | None:
     return None
 
 
-async def open_connection(settings: ConnectionSettings) -> ClientConnection:
+async def open_connection(
+    settings: ConnectionSettings, attempt: Attempt = USUAL
+) -> ClientConnection:
+    """Open the WebSocket as ``attempt`` says. Only a connection on subprotocol ocpp1.6 is
+    kept (OCPP-J 1.6 §3.1.2); anything else raises TransportError."""
     url = settings.url
     problem = csms_url_problem(settings.csms_url)
     if problem is not None:
         raise TransportError("invalid-url", problem)
     headers = {}
-    if settings.basic_auth_password is not None:
-        token = base64.b64encode(
-            f"{settings.charge_point_id}:{settings.basic_auth_password}".encode()
-        ).decode()
+    password = attempt.password if attempt.password is not None else settings.basic_auth_password
+    if attempt.basic_auth and password is not None:
+        # Security whitepaper §2.1: user name = the charge point's identity.
+        token = base64.b64encode(f"{settings.charge_point_id}:{password}".encode()).decode()
         headers["Authorization"] = f"Basic {token}"
     ssl_context = None
     if urlsplit(url).scheme == "wss":
@@ -69,7 +85,7 @@ async def open_connection(settings: ConnectionSettings) -> ClientConnection:
     try:
         websocket = await connect(
             url,
-            subprotocols=[SUBPROTOCOL],  # type: ignore[list-item]
+            subprotocols=list(attempt.subprotocols),  # type: ignore[arg-type]
             additional_headers=headers,
             ssl=ssl_context,
             open_timeout=settings.open_timeout,
@@ -81,13 +97,23 @@ async def open_connection(settings: ConnectionSettings) -> ClientConnection:
     except InvalidStatus as exc:
         status = exc.response.status_code
         raise TransportError(
-            "http-status", f"the CSMS answered the WebSocket handshake for {url} with HTTP {status}"
+            "http-status",
+            f"the CSMS answered the WebSocket handshake for {url} with HTTP {status}",
+            status=status,
         ) from None
     except ssl.SSLError as exc:
         raise TransportError("tls", f"TLS handshake with {url} failed: {exc}") from None
     except TimeoutError:
         raise TransportError(
             "timeout", f"no WebSocket handshake with {url} within {settings.open_timeout:g} s"
+        ) from None
+    except NegotiationError as exc:  # a 101 naming a subprotocol that was not offered
+        raise TransportError(
+            "subprotocol",
+            f"the CSMS switched protocols for {url} but {exc}; offered: "
+            f"{', '.join(attempt.subprotocols)} (OCPP-J 1.6 §3.1.2)",
+            csms_fault=True,
+            upgraded=True,
         ) from None
     except InvalidHandshake as exc:
         raise TransportError(
@@ -100,8 +126,10 @@ async def open_connection(settings: ConnectionSettings) -> ClientConnection:
         selected = websocket.subprotocol or "none"
         raise TransportError(
             "subprotocol",
-            f"the CSMS did not select subprotocol {SUBPROTOCOL} (selected: {selected}); OCPP-J 1.6 §3.1.2",
+            f"the CSMS did not select subprotocol {SUBPROTOCOL} (selected: {selected}; "
+            f"offered: {', '.join(attempt.subprotocols)}); OCPP-J 1.6 §3.1.2",
             csms_fault=True,
+            upgraded=True,
         )
     return websocket
 
@@ -139,5 +167,5 @@ class WebSocketDialer:
     def __init__(self, settings: ConnectionSettings) -> None:
         self.settings = settings
 
-    async def __call__(self) -> Channel:
-        return WebSocketChannel(await open_connection(self.settings))
+    async def __call__(self, attempt: Attempt = USUAL) -> Channel:
+        return WebSocketChannel(await open_connection(self.settings, attempt))

@@ -1,4 +1,5 @@
-"""The six functional blocks of OCA's OCPP 1.6 certification (catalog §1)."""
+"""The six functional blocks of OCA's OCPP 1.6 certification (catalog §1), and the
+Security whitepaper block certified on top of them (catalog §11)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from dataclasses import dataclass
 class Block:
     name: str  # the id used in case files and on the command line
     title: str  # as a certification report names it
-    feature_profile: str  # OCPP 1.6 SupportedFeatureProfiles value
+    feature_profile: str  # OCPP 1.6 SupportedFeatureProfiles value (Security: the PICS's)
     description: str
 
 
@@ -44,6 +45,13 @@ BLOCKS: tuple[Block, ...] = (
         "Remote Trigger",
         "RemoteTrigger",
         "The CSMS asking the charge point to send a message",
+    ),
+    Block(
+        "security",
+        "Security",
+        "Security",
+        "The OCPP 1.6 Security whitepaper: security profiles, certificates, security "
+        "events and logs, signed firmware",
     ),
 )
 

@@ -19,7 +19,7 @@ from simulator.cases.schema import case_schema
 from simulator.cases.states import load_state_chain
 from simulator.cases.steps import build_steps, check_variables
 from simulator.cases.variables import CONFIG_VARIABLE_NAMES
-from simulator.editions import DEFAULT_EDITION, EDITIONS
+from simulator.editions import DEFAULT_EDITION, EDITIONS, ONLY_IN
 from simulator.runner.matching import OPERATORS
 from simulator.yamlsource import YamlDocument, YamlSourceError, load_yaml_file, schema_errors
 
@@ -76,6 +76,8 @@ def load_case(path: Path, edition: str = DEFAULT_EDITION) -> Case:
         edition=edition,
         varies=editions.varies(source),
         finding_faults=tuple(data.get("finding_faults", ())),
+        security_profiles=tuple(data.get("security_profiles", ())),
+        editions=tuple(source.data.get(ONLY_IN, ())),
     )
 
 

@@ -40,6 +40,15 @@ class Case:
     edition: str = DEFAULT_EDITION  # the Test Case Document edition it was loaded for
     varies: bool = False  # its steps or validations differ between editions (catalog §12)
     finding_faults: tuple[str, ...] = ()  # faults it reports as findings only
+    # The security profiles the case's pre-condition names (catalog §11); () = any.
+    security_profiles: tuple[int, ...] = ()
+    # The Test Case Document editions that have the case (catalog §12); () = every one.
+    editions: tuple[str, ...] = ()
+
+    @property
+    def in_its_edition(self) -> bool:
+        """Whether the edition it was loaded for has this case (TC_088 is not in 2024-04)."""
+        return not self.editions or self.edition in self.editions
 
     @property
     def all_steps(self) -> tuple[Step, ...]:

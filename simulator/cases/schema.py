@@ -7,7 +7,7 @@ from typing import Any
 from simulator.cases.blocks import BLOCKS
 from simulator.cases.steps import step_schema
 from simulator.chargepoint.model import HARDWARE_FLAGS
-from simulator.editions import CHANGES, changes_schema
+from simulator.editions import CHANGES, ONLY_IN, changes_schema, only_in_schema
 
 STATE_NAMES = ("booted", "authorized", "charging")
 
@@ -25,6 +25,11 @@ def case_schema() -> dict[str, Any]:
         "required": ["id", "title", "block", "reference", "steps"],
         "properties": {
             CHANGES: changes_schema(EDITION_KEYS),
+            ONLY_IN: {
+                **only_in_schema(),
+                "description": "the Test Case Document editions that have this case "
+                "(default: all); in another it is NOT_APPLICABLE",
+            },
             "id": {
                 "type": "string",
                 "pattern": "^[A-Za-z0-9][A-Za-z0-9_.-]*$",
@@ -49,6 +54,14 @@ def case_schema() -> dict[str, Any]:
                 **FAULT_LIST,
                 "description": "faults the case reports as a finding only (a stricter OCPP rule "
                 "or an inference): PASS with a finding, FAIL with --strict",
+            },
+            "security_profiles": {
+                "type": "array",
+                "uniqueItems": True,
+                "minItems": 1,
+                "items": {"enum": [1, 2, 3]},
+                "description": "the security profiles the case's pre-condition names (catalog "
+                "§11): another profile makes it NOT_APPLICABLE",
             },
             "steps": {"type": "array", "minItems": 1, "items": step_schema()},
             "setup": {

@@ -17,7 +17,7 @@ from ocppj import Session
 from reports.results import MessageRecord, StepRecord, Verdict
 from simulator.cases.model import Case
 from simulator.cases.steps import Step
-from simulator.channel import TransportError
+from simulator.channel import USUAL, Attempt, TransportError
 from simulator.chargepoint.model import ChargePoint
 from simulator.clock import Clock
 from simulator.config import HarnessConfig
@@ -94,27 +94,35 @@ class CaseContext:
         except Exception as exc:
             return OperatorOutcome(False, f"{type(exc).__name__}: {exc}")
 
-    async def connect(self, outcome: Outcome) -> Link | None:
+    async def connect(
+        self, outcome: Outcome, how: Attempt = USUAL, *, csms_decides: bool = False
+    ) -> Link | None:
         """A fresh connection (catalog §2: every case starts on a stable new connection);
         None, with the reason on ``outcome``, when it cannot be opened. Like a real charge
         point, a refused or failed attempt is retried with backoff (PICS ``timing``), each
-        attempt noted on ``outcome``."""
+        attempt noted on ``outcome``. A refusal is the harness's set-up (ERROR) unless
+        ``csms_decides``: then the step tests that the CSMS accepts (FAIL)."""
         timing = self.config.timing
         for attempt in range(1, timing.reconnect_attempts + 1):
             try:
-                channel = await self.settings.dial()
+                channel = await self.settings.dial(how)
             except TransportError as exc:
                 last = attempt == timing.reconnect_attempts or exc.kind == "invalid-url"
                 if last:
-                    verdict = Verdict.FAIL if exc.csms_fault else Verdict.ERROR
+                    refused = exc.kind in REFUSALS
+                    verdict = (
+                        Verdict.FAIL
+                        if exc.csms_fault or (csms_decides and refused)
+                        else Verdict.ERROR
+                    )
                     tried = (
                         f" (attempt {attempt} of {timing.reconnect_attempts})"
                         if attempt > 1
                         else ""
                     )
-                    outcome.reason(
-                        verdict, f"transport:{exc.kind}", f"{exc}{tried}", "OCPP-J 1.6 §3"
-                    )
+                    # When the CSMS decides, the step's own ref names the rule.
+                    where = "" if csms_decides else "OCPP-J 1.6 §3"
+                    outcome.reason(verdict, f"transport:{exc.kind}", f"{exc}{tried}", where)
                     return None
                 outcome.note(
                     f"connection attempt {attempt} of {timing.reconnect_attempts} failed: {exc}; "
@@ -132,6 +140,9 @@ class CaseContext:
             return link
         return None  # reconnect_attempts is at least 1: not reached
 
+
+# The TransportError kinds that are the CSMS's answer to a handshake, not an absent CSMS.
+REFUSALS = frozenset({"http-status", "tls", "handshake", "subprotocol"})
 
 # A wait at least this long is announced on the progress line.
 LONG_WAIT_S = 5.0

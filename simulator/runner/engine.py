@@ -20,7 +20,7 @@ from pathlib import Path
 from reports.results import CaseResult, StepRecord, Verdict
 from simulator.cases.blocks import block_by_name
 from simulator.cases.model import Case
-from simulator.cases.steps import Step
+from simulator.cases.steps import ConnectStep, Step
 from simulator.cases.variables import PICS_LOCATIONS, config_variables, substitute
 from simulator.chargepoint.model import HARDWARE_FLAGS, ChargePoint, Hardware
 from simulator.clock import Clock, ocpp_timestamp
@@ -79,6 +79,26 @@ class CaseRun:
                 Verdict.NOT_APPLICABLE,
                 "pics",
                 f"the PICS does not declare feature profile {profile} (sut.feature_profiles)",
+            )
+            return self._result(started_wall)
+        if not self.case.in_its_edition:
+            self.whole.where = self.context.where("-")
+            self.whole.reason(
+                Verdict.NOT_APPLICABLE,
+                "edition",
+                f"the {self.case.edition} edition of the Test Case Document has no "
+                f"{self.case.id} (it is in {', '.join(self.case.editions)})",
+            )
+            return self._result(started_wall)
+        wanted, running = self.case.security_profiles, self.config.security.profile
+        if wanted and running not in wanted:
+            self.whole.where = self.context.where("-")
+            named = " or ".join(str(n) for n in wanted)
+            self.whole.reason(
+                Verdict.NOT_APPLICABLE,
+                "pics",
+                f"the case needs security profile {named}; the PICS declares {running} "
+                "(security.profile)",
             )
             return self._result(started_wall)
         deadline = self.config.waits.case_deadline
@@ -160,10 +180,12 @@ class CaseRun:
 
     async def _run_steps(self) -> None:
         self.current = self.whole
-        self.context.link = await self.context.connect(self.whole)
-        if self.context.link is None:
-            return
         steps, ended, previous = self.case.all_steps, False, "connect"
+        # A case that opens with a connect step makes its own first attempt (catalog §11.0 a).
+        if not (steps and isinstance(steps[0], ConnectStep)):
+            self.context.link = await self.context.connect(self.whole)
+            if self.context.link is None:
+                return
         for index, step in enumerate(steps):
             await unsolicited.act(self.context, previous)  # the charge point is free now
             following = steps[index + 1] if index + 1 < len(steps) else None

@@ -45,6 +45,33 @@ async def test_server_selects_ocpp16(csms: ReferenceCsms, connect: ConnectCharge
     assert cp.websocket.subprotocol == "ocpp1.6"
 
 
+async def test_server_answers_with_exactly_ocpp16(
+    csms: ReferenceCsms, connect: ConnectChargePoint
+) -> None:
+    # TC_088_CSMS step 4: the 101 carries Sec-WebSocket-Protocol ocpp1.6, nothing else.
+    cp = await connect(csms.ocpp_url, subprotocols=["ocpp0.1", "ocpp1.6"])
+    assert cp.websocket.response is not None
+    assert cp.websocket.response.headers.get_all("Sec-WebSocket-Protocol") == ["ocpp1.6"]
+
+
+async def test_subprotocol_not_required_upgrades_without_a_subprotocol(
+    start_csms: StartCsms, connect: ConnectChargePoint
+) -> None:
+    csms = await start_csms(faults=("subprotocol-not-required",))
+    cp = await connect(csms.ocpp_url, subprotocols=["ocpp0.1"])
+    assert cp.websocket.subprotocol is None
+    assert cp.websocket.response is not None
+    assert "Sec-WebSocket-Protocol" not in cp.websocket.response.headers
+
+
+async def test_subprotocol_first_offered_selects_what_comes_first(
+    start_csms: StartCsms, connect: ConnectChargePoint
+) -> None:
+    csms = await start_csms(faults=("subprotocol-first-offered",))
+    cp = await connect(csms.ocpp_url, subprotocols=["ocpp0.1", "ocpp1.6"])
+    assert cp.websocket.subprotocol == "ocpp0.1"
+
+
 async def test_charge_point_id_is_url_decoded(
     csms: ReferenceCsms, connect: ConnectChargePoint
 ) -> None:

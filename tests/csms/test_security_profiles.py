@@ -279,3 +279,26 @@ def test_the_harness_connects_at_profile_2_with_its_password(
     assert case.verdict == verdict, [str(r) for r in case.reasons]
     if verdict == "ERROR":
         assert "401" in case.reasons[0].message
+
+
+# -- the faults TC_085 names --------------------------------
+async def test_basic_auth_not_required_lets_a_passwordless_handshake_in(
+    start_csms: StartCsms,
+) -> None:
+    csms = await start_csms(
+        security_profile=1, accept_unknown=False, seed=SEED, faults=("basic-auth-not-required",)
+    )
+    websocket = await open_as(csms, "CP_1")
+    assert '"currentTime"' in await heartbeat(websocket)
+    await websocket.close()
+    # A wrong password is still refused: only the missing header is let through.
+    assert (await refused(csms, "CP_1", basic("CP_1", "wrong-password-16"))).status_code == 401
+
+
+async def test_basic_auth_hex_password_refuses_the_plain_password(
+    start_csms: StartCsms,
+) -> None:
+    csms = await start_csms(
+        security_profile=1, accept_unknown=False, seed=SEED, faults=("basic-auth-hex-password",)
+    )
+    assert (await refused(csms, "CP_1", basic("CP_1", PASSWORD))).status_code == 401

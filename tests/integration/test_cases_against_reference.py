@@ -10,6 +10,7 @@ from csms_under_test.faults import switched_on
 from reports.results import CaseResult, RunResult, Verdict
 from simulator.bundled import bundled_csms, run_on_bundled
 from simulator.cases import Case
+from simulator.cases.steps import ConnectStep
 from simulator.config import HarnessConfig
 from simulator.editions import DEFAULT_EDITION, EDITIONS
 from simulator.operator import HttpOperator
@@ -38,8 +39,11 @@ def test_every_case_passes_against_the_reference_csms(
     assert all(v == Verdict.PASS for v, _ in verdicts.values()), verdicts
     # A correct CSMS gives no finding either: it follows the specification's letter.
     assert not [str(f) for case in result.cases for f in case.findings]
+    handshakes_only = {
+        c.id for c in shipped_cases(edition) if all(isinstance(s, ConnectStep) for s in c.steps)
+    }
     for case in result.cases:
-        assert case.messages, case.id
+        assert case.messages or case.id in handshakes_only, case.id
         assert case.edition == edition
         answers = [
             m for m in case.messages if m.direction == "CSMS->CP" and m.message_type == "CALLRESULT"

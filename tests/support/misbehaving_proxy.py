@@ -244,9 +244,13 @@ class MisbehavingProxy:
             await client.close(1008, "proxy: unknown path")
             return
         target = self.upstream + path[len(PATH_PREFIX) :]
+        # The charge point's credentials go on to the CSMS (security profile 1).
+        headers = client.request.headers if client.request is not None else None
+        authorization = headers.get("Authorization") if headers is not None else None
         try:
             upstream = await connect(
                 target,
+                additional_headers={"Authorization": authorization} if authorization else None,
                 subprotocols=[SUBPROTOCOL],
                 open_timeout=UPSTREAM_OPEN_TIMEOUT,
                 close_timeout=CLOSE_TIMEOUT,

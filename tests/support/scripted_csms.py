@@ -27,6 +27,7 @@ import asyncio
 import json
 import textwrap
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -43,7 +44,16 @@ from ocppj import (
 )
 from reports.results import CaseResult, Reason
 from simulator.cases import Case, load_case
-from simulator.channel import NORMAL_CLOSURE, Channel, ChannelClosed, Dialer, TransportError
+from simulator.channel import (
+    NORMAL_CLOSURE,
+    SUBPROTOCOL,
+    USUAL,
+    Attempt,
+    Channel,
+    ChannelClosed,
+    Dialer,
+    TransportError,
+)
 from simulator.clock import ocpp_timestamp
 from simulator.config import HarnessConfig, IdTags
 from simulator.operator.base import Operator, OperatorOutcome, OperatorRequest
@@ -224,6 +234,12 @@ class ScriptedCsms:
         self.interval = interval  # BootNotification.conf interval
         self.id_tag = id_tag  # for RemoteStartTransaction
         self.dials = 0
+        self.attempts: list[Attempt] = []  # every dial's attempt, in order
+        # The HTTP status a handshake is refused with, or None: as a CSMS at security
+        # profile 0, it refuses only an offer without ocpp1.6 (OCPP-J 1.6 §3.1.2).
+        self.refuse_when: Callable[[Attempt], int | None] = lambda attempt: (
+            None if SUBPROTOCOL in attempt.subprotocols else 400
+        )
         self.connections: list[Connection] = []
         self.transcript: list[Sent] = []
         self.operator = ScriptedOperator(self)
@@ -233,11 +249,20 @@ class ScriptedCsms:
         self._seen: Counter[str] = Counter()  # requests received, by action
 
     # -- connections --------------------------------------------------------------------
-    async def dial(self) -> Channel:
-        """The engine's Dialer: a fresh connection, or TransportError("refused")."""
+    async def dial(self, attempt: Attempt = USUAL) -> Channel:
+        """The engine's Dialer: a fresh connection, or TransportError("refused"); a
+        handshake ``refuse_when`` refuses is answered with its HTTP status."""
         self.dials += 1
+        self.attempts.append(attempt)
         if self.dials in self._refused:
             raise TransportError("refused", f"scripted CSMS refused connection #{self.dials}")
+        status = self.refuse_when(attempt)
+        if status is not None:
+            raise TransportError(
+                "http-status",
+                f"scripted CSMS answered the handshake with HTTP {status}",
+                status=status,
+            )
         connection = Connection(self, self.dials)
         self.connections.append(connection)
         return connection.channel

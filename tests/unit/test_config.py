@@ -37,6 +37,9 @@ def test_a_partial_file_keeps_the_other_defaults(tmp_path: Path) -> None:
             "file_transfer.firmware_location",
         ),
         ("waits:\n  transfer: 0\n", 2, "waits.transfer"),
+        ("security:\n  profile: 4\n", 2, "security.profile"),
+        ("sut:\n  feature_profiles: [Core, Security]\n", 2, "security.profile is 0"),
+        ("security:\n  profile: 2\n", 2, "security.password is missing"),
     ],
 )
 def test_bad_files_name_line_and_key(tmp_path: Path, text: str, line: int, fragment: str) -> None:
@@ -83,3 +86,15 @@ def test_a_case_deadline_shorter_than_the_reservation_expiry_is_refused(tmp_path
     assert caught.value.line == 3
     defaults = HarnessConfig().waits
     assert defaults.reservation_expiry_offset + defaults.late_answer_grace < defaults.case_deadline
+
+
+def test_the_security_section_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text(
+        "sut:\n  feature_profiles: [Core, Security]\n"
+        "security:\n  profile: 1\n  password: pretest-password-01\n"
+    )
+    config = load_config(path)
+    assert "Security" in config.sut.feature_profiles
+    assert config.security.profile == 1 and config.security.uses_basic_auth
+    assert config.security.password == "pretest-password-01"

@@ -12,6 +12,7 @@ from typing import Any
 
 from ocppj import CallResult
 from reports.results import Verdict
+from simulator.channel import Attempt
 from simulator.operator.base import OperatorOutcome, OperatorRequest
 from simulator.runner.engine import run_case
 from simulator.runner.settings import RunSettings
@@ -199,9 +200,9 @@ async def test_a_reboot_takes_its_time_before_the_reconnect(
     dialled: list[float] = []
     dial = peer.dial
 
-    async def timed_dial() -> Any:
+    async def timed_dial(attempt: Attempt) -> Any:
         dialled.append(time.monotonic())
-        return await dial()
+        return await dial(attempt)
 
     case = write_case(tmp_path, "- do: power_loss", given="booted")
     settings = RunSettings(config, "memory://scripted", peer.operator, dialer=timed_dial)
@@ -218,9 +219,9 @@ async def test_cases_are_separated_by_a_pause(tmp_path: Path, peer: ScriptedCsms
     dialled: list[float] = []
     dial = peer.dial
 
-    async def timed_dial() -> Any:
+    async def timed_dial(attempt: Attempt) -> Any:
         dialled.append(time.monotonic())
-        return await dial()
+        return await dial(attempt)
 
     suite = suite_for(peer, config, dialer=timed_dial)
     async with asyncio.timeout(10):

@@ -23,6 +23,7 @@ def test_a_suite_per_block_in_certificate_order_then_performance() -> None:
         "Reservation",
         "Local Authorization List Management",
         "Remote Trigger",
+        "Security",
         PERFORMANCE_SUITE,
     ]
 

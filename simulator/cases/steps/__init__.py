@@ -1,7 +1,7 @@
 """Step kinds: one module each.
 
 Importing this package registers the built-in kinds (send, expect_csms, operator, wait,
-do); ``STEP_KINDS`` maps each keyword to its class.
+do, connect); ``STEP_KINDS`` maps each keyword to its class.
 """
 
 from simulator.cases.steps.base import (
@@ -12,6 +12,7 @@ from simulator.cases.steps.base import (
     register_step_kind,
     step_schema,
 )
+from simulator.cases.steps.connect import ConnectStep
 from simulator.cases.steps.do import DoStep
 from simulator.cases.steps.expect_csms import ExpectCsmsStep
 from simulator.cases.steps.operator import OperatorStep
@@ -19,13 +20,14 @@ from simulator.cases.steps.send import SendStep
 from simulator.cases.steps.wait import WaitStep
 
 # In the order the schema's hints list them.
-for _kind in (SendStep, ExpectCsmsStep, OperatorStep, WaitStep, DoStep):
+for _kind in (SendStep, ExpectCsmsStep, OperatorStep, WaitStep, DoStep, ConnectStep):
     register_step_kind(_kind)
 
 Step = StepBase
 
 __all__ = [
     "STEP_KINDS",
+    "ConnectStep",
     "DoStep",
     "ExpectCsmsStep",
     "OperatorStep",

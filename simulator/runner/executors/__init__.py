@@ -3,12 +3,13 @@
 Importing this package registers the executors of the built-in kinds.
 """
 
-from simulator.runner.executors import do, expect_csms, operator, send, wait
+from simulator.runner.executors import connect, do, expect_csms, operator, send, wait
 from simulator.runner.executors.base import EXECUTORS, Executor, executes, executor_for
 
 __all__ = [
     "EXECUTORS",
     "Executor",
+    "connect",
     "do",
     "executes",
     "executor_for",
