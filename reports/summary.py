@@ -224,6 +224,15 @@ def performance_notes(run: RunResult) -> list[str]:
     return notes
 
 
+# Security whitepaper §2: what each profile means on the wire.
+SECURITY_PROFILE_TEXT = {
+    0: "0 (none)",
+    1: "1 (HTTP Basic authentication)",
+    2: "2 (TLS with HTTP Basic authentication)",
+    3: "3 (TLS with client certificates)",
+}
+
+
 def configuration_rows(run: RunResult) -> list[tuple[str, str]]:
     """Test Configuration: what was tested, how, and the limits and settings that apply."""
     config: dict[str, Any] = run.configuration
@@ -238,6 +247,10 @@ def configuration_rows(run: RunResult) -> list[tuple[str, str]]:
         ("Device under test", DEVICE_UNDER_TEST),
         ("Software version", str(sut.get("software_version", "-"))),
         ("Communication", str(config.get("communication", COMMUNICATION))),
+        (
+            "Security profile",
+            SECURITY_PROFILE_TEXT.get(config.get("security", {}).get("profile"), "-"),
+        ),
         ("OCPP version", OCPP_EDITION),
         ("Test Case Document edition", edition_text(run.edition)),
         (

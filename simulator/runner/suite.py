@@ -71,6 +71,7 @@ def describe_configuration(settings: RunSettings) -> dict[str, object]:
         "limits": asdict(config.limits),
         "waits": asdict(config.waits),
         "timing": asdict(config.timing),
+        "security": {"profile": config.security.profile},  # never the password
         "operator": settings.operator.name,
         "edition": config.edition,
         "strict": settings.strict,

@@ -33,6 +33,19 @@ def test_run_writes_results_and_report(tmp_path: Path) -> None:
     assert 'name="TC_003_CSMS' in (tmp_path / "junit.xml").read_text()
 
 
+def test_the_security_block_runs_and_no_output_holds_the_password(tmp_path: Path) -> None:
+    assert main(["--block", "security", "--config", FAST, "--out", str(tmp_path)]) == 0
+    data = json.loads((tmp_path / "results.json").read_text())
+    assert {c["id"]: c["verdict"] for c in data["cases"]} == {
+        "TC_085_CSMS": "PASS",
+        "TC_088_CSMS": "PASS",
+    }
+    assert data["configuration"]["security"] == {"profile": 1}
+    password = "test-password-0001"  # tests/data/fast.yaml
+    for name in ("results.json", "report.html", "junit.xml"):
+        assert password not in (tmp_path / name).read_text(), name
+
+
 def test_quiet_prints_the_summary_only(capsys: pytest.CaptureFixture[str]) -> None:
     args = ["--case", "TC_003_CSMS", "--fault", "authorize-invalid", "--config", FAST, "-q"]
     assert main(args) == 1

@@ -231,6 +231,7 @@ def sample_run() -> RunResult:
             "charge_point": {"id": "CP_1", "timestamp_milliseconds": True},
             "limits": {"response_timeout": 35, "authorize_response_time": 3},
             "waits": {},
+            "security": {"profile": 1},
             "operator": "http",
             "communication": "OCPP-J 1.6 (JSON over WebSocket)",
         },

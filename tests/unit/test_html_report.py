@@ -176,6 +176,7 @@ def test_configuration_rows(doc: Node) -> None:
     assert rows["CSMS endpoint"] == "ws://127.0.0.1:9000/ocpp"
     assert rows["Response time Authorize (declared)"] == "00:00:03"
     assert rows["Declared feature profiles"].startswith("Core, FirmwareManagement")
+    assert rows["Security profile"] == "1 (HTTP Basic authentication)"
 
 
 def test_approval_has_blank_fields_for_vendor_and_lab(doc: Node) -> None:
