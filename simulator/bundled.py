@@ -19,6 +19,23 @@ if TYPE_CHECKING:
     from simulator.cases import Case
 
 
+# The security profiles the bundled CSMS can run for the harness (2 and 3 need TLS material).
+BUNDLED_SECURITY_PROFILES = (0, 1)
+
+
+def bundled_problem(config: HarnessConfig) -> str | None:
+    """Why the bundled CSMS cannot be the target for ``config``, or None: a front end
+    says so as a usage error before any case runs."""
+    profile = config.security.profile
+    if profile in BUNDLED_SECURITY_PROFILES:
+        return None
+    return (
+        f"security.profile {profile}: the bundled CSMS runs profiles 0 and 1; for "
+        "profiles 2 and 3 start csms-under-test with --tls-cert and --tls-key "
+        "(docs/operator-api.md) and give its URL with --csms"
+    )
+
+
 @contextmanager
 def bundled_csms(
     config: HarnessConfig,

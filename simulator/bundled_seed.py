@@ -13,6 +13,7 @@ from pathlib import Path
 from csms_under_test.seed import ChargePointSeed, Seed
 from csms_under_test.settings import CsmsSettings
 from csms_under_test.store import IdTagRecord
+from simulator.bundled import bundled_problem
 from simulator.config import HarnessConfig
 
 # The expiryDate the PICS "expired" idTag is seeded with: any date in the past makes it
@@ -32,14 +33,10 @@ def seed_for(config: HarnessConfig) -> Seed:
             IdTagRecord(tags.blocked, "Blocked"),
             IdTagRecord(tags.expired, "Accepted", expiry_date=EXPIRED_TAG_EXPIRY),
         ),
-        charge_points=(ChargePointSeed(config.charge_point.id, _password(config)),),
+        charge_points=(
+            ChargePointSeed(config.charge_point.id, config.security.basic_auth_password),
+        ),
     )
-
-
-def _password(config: HarnessConfig) -> str | None:
-    """The charge point's HTTP Basic password, when its security profile uses one."""
-    security = config.security
-    return security.password if security.uses_basic_auth else None
 
 
 def settings_for(
@@ -49,22 +46,14 @@ def settings_for(
     variations: Sequence[str] = (),
 ) -> CsmsSettings:
     """The bundled CSMS's settings for a run: loopback, free ports, the PICS's
-    ``bundled_csms`` values; everything else the CSMS's own defaults."""
+    ``bundled_csms`` values and security profile; everything else the CSMS's own defaults."""
+    problem = bundled_problem(config)
+    if problem is not None:
+        raise ValueError(problem)
     return CsmsSettings(
         db_path=db_path,
         faults=tuple(faults),
         variations=tuple(variations),
         heartbeat_interval=config.bundled_csms.heartbeat_interval,
-        security_profile=_bundled_profile(config),
+        security_profile=config.security.profile,
     )
-
-
-def _bundled_profile(config: HarnessConfig) -> int:
-    profile = config.security.profile
-    if profile >= 2:
-        raise ValueError(
-            f"security.profile {profile}: the bundled CSMS runs profiles 0 and 1; for "
-            "profiles 2 and 3 start csms-under-test with --tls-cert and --tls-key "
-            "(docs/operator-api.md) and give its URL with --csms"
-        )
-    return profile

@@ -25,7 +25,7 @@ class TransportError(LinkError):
     timeout, tls, http-status, subprotocol, handshake. ``csms_fault`` tells whether the
     CSMS broke a rule (FAIL) rather than the environment failing (ERROR); ``upgraded``
     that the CSMS did switch protocols (101) and the charge point gave the connection up
-    (a subprotocol it did not offer, or none); ``status`` is the HTTP status of a refusal."""
+    (a subprotocol it did not offer, or none)."""
 
     def __init__(
         self,
@@ -34,13 +34,11 @@ class TransportError(LinkError):
         *,
         csms_fault: bool = False,
         upgraded: bool = False,
-        status: int | None = None,
     ) -> None:
         super().__init__(message)
         self.kind = kind
         self.csms_fault = csms_fault
         self.upgraded = upgraded
-        self.status = status
 
 
 @dataclass(frozen=True)

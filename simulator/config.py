@@ -362,6 +362,11 @@ class Security:
     def uses_basic_auth(self) -> bool:
         return self.profile in (1, 2)
 
+    @property
+    def basic_auth_password(self) -> str | None:
+        """The password the charge point sends, when its profile sends one."""
+        return self.password if self.uses_basic_auth else None
+
 
 @dataclass(frozen=True)
 class OperatorChoice:

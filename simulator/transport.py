@@ -99,7 +99,6 @@ async def open_connection(
         raise TransportError(
             "http-status",
             f"the CSMS answered the WebSocket handshake for {url} with HTTP {status}",
-            status=status,
         ) from None
     except ssl.SSLError as exc:
         raise TransportError("tls", f"TLS handshake with {url} failed: {exc}") from None

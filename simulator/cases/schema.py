@@ -7,6 +7,7 @@ from typing import Any
 from simulator.cases.blocks import BLOCKS
 from simulator.cases.steps import step_schema
 from simulator.chargepoint.model import HARDWARE_FLAGS
+from simulator.config import SECURITY_PROFILES
 from simulator.editions import CHANGES, ONLY_IN, changes_schema, only_in_schema
 
 STATE_NAMES = ("booted", "authorized", "charging")
@@ -59,7 +60,7 @@ def case_schema() -> dict[str, Any]:
                 "type": "array",
                 "uniqueItems": True,
                 "minItems": 1,
-                "items": {"enum": [1, 2, 3]},
+                "items": {"enum": [p for p in SECURITY_PROFILES if p > 0]},
                 "description": "the security profiles the case's pre-condition names (catalog "
                 "§11): another profile makes it NOT_APPLICABLE",
             },

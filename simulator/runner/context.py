@@ -101,7 +101,8 @@ class CaseContext:
         None, with the reason on ``outcome``, when it cannot be opened. Like a real charge
         point, a refused or failed attempt is retried with backoff (PICS ``timing``), each
         attempt noted on ``outcome``. A refusal is the harness's set-up (ERROR) unless
-        ``csms_decides``: then the step tests that the CSMS accepts (FAIL)."""
+        ``csms_decides``: then the step tests that the CSMS accepts, and an HTTP refusal is
+        a FAIL (a TLS failure stays ERROR: it may be the harness's own trust settings)."""
         timing = self.config.timing
         for attempt in range(1, timing.reconnect_attempts + 1):
             try:
@@ -109,12 +110,8 @@ class CaseContext:
             except TransportError as exc:
                 last = attempt == timing.reconnect_attempts or exc.kind == "invalid-url"
                 if last:
-                    refused = exc.kind in REFUSALS
-                    verdict = (
-                        Verdict.FAIL
-                        if exc.csms_fault or (csms_decides and refused)
-                        else Verdict.ERROR
-                    )
+                    refused = csms_decides and exc.kind == "http-status"
+                    verdict = Verdict.FAIL if exc.csms_fault or refused else Verdict.ERROR
                     tried = (
                         f" (attempt {attempt} of {timing.reconnect_attempts})"
                         if attempt > 1
@@ -140,9 +137,6 @@ class CaseContext:
             return link
         return None  # reconnect_attempts is at least 1: not reached
 
-
-# The TransportError kinds that are the CSMS's answer to a handshake, not an absent CSMS.
-REFUSALS = frozenset({"http-status", "tls", "handshake", "subprotocol"})
 
 # A wait at least this long is announced on the progress line.
 LONG_WAIT_S = 5.0

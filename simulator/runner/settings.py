@@ -30,8 +30,7 @@ class RunSettings:
         """The HTTP Basic password the charge point connects with (Security profiles 1, 2)."""
         if self.basic_auth_password is not None:
             return self.basic_auth_password
-        security = self.config.security
-        return security.password if security.uses_basic_auth else None
+        return self.config.security.basic_auth_password
 
     async def dial(self, attempt: Attempt = USUAL) -> Channel:
         """A fresh channel to the CSMS (raises simulator.channel.TransportError)."""

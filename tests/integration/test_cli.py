@@ -33,6 +33,15 @@ def test_run_writes_results_and_report(tmp_path: Path) -> None:
     assert 'name="TC_003_CSMS' in (tmp_path / "junit.xml").read_text()
 
 
+def test_a_profile_the_bundled_csms_cannot_run_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pics = tmp_path / "pics.yaml"
+    pics.write_text("security:\n  profile: 2\n  password: pretest-password-01\n")
+    assert main(["--case", "TC_085_CSMS", "--config", str(pics)]) == 2
+    assert "security.profile 2: the bundled CSMS runs profiles 0 and 1" in capsys.readouterr().err
+
+
 def test_the_security_block_runs_and_no_output_holds_the_password(tmp_path: Path) -> None:
     assert main(["--block", "security", "--config", FAST, "--out", str(tmp_path)]) == 0
     data = json.loads((tmp_path / "results.json").read_text())

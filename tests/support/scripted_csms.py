@@ -261,7 +261,6 @@ class ScriptedCsms:
             raise TransportError(
                 "http-status",
                 f"scripted CSMS answered the handshake with HTTP {status}",
-                status=status,
             )
         connection = Connection(self, self.dials)
         self.connections.append(connection)

@@ -142,3 +142,16 @@ async def test_the_security_block_needs_the_pics_to_declare_it(
     case = write_case(tmp_path, "- connect: accepted", block="security")
     reason = only_reason(await run(case, peer, fast_config()))
     assert reason.verdict == Verdict.NOT_APPLICABLE and "Security" in reason.message
+
+
+async def test_a_tls_failure_on_an_attempt_to_accept_is_the_harness_set_up(
+    tmp_path: Path, peer: ScriptedCsms
+) -> None:
+    async def untrusted(attempt: Attempt) -> Channel:
+        raise TransportError("tls", "certificate verify failed")
+
+    case = write_case(tmp_path, "- connect: accepted", block="security")
+    settings = RunSettings(secured(), "memory://scripted", peer.operator, dialer=untrusted)
+    reason = only_reason(await run_case(case, settings))
+    # The harness may not trust the CSMS's certificate: that blames no one (ERROR).
+    assert reason.verdict == Verdict.ERROR and reason.rule == "transport:tls"

@@ -6,17 +6,19 @@ from __future__ import annotations
 from reports.results import Verdict
 from simulator.cases.steps import ConnectStep
 from simulator.channel import TransportError
-from simulator.runner.context import REFUSALS, StepRun
+from simulator.runner.context import StepRun
 from simulator.runner.executors.base import executes
 from simulator.runner.outcome import Outcome
 
 RULE = "handshake"
+# The TransportError kinds that are the CSMS's answer to a handshake, not an absent CSMS.
+REFUSALS = frozenset({"http-status", "tls", "handshake", "subprotocol"})
 
 
 def _offered(step: ConnectStep) -> str:
     auth = "no Authorization header" if not step.basic_auth else "Basic auth"
     if step.basic_auth and step.password is not None:
-        auth = "Basic auth with the new password"
+        auth = "Basic auth with another password"
     return f"Sec-WebSocket-Protocol: {', '.join(step.offer)}; {auth}"
 
 
