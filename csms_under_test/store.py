@@ -95,13 +95,23 @@ CREATE TABLE IF NOT EXISTS meter_values (
     unit            TEXT,
     source          TEXT    NOT NULL  -- 'MeterValues' or 'StopTransaction'
 );
--- The latest FirmwareStatusNotification / DiagnosticsStatusNotification of each charge point.
+-- The latest FirmwareStatusNotification / DiagnosticsStatusNotification (and the Security
+-- whitepaper's SignedFirmwareStatusNotification / LogStatusNotification) of each charge point.
 CREATE TABLE IF NOT EXISTS firmware_status (
     charge_point_id TEXT NOT NULL,
-    kind            TEXT NOT NULL,  -- 'firmware' or 'diagnostics'
+    kind            TEXT NOT NULL,  -- 'firmware', 'diagnostics', 'signed_firmware' or 'log'
     status          TEXT NOT NULL,
     received_at     TEXT NOT NULL,
     PRIMARY KEY (charge_point_id, kind)
+);
+-- One row per SecurityEventNotification (Security whitepaper §8): the security log.
+CREATE TABLE IF NOT EXISTS security_events (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    charge_point_id TEXT NOT NULL,
+    type            TEXT NOT NULL,
+    timestamp       TEXT NOT NULL,  -- when it happened, as the charge point says
+    tech_info       TEXT,
+    received_at     TEXT NOT NULL
 );
 -- One row per ReserveNow the CSMS sent (OCPP 1.6 §5.13); reservation_id is the OCPP id.
 CREATE TABLE IF NOT EXISTS reservations (
@@ -325,6 +335,18 @@ class FirmwareStatusRecord:
 
 FIRMWARE = "firmware"
 DIAGNOSTICS = "diagnostics"
+SIGNED_FIRMWARE = "signed_firmware"  # Security whitepaper SignedFirmwareStatusNotification
+LOG = "log"  # Security whitepaper LogStatusNotification
+
+
+@dataclass(frozen=True)
+class SecurityEventRecord:
+    charge_point_id: str
+    type: str
+    timestamp: str
+    tech_info: str | None
+    received_at: str
+
 
 # Reservation.status values; "expired" is never stored: an accepted reservation whose
 # expiryDate has passed counts as expired (Reservation.status_at).
@@ -902,6 +924,26 @@ class Store:
             (charge_point_id, kind),
         ).fetchone()
         return FirmwareStatusRecord(*row) if row else None
+
+    # -- security events (Security whitepaper §8) -------------------------------------
+    def record_security_event(self, event: SecurityEventRecord) -> None:
+        with self._write():
+            self._db.execute(
+                "INSERT INTO security_events "
+                "(charge_point_id, type, timestamp, tech_info, received_at) VALUES (?, ?, ?, ?, ?)",
+                (
+                    event.charge_point_id,
+                    event.type,
+                    event.timestamp,
+                    event.tech_info,
+                    event.received_at,
+                ),
+            )
+
+    def security_events(self, charge_point_id: str | None = None) -> list[SecurityEventRecord]:
+        columns = "charge_point_id, type, timestamp, tech_info, received_at"
+        rows = self._rows("security_events", columns, "charge_point_id", charge_point_id)
+        return [SecurityEventRecord(*row) for row in rows]
 
     # -- reservations -----------------------------------------------------------------
     def next_reservation_id(self) -> int:
