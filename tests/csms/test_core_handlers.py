@@ -218,12 +218,27 @@ async def test_data_transfer_unknown_vendor(cp: FakeChargePoint) -> None:
     assert answer == {"status": "UnknownVendorId"}
 
 
-@pytest.mark.parametrize("action", ["LogStatusNotification", "NoSuchAction"])
-async def test_request_without_handler_is_not_implemented(cp: FakeChargePoint, action: str) -> None:
-    payload = {"status": "Idle"} if action == "LogStatusNotification" else {}
-    outcome = await cp.call(action, payload)
+async def test_request_without_handler_is_not_implemented(cp: FakeChargePoint) -> None:
+    outcome = await cp.call("NoSuchAction", {})
     assert isinstance(outcome, IncomingCallError)
     assert outcome.error.error_code == ErrorCode.NOT_IMPLEMENTED
+
+
+async def test_security_notifications_are_stored(cp: FakeChargePoint, csms: ReferenceCsms) -> None:
+    event = {"type": "FirmwareUpdated", "timestamp": "2026-01-01T10:00:00.000Z", "techInfo": "v2"}
+    assert await cp.request("SecurityEventNotification", event) == {}
+    assert await cp.request("LogStatusNotification", {"status": "Uploading", "requestId": 1}) == {}
+    assert await cp.request("SignedFirmwareStatusNotification", {"status": "Downloaded"}) == {}
+    [stored] = csms.store.security_events()
+    assert (stored.type, stored.timestamp, stored.tech_info) == (
+        "FirmwareUpdated",
+        "2026-01-01T10:00:00.000Z",
+        "v2",
+    )
+    log = csms.store.firmware_status(stored.charge_point_id, "log")
+    signed = csms.store.firmware_status(stored.charge_point_id, "signed_firmware")
+    assert log is not None and log.status == "Uploading"
+    assert signed is not None and signed.status == "Downloaded"
 
 
 async def test_stop_transaction_of_another_charge_point_leaves_it_running(
