@@ -79,11 +79,23 @@ class Admission:
         self._log: deque[ConnectionEvent] = deque(maxlen=LOG_SIZE)
 
     # -- the decision ------------------------------------------------------------------
+    def profile_of(self, charge_point_id: str) -> int:
+        """The security profile ``charge_point_id`` runs: its own (registered, or raised with
+        ChangeConfiguration SecurityProfile), else the CSMS's default."""
+        own = self._store.security_profile(charge_point_id)
+        return own if own is not None else self.security_profile
+
     def refusal(
-        self, charge_point_id: str, authorization: str | None, peer_certificate: object
+        self,
+        charge_point_id: str,
+        authorization: str | None,
+        peer_certificate: object,
+        *,
+        tls: bool = False,
     ) -> Refusal | None:
-        """Why this handshake may not connect as ``charge_point_id``, or None."""
-        profile = self.security_profile
+        """Why this handshake may not connect as ``charge_point_id``, or None. ``tls``: it
+        came over TLS; ``peer_certificate`` the client certificate TLS verified (if any)."""
+        profile = self.profile_of(charge_point_id)
         record = self._store.charge_point(charge_point_id)
         if record is None and not self._accept_unknown:
             # Profiles 1 and 2 answer an unknown id as a wrong password: no one learns
@@ -91,6 +103,13 @@ class Admission:
             if profile in (1, 2):
                 return Refusal(HTTPStatus.UNAUTHORIZED, "unknown charge point")
             return Refusal(HTTPStatus.NOT_FOUND, "unknown charge point")
+        if profile >= 2 and not tls:
+            # Whitepaper §2.2, §2.3: profiles 2 and 3 connect over TLS only; after a raise
+            # from 1 (TC_083_CSMS) the plain connection is refused.
+            return Refusal(
+                HTTPStatus.FORBIDDEN,
+                f"security profile {profile}: connect over TLS (wss://), not ws://",
+            )
         if profile in (1, 2):
             refused = self._basic_refusal(charge_point_id, authorization)
             if refused is not None:
@@ -98,13 +117,17 @@ class Admission:
         if profile == 3:
             names = certificate_common_names(peer_certificate)
             serial = record.serial_number if record is not None else None
+            if not names:
+                return Refusal(
+                    HTTPStatus.FORBIDDEN,
+                    "security profile 3: no client certificate (whitepaper §2.4)",
+                )
             if charge_point_id not in names and (serial is None or serial not in names):
                 # Whitepaper A00.FR.404: the certificate's CN is the charge point's serial
                 # number; here its id or the serialNumber it booted with.
-                shown = ", ".join(names) or "no commonName"
                 return Refusal(
                     HTTPStatus.FORBIDDEN,
-                    f"the client certificate names {shown}, not {charge_point_id}",
+                    f"the client certificate names {', '.join(names)}, not {charge_point_id}",
                 )
         if self._registry.get(charge_point_id) is not None and self._replacing_too_often(
             charge_point_id
@@ -163,7 +186,8 @@ class Admission:
             times.append(self._clock())
             reason = "authenticated; replaces the connection that was up"
         else:
-            reason = "authenticated" if self.security_profile else "security profile 0"
+            profile = self.profile_of(charge_point_id)
+            reason = f"authenticated (profile {profile})" if profile else "security profile 0"
         self._record(charge_point_id, remote, "replaced" if replaced else "accepted", reason)
 
     def _record(

@@ -109,7 +109,7 @@ class ReferenceCsms:
                 admission=self.admission,
                 tls=tls,
             )
-            await self._ocpp.start(self.host, self._port)
+            await self._ocpp.start(self.host, self._port, settings.tls_port)
             self._operator = OperatorService(
                 store=self._store,
                 registry=self.registry,
@@ -175,8 +175,17 @@ class ReferenceCsms:
     def ocpp_url(self) -> str:
         """``ws://HOST:PORT/ocpp``; a charge point appends ``/<chargePointId>``."""
         port = self._ocpp.port if self._ocpp is not None else self._port
-        scheme = "wss" if self.settings.tls_cert is not None else "ws"
+        settings = self.settings
+        scheme = "wss" if settings.tls_cert is not None and settings.tls_port is None else "ws"
         return f"{scheme}://{url_host(self.host)}:{port}{OCPP_PATH}"
+
+    @property
+    def ocpp_tls_url(self) -> str | None:
+        """``wss://HOST:TLS_PORT/ocpp`` beside ``ocpp_url`` (settings.tls_port), or None."""
+        port = self._ocpp.tls_port if self._ocpp is not None else self.settings.tls_port
+        if port is None or self.settings.tls_port is None:
+            return None
+        return f"wss://{url_host(self.host)}:{port}{OCPP_PATH}"
 
     @property
     def api_url(self) -> str:

@@ -138,6 +138,12 @@ def _parser() -> argparse.ArgumentParser:
         "--tls-client-ca", type=Path, help="profile 3: the CA that signs charge point certificates"
     )
     security.add_argument(
+        "--tls-port",
+        type=int,
+        help="wss:// on this port beside ws:// on --port, each charge point held to its own "
+        "profile (registered with securityProfile)",
+    )
+    security.add_argument(
         "--charge-points",
         type=Path,
         metavar="FILE",
@@ -208,6 +214,7 @@ def _build(args: argparse.Namespace) -> ReferenceCsms:
             tls_cert=args.tls_cert,
             tls_key=args.tls_key,
             tls_client_ca=args.tls_client_ca,
+            tls_port=args.tls_port,
             accept_unknown=args.accept_unknown,
             api_token=args.api_token,
             max_upload_bytes=args.max_upload_bytes,

@@ -5,8 +5,9 @@ and the charge points it knows (the same data as a seed file, :mod:`csms_under_t
     GET    /api/idtags/{idTag}         one (404 when unknown)
     PUT    /api/idtags/{idTag}         {status, expiryDate?, parentIdTag?}: 201 new, 200 replaced
     DELETE /api/idtags/{idTag}         forget it: from now on it is unknown (Invalid)
-    PUT    /api/chargepoints/{id}      register it ({password?}): 201 new, 200 known already;
-                                       a password sets it, null removes it, absent keeps it
+    PUT    /api/chargepoints/{id}      register it ({password?, securityProfile?}): 201 new,
+                                       200 known already; a value sets it, null removes it
+                                       (securityProfile: back to the default), absent keeps it
     DELETE /api/chargepoints/{id}      forget it and its password (409 while it is connected)
     GET    /api/connections            the last connection decisions (csms_under_test.admission)
 
@@ -91,13 +92,23 @@ class Provisioning:
             password = body["password"]
             credential = Credential.of(password) if isinstance(password, str) else None
             self._store.set_credential(charge_point_id, credential)
+        if "securityProfile" in body:
+            self._store.set_security_profile(charge_point_id, body["securityProfile"])
         return ApiReply(
             HTTPStatus.CREATED if created else HTTPStatus.OK,
             {
                 "id": charge_point_id,
                 "hasPassword": self._store.credential(charge_point_id) is not None,
+                "securityProfile": self.security_profile(charge_point_id),
             },
         )
+
+    def security_profile(self, charge_point_id: str) -> int:
+        """The profile the charge point runs: its own, else the CSMS's default."""
+        own = self._store.security_profile(charge_point_id)
+        if own is not None:
+            return own
+        return self._admission.security_profile if self._admission is not None else 0
 
     async def connections(self, charge_point_id: str | None, page: Page = ALL) -> ApiReply:
         events = self._admission.events(charge_point_id) if self._admission is not None else []

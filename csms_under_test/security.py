@@ -95,12 +95,14 @@ class Refusal:
 
 def server_tls_context(cert: Path, key: Path, client_ca: Path | None) -> ssl.SSLContext:
     """TLS 1.2 or later (whitepaper §2.3, A00.FR.318); with ``client_ca`` a client
-    certificate signed by it is required (profile 3)."""
+    certificate is asked for and, when sent, verified against it. It stays optional in TLS
+    so profile 2 and 3 charge points share the listener; admission refuses a profile 3
+    charge point without one (whitepaper §2.4)."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     context.load_cert_chain(cert, key)
     if client_ca is not None:
-        context.verify_mode = ssl.CERT_REQUIRED
+        context.verify_mode = ssl.CERT_OPTIONAL
         context.load_verify_locations(client_ca)
     return context
 

@@ -57,7 +57,11 @@ ID_TAG_ENTRY_SCHEMA: dict[str, Any] = {
 CHARGE_POINT_ENTRY_SCHEMA: dict[str, Any] = {
     "type": "object",
     "additionalProperties": False,
-    "properties": {"password": {"type": ["string", "null"]}},
+    "properties": {
+        "password": {"type": ["string", "null"]},
+        # Security whitepaper §2: the profile this charge point runs (null: the default).
+        "securityProfile": {"enum": [0, 1, 2, 3, None]},
+    },
 }
 # The file's structure; each idTag entry is checked with ID_TAG_ENTRY_SCHEMA, in file order.
 SEED_SCHEMA: dict[str, Any] = {
@@ -81,6 +85,7 @@ class SeedError(ValueError):
 class ChargePointSeed:
     id: str
     password: str | None = None  # the AuthorizationKey it connects with (profiles 1, 2)
+    security_profile: int | None = None  # None: the CSMS's --security-profile
 
 
 @dataclass(frozen=True)
@@ -96,6 +101,8 @@ def apply_seed(seed: Seed, store: Store) -> None:
         store.ensure_charge_point(charge_point.id)
         if charge_point.password is not None:
             store.set_credential(charge_point.id, Credential.of(charge_point.password))
+        if charge_point.security_profile is not None:
+            store.set_security_profile(charge_point.id, charge_point.security_profile)
 
 
 def _schema_problem(schema: dict[str, Any], entry: Any) -> tuple[list[str | int], str] | None:
@@ -218,7 +225,7 @@ def parse_seed(text: str, file: str, *, charge_points_only: bool = False) -> See
         id_tag_record(id_tag, entry) for id_tag, entry in (data.get("id_tags") or {}).items()
     )
     charge_points = tuple(
-        ChargePointSeed(cp_id, (entry or {}).get("password"))
+        ChargePointSeed(cp_id, (entry or {}).get("password"), (entry or {}).get("securityProfile"))
         for cp_id, entry in (data.get("charge_points") or {}).items()
     )
     return Seed(id_tags, charge_points)

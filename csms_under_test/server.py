@@ -193,8 +193,9 @@ class OcppServer:
         self._registry = registry
         self._handlers = handlers
         self._heartbeat_interval = heartbeat_interval
-        self._server: Server | None = None
+        self._servers: list[Server] = []
         self._port = 0
+        self._tls_port: int | None = None
         self._replaced: set[asyncio.Task[None]] = set()  # closes, post-boot bursts
         self._answers = RecentAnswers()
         self._serials = itertools.count(1)  # each connection's number, for _answers
@@ -205,31 +206,52 @@ class OcppServer:
     def port(self) -> int:
         return self._port
 
-    async def start(self, host: str, port: int) -> None:
+    @property
+    def tls_port(self) -> int | None:
+        """The wss:// listener's port when there is one beside the ws:// one."""
+        return self._tls_port
+
+    async def start(self, host: str, port: int, tls_port: int | None = None) -> None:
+        """Listen on ``port``: TLS when the server has a TLS context and no ``tls_port``;
+        with ``tls_port`` ws:// on ``port`` (profiles 0, 1) and wss:// on ``tls_port``
+        (profiles 2, 3), each charge point held to its own profile (admission)."""
+        if self._tls is None or tls_port is None:
+            self._port = await self._listen(host, port, self._tls)
+            return
+        self._port = await self._listen(host, port, None)
+        try:
+            self._tls_port = await self._listen(host, tls_port, self._tls)
+        except BaseException:
+            await self.stop()
+            raise
+
+    async def _listen(self, host: str, port: int, tls: ssl.SSLContext | None) -> int:
         sock = listen_socket(host, port)
         try:
-            self._server = await serve(
+            server = await serve(
                 self._serve_connection,
                 sock=sock,
                 process_request=self._process_request,
                 select_subprotocol=self._select_subprotocol,
                 close_timeout=CLOSE_TIMEOUT,
                 compression=COMPRESSION,
-                ssl=self._tls,
+                ssl=tls,
                 backlog=LISTEN_BACKLOG,
                 create_connection=OcppConnection,
             )
         except BaseException:
             sock.close()
             raise
-        self._port = bound_port(sock)
+        self._servers.append(server)
+        return bound_port(sock)
 
     async def stop(self) -> None:
         """Close every connection (1001 going away) and wait for their handlers to end."""
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
-            self._server = None
+        servers, self._servers = self._servers, []
+        for server in servers:
+            server.close()
+        for server in servers:
+            await server.wait_closed()
         if self._replaced:
             await asyncio.gather(*self._replaced, return_exceptions=True)
 
@@ -242,9 +264,12 @@ class OcppServer:
             )
         if self._admission is None:
             return None
-        peer = websocket.transport.get_extra_info("peercert")
+        transport = websocket.transport
         refusal = self._admission.refusal(
-            charge_point_id, request.headers.get("Authorization"), peer
+            charge_point_id,
+            request.headers.get("Authorization"),
+            transport.get_extra_info("peercert"),
+            tls=transport.get_extra_info("ssl_object") is not None,
         )
         if refusal is None:
             return None

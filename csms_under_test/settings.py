@@ -49,6 +49,9 @@ class CsmsSettings:
     tls_cert: Path | None = None  # profiles 2, 3: the server certificate (PEM, with chain)
     tls_key: Path | None = None  # its private key (PEM)
     tls_client_ca: Path | None = None  # profile 3: the CA that signs charge point certificates
+    # With TLS material: ws:// stays on ``port`` (profiles 0, 1) and wss:// listens here
+    # (profiles 2, 3), each charge point held to its own profile. None: one listener.
+    tls_port: int | None = None
     accept_unknown: bool = False  # let charge points in that are not registered
     replace_limit: int = 3  # a connected charge point's connection is replaced at most
     replace_window: float = 60.0  # ... this many times in this many seconds
@@ -111,11 +114,18 @@ class CsmsSettings:
             raise ValueError(
                 f"security profile {self.security_profile} runs over TLS: give tls_cert and tls_key"
             )
-        if self.security_profile == 1 and tls:
-            raise ValueError("security profile 1 runs over ws:// (no TLS); use profile 2 for TLS")
-        if (self.security_profile == 3) != (self.tls_client_ca is not None):
+        if self.tls_port is not None and not tls:
+            raise ValueError("tls_port is the wss:// listener: give tls_cert and tls_key")
+        if self.tls_port is not None and not 0 <= self.tls_port <= 65535:
+            raise ValueError(f"tls_port must be between 0 and 65535, not {self.tls_port}")
+        if self.security_profile == 1 and tls and self.tls_port is None:
             raise ValueError(
-                "tls_client_ca (the charge points' CA) is for security profile 3 only, and it needs one"
+                "security profile 1 runs over ws:// (no TLS); use profile 2 for TLS, or "
+                "tls_port for a wss:// listener beside the ws:// one"
             )
+        if self.security_profile == 3 and self.tls_client_ca is None:
+            raise ValueError("security profile 3 needs tls_client_ca (the charge points' CA)")
+        if self.tls_client_ca is not None and not tls:
+            raise ValueError("tls_client_ca is for TLS connections: give tls_cert and tls_key")
         if self.replace_limit < 1 or self.replace_window <= 0:
             raise ValueError("replace_limit must be at least 1 and replace_window positive")

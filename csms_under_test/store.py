@@ -171,6 +171,12 @@ CREATE TABLE IF NOT EXISTS charge_point_credentials (
     salt            TEXT NOT NULL,
     digest          TEXT NOT NULL
 );
+-- The security profile a charge point runs when it is not the CSMS's default (Security
+-- whitepaper §2: per charge point; raised with ChangeConfiguration SecurityProfile).
+CREATE TABLE IF NOT EXISTS charge_point_security (
+    charge_point_id TEXT PRIMARY KEY,
+    profile         INTEGER NOT NULL
+);
 """
 
 
@@ -615,7 +621,33 @@ class Store:
             self._db.execute(
                 "DELETE FROM connector_status WHERE charge_point_id = ?", (charge_point_id,)
             )
+            self._db.execute(
+                "DELETE FROM charge_point_security WHERE charge_point_id = ?", (charge_point_id,)
+            )
         return cursor.rowcount > 0
+
+    def set_security_profile(self, charge_point_id: str, profile: int | None) -> None:
+        """The security profile the charge point runs (None: the CSMS's default)."""
+        with self._write():
+            if profile is None:
+                self._db.execute(
+                    "DELETE FROM charge_point_security WHERE charge_point_id = ?",
+                    (charge_point_id,),
+                )
+            else:
+                self._db.execute(
+                    "INSERT OR REPLACE INTO charge_point_security (charge_point_id, profile) "
+                    "VALUES (?, ?)",
+                    (charge_point_id, profile),
+                )
+
+    def security_profile(self, charge_point_id: str) -> int | None:
+        """The charge point's own security profile, or None for the CSMS's default."""
+        row = self._db.execute(
+            "SELECT profile FROM charge_point_security WHERE charge_point_id = ?",
+            (charge_point_id,),
+        ).fetchone()
+        return int(row[0]) if row else None
 
     def set_credential(self, charge_point_id: str, credential: Credential | None) -> None:
         """Register the charge point's password (None: remove it)."""

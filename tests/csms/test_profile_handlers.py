@@ -15,17 +15,12 @@ from ocppj.actions import CHARGE_POINT_INITIATED
 
 from .helpers import ConnectChargePoint, FakeChargePoint, StartCsms, api_get, operator_request
 
-# OCPP 1.6 edition 3 security extensions: outside the feature profiles this CSMS answers.
-SECURITY_ACTIONS = {
-    "LogStatusNotification",
-    "SecurityEventNotification",
-    "SignCertificate",
-    "SignedFirmwareStatusNotification",
-}
+# Security whitepaper requests the CSMS does not answer yet (issue 17 in progress).
+NOT_YET_HANDLED = {"SignCertificate"}
 
 
 def test_every_charge_point_request_of_the_profiles_has_a_handler() -> None:
-    assert set(all_handlers()) == CHARGE_POINT_INITIATED - SECURITY_ACTIONS
+    assert set(all_handlers()) == CHARGE_POINT_INITIATED - NOT_YET_HANDLED
 
 
 @pytest.mark.parametrize(

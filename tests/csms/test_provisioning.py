@@ -110,7 +110,10 @@ async def test_register_and_forget_a_charge_point(
 ) -> None:
     url = f"{csms.api_url}/chargepoints/CP%202"
     created = await http_async("PUT", url, {})
-    assert (created.status, created.body) == (201, {"id": "CP 2", "hasPassword": False})
+    assert (created.status, created.body) == (
+        201,
+        {"id": "CP 2", "hasPassword": False, "securityProfile": 0},
+    )
     assert (await http_async("PUT", url, {})).status == 200  # known already
     listed = (await http_async("GET", f"{csms.api_url}/chargepoints")).body["chargePoints"]
     assert [(row["id"], row["connected"]) for row in listed] == [("CP 2", False), ("CP_1", False)]
@@ -146,11 +149,26 @@ async def test_a_charge_point_takes_only_a_password_of_16_to_20_bytes(csms: Refe
     reply = await http_async("PUT", url, {"colour": "red"})
     assert reply.status == 400 and reply.body["error"].startswith("colour: unknown key")
     reply = await http_async("PUT", url, {"password": "0123456789abcdef"})
-    assert (reply.status, reply.body) == (201, {"id": "CP_9", "hasPassword": True})
+    assert (reply.status, reply.body) == (
+        201,
+        {"id": "CP_9", "hasPassword": True, "securityProfile": 0},
+    )
     reply = await http_async("PUT", url, {})  # absent: kept
-    assert reply.body == {"id": "CP_9", "hasPassword": True}
+    assert reply.body == {"id": "CP_9", "hasPassword": True, "securityProfile": 0}
     reply = await http_async("PUT", url, {"password": None})  # null: removed
-    assert reply.body == {"id": "CP_9", "hasPassword": False}
+    assert reply.body == {"id": "CP_9", "hasPassword": False, "securityProfile": 0}
+
+
+async def test_a_charge_point_has_its_own_security_profile(csms: ReferenceCsms) -> None:
+    """Whitepaper §2: per charge point; null goes back to the CSMS's --security-profile."""
+    url = f"{csms.api_url}/chargepoints/CP_9"
+    reply = await http_async("PUT", url, {"securityProfile": 2})
+    assert reply.body["securityProfile"] == 2
+    assert csms.admission is not None and csms.admission.profile_of("CP_9") == 2
+    reply = await http_async("PUT", url, {"securityProfile": 4})
+    assert reply.status == 400 and reply.body["error"].startswith("securityProfile")
+    reply = await http_async("PUT", url, {"securityProfile": None})
+    assert reply.body["securityProfile"] == 0
 
 
 @pytest.mark.parametrize(

@@ -9,11 +9,11 @@ import ssl
 import warnings
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import InvalidMessage, InvalidStatus
+from websockets.exceptions import InvalidStatus
 from websockets.typing import Subprotocol
 
 from csms_under_test import ReferenceCsms
@@ -218,12 +218,55 @@ async def test_profile_3_takes_the_charge_point_from_its_client_certificate(
     await websocket.close()
     response = await refused(csms, "CP_1", None, client_tls(pki, pki.client("CP_2")))
     assert response.status_code == 403
-    # No client certificate: the TLS layer refuses it (with TLS 1.3 the alert comes after
-    # the client's side of the handshake, so the client sees a broken HTTP exchange).
-    with pytest.raises((ssl.SSLError, OSError, InvalidMessage)):
-        await open_as(csms, "CP_1", None, client_tls(pki))
+    # No client certificate: TLS takes it (profile 2 charge points share the listener) and
+    # the upgrade is refused (whitepaper §2.4).
+    response = await refused(csms, "CP_1", None, client_tls(pki))
+    assert response.status_code == 403
     events = csms.admission.events("CP_1")  # type: ignore[union-attr]
-    assert [e.decision for e in events] == ["accepted", "refused"]
+    assert [e.decision for e in events] == ["accepted", "refused", "refused"]
+    assert "no client certificate" in events[-1].reason
+
+
+async def test_each_charge_point_is_held_to_its_own_profile(
+    start_csms: StartCsms, pki: Pki
+) -> None:
+    """ws:// and wss:// side by side (settings.tls_port): a profile 1 charge point on the
+    plain listener, a profile 2 one only over TLS (TC_083_CSMS: after a raise from 1 the
+    plain connection is refused), a profile 3 one only with its certificate."""
+    seed = Seed(
+        charge_points=(
+            ChargePointSeed("CP_1", PASSWORD),
+            ChargePointSeed("CP_2", PASSWORD, security_profile=2),
+            ChargePointSeed("CP_3", security_profile=3),
+        )
+    )
+    csms = await start_csms(
+        security_profile=1,
+        tls_cert=pki.server_cert,
+        tls_key=pki.server_key,
+        tls_client_ca=pki.ca,
+        tls_port=0,
+        accept_unknown=False,
+        seed=seed,
+    )
+    assert csms.ocpp_url.startswith("ws://") and csms.ocpp_tls_url is not None
+    websocket = await open_as(csms, "CP_1", basic("CP_1", PASSWORD))
+    await websocket.close()
+    assert (await refused(csms, "CP_2", basic("CP_2", PASSWORD))).status_code == 403
+    tls_csms = cast(ReferenceCsms, _TlsUrl(csms))
+    websocket = await open_as(tls_csms, "CP_2", basic("CP_2", PASSWORD), client_tls(pki))
+    await websocket.close()
+    assert (await refused(tls_csms, "CP_3", None, client_tls(pki))).status_code == 403
+    websocket = await open_as(tls_csms, "CP_3", None, client_tls(pki, pki.client("CP_3")))
+    await websocket.close()
+
+
+class _TlsUrl:
+    """The CSMS as seen on its wss:// listener."""
+
+    def __init__(self, csms: ReferenceCsms) -> None:
+        assert csms.ocpp_tls_url is not None
+        self.ocpp_url = csms.ocpp_tls_url
 
 
 @pytest.mark.parametrize(
@@ -237,6 +280,8 @@ async def test_profile_3_takes_the_charge_point_from_its_client_certificate(
         ),
         ({"tls_cert": "c.pem"}, "tls_cert and tls_key go together"),
         ({"security_profile": 3, "tls_cert": "c.pem", "tls_key": "k.pem"}, "tls_client_ca"),
+        ({"tls_port": 9443}, "tls_port is the wss:// listener"),
+        ({"tls_client_ca": "ca.pem"}, "tls_client_ca is for TLS connections"),
         ({"replace_limit": 0}, "replace_limit must be at least 1"),
     ],
 )
