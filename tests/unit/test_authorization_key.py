@@ -37,3 +37,32 @@ def test_invalid_values_name_the_rule(value: str, fragment: str) -> None:
     assert problem is not None and fragment in problem
     with pytest.raises(ValueError):
         decoded_password(value)
+
+
+def test_authorization_key_is_write_only_and_validated() -> None:
+    from simulator.chargepoint.configuration import core_keys
+
+    keys = core_keys(1, "Core")
+    key = keys["AuthorizationKey"]
+    assert key.writeonly and not key.readonly
+    assert key.validate is not None
+    assert key.validate("ab" * 16) and not key.validate("ab" * 21)
+
+
+def test_charge_point_accepts_stores_and_hides_authorization_key() -> None:
+    from simulator.chargepoint import ChargePoint
+    from simulator.clock import SystemClock
+    from simulator.config import ChargePointConfig
+
+    cp = ChargePoint(ChargePointConfig(connectors=1, connector_id=1), SystemClock())
+    new = os.urandom(20).hex().upper()
+    assert cp.answer("ChangeConfiguration", {"key": "AuthorizationKey", "value": new}).payload == {
+        "status": "Accepted"
+    }
+    bad = {"key": "AuthorizationKey", "value": "plaintext-password"}
+    assert cp.answer("ChangeConfiguration", bad).payload == {"status": "Rejected"}
+    assert cp.configuration["AuthorizationKey"].value == new
+    listed = cp.answer("GetConfiguration", {}).payload["configurationKey"]
+    assert "AuthorizationKey" not in {k["key"] for k in listed}
+    named = cp.answer("GetConfiguration", {"key": ["AuthorizationKey"]}).payload
+    assert named == {"configurationKey": [], "unknownKey": ["AuthorizationKey"]}
