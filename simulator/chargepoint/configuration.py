@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from simulator.chargepoint.authorization_key import is_valid_authorization_key
+
 
 @dataclass
 class ConfigKey:
     value: str
     readonly: bool = False
     validate: Callable[[str], bool] | None = None
+    writeonly: bool = False  # never reported by GetConfiguration (AuthorizationKey, §11.0 h)
 
 
 def _non_negative_int(value: str) -> bool:
@@ -68,4 +71,6 @@ def core_keys(connectors: int, feature_profiles: str) -> dict[str, ConfigKey]:
         # Reservation profile (§9.5)
         "ReserveConnectorZeroSupported": ConfigKey("true", readonly=True),
         "SendLocalListMaxLength": ConfigKey("100", readonly=True),
+        # Security white paper §7 (TC_073_CSMS): write-only Basic-auth password, hex form
+        "AuthorizationKey": ConfigKey("", validate=is_valid_authorization_key, writeonly=True),
     }

@@ -465,15 +465,16 @@ class ChargePoint:
         return Answer({"status": "Scheduled" if busy else "Accepted"})
 
     def _answer_GetConfiguration(self, payload: dict[str, Any]) -> Answer:
-        wanted = payload.get("key") or list(self.configuration)
-        known = [k for k in wanted if k in self.configuration]
-        unknown = [k for k in wanted if k not in self.configuration]
+        readable = {k: c for k, c in self.configuration.items() if not c.writeonly}
+        wanted = payload.get("key") or list(readable)
+        known = [k for k in wanted if k in readable]
+        unknown = [k for k in wanted if k not in readable]
         result: dict[str, Any] = {
             "configurationKey": [
                 {
                     "key": k,
-                    "readonly": self.configuration[k].readonly,
-                    "value": self.configuration[k].value,
+                    "readonly": readable[k].readonly,
+                    "value": readable[k].value,
                 }
                 for k in known
             ]

@@ -1,0 +1,40 @@
+"""AuthorizationKey, the HTTP Basic password of security profiles 1 and 2.
+
+Security white paper §7 / catalog §11.0 h: the key is write-only (never returned by
+GetConfiguration) and its value is the hex form of a 16-20 byte password, at most 40 hex
+digits. TC_073_CSMS: after accepting it the charge point reconnects with the hex-DECODED
+password (catalog TC_073 notes [I]).
+"""
+
+from __future__ import annotations
+
+MAX_HEX_DIGITS = 40
+MIN_PASSWORD_BYTES = 16
+MAX_PASSWORD_BYTES = 20
+
+
+def authorization_key_problem(value: str) -> str | None:
+    """Why `value` is not a valid AuthorizationKey, or None when it is (2025-11 TC_073 step 1)."""
+    if len(value) > MAX_HEX_DIGITS:
+        return f"{len(value)} characters, more than {MAX_HEX_DIGITS} hex digits"
+    try:
+        password = bytes.fromhex(value)
+    except ValueError:
+        return "not an even-length string of hex digits"
+    if any(ch.isspace() for ch in value):
+        return "contains whitespace"
+    if not MIN_PASSWORD_BYTES <= len(password) <= MAX_PASSWORD_BYTES:
+        return f"decodes to {len(password)} bytes, not {MIN_PASSWORD_BYTES}-{MAX_PASSWORD_BYTES}"
+    return None
+
+
+def is_valid_authorization_key(value: str) -> bool:
+    return authorization_key_problem(value) is None
+
+
+def decoded_password(value: str) -> bytes:
+    """The password bytes the charge point puts in the Basic Authorization header."""
+    problem = authorization_key_problem(value)
+    if problem is not None:
+        raise ValueError(f"invalid AuthorizationKey: {problem}")
+    return bytes.fromhex(value)

@@ -1,0 +1,91 @@
+"""Charge point certificate renewal (Security white paper A02; TC_074/TC_077_CSMS).
+
+The charge point makes a NEW key pair for every SignChargePointCertificate trigger and keeps
+the private key; `chain_problem` is its check of CertificateSigned.req before it installs
+the chain as its TLS client identity. Wiring to ExtendedTriggerMessage / CertificateSigned
+and the reconnect are not done yet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.oid import NameOID
+
+MIN_RSA_BITS = 2048  # white paper §4.1
+MIN_EC_BITS = 224
+
+PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
+
+
+@dataclass
+class PendingRequest:
+    """A CSR sent in SignCertificate.req, with the key it certifies (never leaves the CP)."""
+
+    key: PrivateKey
+    csr_pem: str
+
+
+def new_request(serial_number: str, cpo_name: str, *, use_rsa: bool = False) -> PendingRequest:
+    """A fresh key pair and a SHA-256 PKCS#10 CSR: CN = serial number, O = CpoName (A00.FR.404/405)."""
+    key: PrivateKey = (
+        rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        if use_rsa
+        else ec.generate_private_key(ec.SECP256R1())
+    )
+    attributes = [x509.NameAttribute(NameOID.COMMON_NAME, serial_number)]
+    if cpo_name:
+        attributes.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, cpo_name))
+    csr = (
+        x509.CertificateSigningRequestBuilder()
+        .subject_name(x509.Name(attributes))
+        .sign(key, hashes.SHA256())
+    )
+    return PendingRequest(key, csr.public_bytes(serialization.Encoding.PEM).decode("ascii"))
+
+
+def _key_problem(key: object) -> str | None:
+    if isinstance(key, rsa.RSAPublicKey):
+        return None if key.key_size >= MIN_RSA_BITS else f"RSA key of {key.key_size} bits"
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        size = key.curve.key_size
+        return None if size >= MIN_EC_BITS else f"EC key of {size} bits"
+    return f"unsupported key type {type(key).__name__}"
+
+
+def chain_problem(
+    chain_pem: str, pending: PendingRequest | None, max_chain_size: int
+) -> str | None:
+    """Why the charge point rejects CertificateSigned.req, or None (then it installs it)."""
+    if pending is None:
+        return "no SignCertificate request is pending"
+    if len(chain_pem) > max_chain_size:
+        return f"chain of {len(chain_pem)} characters exceeds CertificateSignedMaxChainSize {max_chain_size}"
+    try:
+        chain = x509.load_pem_x509_certificates(chain_pem.encode("ascii"))
+    except (ValueError, UnicodeEncodeError) as exc:
+        return f"not a PEM X.509 chain ({exc})"
+    leaf_key = chain[0].public_key()
+    if leaf_key != pending.key.public_key():
+        return "the leaf certificate's public key is not the one of the pending CSR"
+    return _key_problem(leaf_key)
+
+
+@dataclass
+class ClientIdentity:
+    """The TLS client certificate chain + key the charge point presents (profile 3)."""
+
+    chain_pem: str
+    key_pem: str = field(repr=False)
+
+    @classmethod
+    def install(cls, chain_pem: str, pending: PendingRequest) -> ClientIdentity:
+        key_pem = pending.key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        ).decode("ascii")
+        return cls(chain_pem, key_pem)
