@@ -15,6 +15,7 @@ from csms_under_test.connections import (
     ChargePointDisconnected,
     ConnectionRegistry,
 )
+from csms_under_test.faults import Faults
 from csms_under_test.operator_requests import request_sent
 from csms_under_test.replies import ApiReply, error_reply
 from csms_under_test.store import Store
@@ -64,6 +65,7 @@ async def deliver(
     *,
     store: Store,
     wait: float,
+    faults: Faults | None = None,
 ) -> ApiReply:
     """Record ``request`` (schema-valid) as sent, send it, wait up to ``wait`` s for the
     answer, record the answer and tell the operator: 200 with the CALLRESULT or CALLERROR,
@@ -71,7 +73,12 @@ async def deliver(
     charge_point_id = connection.charge_point_id
     try:
         record_answer = request_sent(
-            action, request, charge_point_id=charge_point_id, store=store, now=utc_now()
+            action,
+            request,
+            charge_point_id=charge_point_id,
+            store=store,
+            now=utc_now(),
+            faults=faults,
         )
     except Exception:  # e.g. an id too large for SQLite: send it anyway, unrecorded
         logger.exception("%s: recording %s failed", charge_point_id, action)

@@ -72,6 +72,8 @@ SUBPROTOCOL_NOT_REQUIRED = "subprotocol-not-required"
 SUBPROTOCOL_FIRST_OFFERED = "subprotocol-first-offered"
 BASIC_AUTH_NOT_REQUIRED = "basic-auth-not-required"
 BASIC_AUTH_HEX_PASSWORD = "basic-auth-hex-password"
+AUTHORIZATION_KEY_NOT_STORED = "authorization-key-not-stored"
+AUTHORIZATION_KEY_PLAINTEXT = "authorization-key-plaintext"
 
 FAULTS: dict[str, str] = {
     REJECT_BOOT: "BootNotification is answered with status Rejected",
@@ -212,6 +214,14 @@ FAULTS: dict[str, str] = {
     ),
     BASIC_AUTH_NOT_REQUIRED: (
         "profiles 1 and 2: a handshake without an Authorization header is let in"
+    ),
+    AUTHORIZATION_KEY_NOT_STORED: (
+        "a ChangeConfiguration AuthorizationKey the charge point accepted does not replace "
+        "the stored password: the charge point's reconnection with it is refused (TC_073)"
+    ),
+    AUTHORIZATION_KEY_PLAINTEXT: (
+        "ChangeConfiguration AuthorizationKey carries the new password itself, not its hex "
+        "form (whitepaper §7; TC_073 2025-11)"
     ),
     BASIC_AUTH_HEX_PASSWORD: (
         "profiles 1 and 2: the password is compared in its hex form (as ChangeConfiguration "

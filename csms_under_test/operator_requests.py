@@ -29,6 +29,7 @@ from csms_under_test.faults import (
     Faults,
 )
 from csms_under_test.outgoing import AnswerRecorder, fill_from_store
+from csms_under_test.password_change import authorization_key_sent, complete_authorization_key
 from csms_under_test.settings import CsmsSettings
 from csms_under_test.store import Store
 from csms_under_test.timestamps import ocpp_timestamp
@@ -283,7 +284,9 @@ def _complete_get_configuration(payload: dict[str, Any], faults: Faults) -> None
 
 
 def _complete_change_configuration(payload: dict[str, Any], faults: Faults) -> None:
-    # OCPP 1.6 §5.3: the value is sent as the operator gave it.
+    # OCPP 1.6 §5.3: the value is sent as the operator gave it; a new password is made
+    # by the CSMS (AuthorizationKey without a value, whitepaper A01).
+    complete_authorization_key(payload, faults)
     key, value = payload.get("key"), payload.get("value")
     if (
         CHANGE_CONFIGURATION_WRONG_VALUE in faults
@@ -299,7 +302,13 @@ def _complete_change_configuration(payload: dict[str, Any], faults: Faults) -> N
 
 
 def request_sent(
-    action: str, request: dict[str, Any], *, charge_point_id: str, store: Store, now: datetime
+    action: str,
+    request: dict[str, Any],
+    *,
+    charge_point_id: str,
+    store: Store,
+    now: datetime,
+    faults: Faults | None = None,
 ) -> AnswerRecorder | None:
     """Record in the store that ``request`` (schema-valid) is being sent; the function
     returned, if any, records the charge point's answer. Without an answer (timeout,
@@ -330,5 +339,9 @@ def request_sent(
     if action == "RemoteStartTransaction":
         return charging_profiles.remote_start_sent(
             request, charge_point_id=charge_point_id, store=store, now=now
+        )
+    if action == "ChangeConfiguration":
+        return authorization_key_sent(
+            request, charge_point_id=charge_point_id, store=store, faults=faults or Faults()
         )
     return None

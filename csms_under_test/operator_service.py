@@ -269,4 +269,6 @@ class OperatorService:
             with contextlib.suppress(CallTimeout, ChargePointDisconnected):
                 await connection.call(action, own(), wait)
             wait = max(wait - (time.monotonic() - began), 0.001)
-        return await deliver(connection, action, request, store=self._store, wait=wait)
+        return await deliver(
+            connection, action, request, store=self._store, wait=wait, faults=self._faults
+        )

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from csms_under_test.operator_requests import CORE_CONFIGURATION_KEYS
+from csms_under_test.password_change import AUTHORIZATION_KEY
 from csms_under_test.store import Store
 from csms_under_test.variations import (
     CHANGE_CONFIGURATION_KNOWN_KEYS_ONLY,
@@ -46,6 +47,8 @@ def as_offered(
         action == "ChangeConfiguration"
         and CHANGE_CONFIGURATION_KNOWN_KEYS_ONLY in variations
         and offered.get("key") not in CORE_CONFIGURATION_KEYS
+        # A security UI changes the password with a function of its own (TC_073).
+        and offered.get("key") != AUTHORIZATION_KEY
     ):
         offered["key"] = FIRST_OFFERED_KEY
     return offered

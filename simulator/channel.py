@@ -49,7 +49,9 @@ class Attempt:
 
     subprotocols: tuple[str, ...] = (SUBPROTOCOL,)
     basic_auth: bool = True  # False: no Authorization header, whatever is configured
-    password: str | None = None  # instead of the configured one (security.password)
+    # Instead of the configured one (security.password); bytes: a password the CSMS set
+    # with ChangeConfiguration AuthorizationKey (hex-decoded, TC_073).
+    password: str | bytes | None = None
 
 
 USUAL = Attempt()  # the charge point's own attempt

@@ -77,7 +77,8 @@ async def open_connection(
     password = attempt.password if attempt.password is not None else settings.basic_auth_password
     if attempt.basic_auth and password is not None:
         # Security whitepaper §2.1: user name = the charge point's identity.
-        token = base64.b64encode(f"{settings.charge_point_id}:{password}".encode()).decode()
+        secret = password if isinstance(password, bytes) else password.encode()
+        token = base64.b64encode(f"{settings.charge_point_id}:".encode() + secret).decode()
         headers["Authorization"] = f"Basic {token}"
     ssl_context = None
     if urlsplit(url).scheme == "wss":

@@ -4,14 +4,12 @@ to that charge point" (docs/operator-contract.md). Use it as it is, or copy it:
     RAW_SEND_URL=http://127.0.0.1:9001/api/chargepoints/{cp}/ocpp/{action} \\
     PYTHONPATH=docs/examples simulate --operator python:raw_send_hook:operate ...
 
-The payload is ``fields``; what a CSMS decides itself (a new id, the transaction to stop)
-comes from the charge point's ``context``, and ``usedContext`` says so. Where your CSMS
-keeps that state, let it fill those fields: then the cases test your CSMS, not this hook.
-"""
+The payload is ``fields``; what a CSMS decides itself (ids, the transaction to stop, a new
+password) comes from ``context`` (``usedContext``) or is made here. Better: your CSMS fills it."""
 
-import copy
 import json
 import os
+import secrets
 import urllib.request
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -24,7 +22,7 @@ def complete(
     action: str, fields: dict[str, Any], context: dict[str, Any]
 ) -> tuple[dict[str, Any], list[str]]:
     """The OCPP payload for ``fields``, and the context keys used to fill it in."""
-    payload, used = copy.deepcopy(fields), []
+    payload, used = json.loads(json.dumps(fields)), []  # a deep copy
 
     def take(key: str) -> Any:
         used.append(key)
@@ -41,6 +39,8 @@ def complete(
         payload["reservationId"] = take("reservations")[-1]["reservationId"]
     elif action == "SendLocalList" and "listVersion" not in payload:
         payload["listVersion"] = take("localListVersion") + 1
+    elif payload.get("key") == "AuthorizationKey":  # TC_073: 20 random characters, as hex
+        payload.setdefault("value", secrets.token_urlsafe(15).encode().hex())
     profile = payload.get("csChargingProfiles") or payload.get("chargingProfile")
     if isinstance(profile, dict):
         if "chargingProfileId" not in profile:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from simulator.chargepoint.authorization_key import decoded_password
 from simulator.chargepoint.model import ChargePoint, QueuedMessage
 from simulator.chargepoint.plan import Activity, Connect, Disconnect, Send, Wait
 
@@ -367,3 +368,12 @@ ACTIVITY_PARAMETERS: dict[str, tuple[str, ...]] = {
     "go_offline": (),
     "come_online": (),
 }
+
+
+def authorization_key_changed(cp: ChargePoint, value: str) -> Activity:
+    """ChangeConfiguration AuthorizationKey accepted (Security whitepaper A01; TC_073): the
+    charge point takes the hex-decoded password and reconnects with it; the CSMS must take
+    the new credentials, so a refusal is the CSMS's (catalog TC_073 [I])."""
+    cp.basic_auth_password = decoded_password(value)
+    yield Disconnect("the AuthorizationKey changed")
+    yield Connect("with the new HTTP Basic password", csms_decides=True)

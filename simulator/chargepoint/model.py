@@ -130,6 +130,9 @@ class ChargePoint:
     firmware_version: str = field(init=False)  # changes when an UpdateFirmware installs
     transfers: list[TransferRecord] = field(init=False, default_factory=list)
     events: list[tuple[datetime, str]] = field(init=False, default_factory=list)  # the log
+    # The HTTP Basic password once the CSMS changed it (ChangeConfiguration AuthorizationKey,
+    # hex-decoded; TC_073); None: the configured one (security.password).
+    basic_auth_password: bytes | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.firmware_version = self.config.firmware_version

@@ -35,9 +35,11 @@ class Disconnect:
 
 @dataclass(frozen=True)
 class Connect:
-    """The charge point opens a fresh connection to the CSMS."""
+    """The charge point opens a fresh connection to the CSMS. ``csms_decides``: the case
+    tests that the CSMS accepts it (new credentials, TC_073): a refusal is a FAIL."""
 
     why: str = ""
+    csms_decides: bool = False
 
 
 @dataclass(frozen=True)

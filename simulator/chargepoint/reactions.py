@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from simulator.chargepoint.behaviour import (
+    authorization_key_changed,
     availability_changed,
     reboot,
     remote_start,
@@ -56,6 +57,12 @@ def _unlock(cp: ChargePoint, request: Payload, _answer: Payload) -> Activity | N
     return unlock_with_session(cp, connector_id) if cp.transaction_on(connector_id) else None
 
 
+def _configuration_changed(cp: ChargePoint, request: Payload) -> Activity | None:
+    if request.get("key") == "AuthorizationKey":
+        return authorization_key_changed(cp, str(request.get("value")))
+    return None
+
+
 # action -> (which answers lead to a reaction, the reaction)
 _REACTIONS: dict[str, tuple[Callable[[Payload], bool], Reaction]] = {
     "Reset": (_status("Accepted"), lambda cp, r, a: reboot(cp, str(r.get("type")))),
@@ -75,6 +82,7 @@ _REACTIONS: dict[str, tuple[Callable[[Payload], bool], Reaction]] = {
         _status("Accepted"),
         lambda cp, r, a: triggered(cp, str(r.get("requestedMessage")), r.get("connectorId")),
     ),
+    "ChangeConfiguration": (_status("Accepted"), lambda cp, r, a: _configuration_changed(cp, r)),
     # OCPP 1.6 §5.19: UpdateFirmware.conf has no fields; the update always follows.
     "UpdateFirmware": (lambda a: True, lambda cp, r, a: update_firmware(cp, r)),
     # OCPP 1.6 §5.9: an upload follows only when the answer names a file.

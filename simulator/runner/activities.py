@@ -73,7 +73,7 @@ async def perform(
                 outcome.note(f"the charge point reconnected ({instruction.why})")
                 if context.link is not None:
                     await context.link.close()  # a fresh connection replaces the old one
-                context.link = await context.connect(outcome)
+                context.link = await context.connect(outcome, csms_decides=instruction.csms_decides)
             case Download() | Upload():
                 answer = await move_file(run, instruction)
 

@@ -8,6 +8,7 @@ moves every executor needs: send a request and check the answer, save variables,
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -104,6 +105,9 @@ class CaseContext:
         ``csms_decides``: then the step tests that the CSMS accepts, and an HTTP refusal is
         a FAIL (a TLS failure stays ERROR: it may be the harness's own trust settings)."""
         timing = self.config.timing
+        if how.password is None and self.model.basic_auth_password is not None:
+            # The password the charge point was given (ChangeConfiguration AuthorizationKey).
+            how = dataclasses.replace(how, password=self.model.basic_auth_password)
         for attempt in range(1, timing.reconnect_attempts + 1):
             try:
                 channel = await self.settings.dial(how)

@@ -52,6 +52,8 @@ class CaseRun:
             config_variables(self.config),
             started_at=0.0,
         )
+        if carry is not None:
+            self.context.model.basic_auth_password = carry.basic_auth_password
         # Outcomes in the order they happened: the case as a whole (connect, deadline, ...),
         # the pre-condition restore, then one per step that ran.
         self.whole = Outcome(self.context.where("connect"))
@@ -291,6 +293,7 @@ class CaseRun:
             kept = {t.transaction_id: t for t in self.carry.transactions}
             kept.update(context.model.transactions)
             self.carry.transactions = list(kept.values())
+            self.carry.basic_auth_password = context.model.basic_auth_password
         task = context.operator_task
         if task is not None and not task.done():
             # An operator call still in flight is awaited (for the operator wait at most),

@@ -241,6 +241,7 @@ class Link:
             payload = frame.payload
         else:
             payload = frame
+        payload = _without_secrets(action, payload)
         record = MessageRecord(
             direction=direction,
             message_type=kind,
@@ -383,3 +384,16 @@ class Link:
         """A real overlap: an earlier CSMS request still unanswered that the CSMS cannot
         have given up on yet (sent less than the response timeout ago)."""
         return any(at - came < self.response_timeout for came in self._received_at.values())
+
+
+def _without_secrets(action: str, payload: Any) -> Any:
+    """``payload`` as transcripts and logs keep it: a new HTTP Basic password (ChangeConfiguration
+    AuthorizationKey, TC_073) is shown by its length only, like the PICS's password."""
+    if (
+        action == "ChangeConfiguration"
+        and isinstance(payload, dict)
+        and payload.get("key") == "AuthorizationKey"
+        and isinstance(payload.get("value"), str)
+    ):
+        return {**payload, "value": f"(hidden: {len(payload['value'])} characters)"}
+    return payload

@@ -33,6 +33,7 @@ OPERATORS = frozenset(
         "$each",
         "$first",
         "$min_items",
+        "$hex_bytes",
     }
 )
 
@@ -91,6 +92,11 @@ def match(
     if _is_operator(expected) and "$min_items" in expected:
         wanted = int(expected["$min_items"])
         if isinstance(actual, list) and len(actual) >= wanted:
+            return []
+        return [Mismatch(where, describe(expected), show(actual))]
+    if _is_operator(expected) and "$hex_bytes" in expected:
+        low, high = (int(n) for n in expected["$hex_bytes"])
+        if _hex_bytes(actual, low, high):
             return []
         return [Mismatch(where, describe(expected), show(actual))]
     if _is_operator(expected) and "$any" in expected:
@@ -208,6 +214,9 @@ def _describe_operator(op: str, operand: Any) -> str:
         return f"a list whose first item is {_nested(operand)}"
     if op == "$min_items":
         return f"a list of at least {operand} item{'s' if operand != 1 else ''}"
+    if op == "$hex_bytes":
+        low, high = operand
+        return f"hex digits (at most {2 * high}) of {low} to {high} bytes"
     if op == "$from_now":
         seconds, tolerance = operand.get("seconds"), operand.get("tolerance", 5)
         if _number(seconds) and _number(tolerance):
@@ -215,6 +224,14 @@ def _describe_operator(op: str, operand: Any) -> str:
         return f"now + {seconds} s (+- {tolerance} s)"
     present = bool(operand) if op == "$present" else not operand
     return "present" if present else "absent"
+
+
+def _hex_bytes(value: Any, low: int, high: int) -> bool:
+    """``value`` is hex digits, two per byte, of ``low`` to ``high`` bytes (TC_073 2025-11:
+    an AuthorizationKey is at most 40 hex digits of a 16-20 byte password)."""
+    if not isinstance(value, str) or len(value) % 2 or not 2 * low <= len(value) <= 2 * high:
+        return False
+    return all(c in "0123456789abcdefABCDEF" for c in value)
 
 
 def dig(payload: Any, dotted: str) -> Any:

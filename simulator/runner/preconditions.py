@@ -19,9 +19,12 @@ from simulator.runner.outcome import Outcome
 
 @dataclass
 class CarryOver:
-    """State one case leaves for the next: transactions it could not stop."""
+    """State one case leaves for the next: transactions it could not stop, and the HTTP
+    Basic password the CSMS gave the charge point (TC_073: a charge point keeps its
+    AuthorizationKey, and the CSMS now checks the new one)."""
 
     transactions: list[Transaction] = field(default_factory=list)
+    basic_auth_password: bytes | None = None
 
 
 async def stop_transaction(

@@ -46,10 +46,18 @@ def test_the_security_block_runs_and_no_output_holds_the_password(tmp_path: Path
     assert main(["--block", "security", "--config", FAST, "--out", str(tmp_path)]) == 0
     data = json.loads((tmp_path / "results.json").read_text())
     assert {c["id"]: c["verdict"] for c in data["cases"]} == {
+        "TC_073_CSMS": "PASS",
         "TC_085_CSMS": "PASS",
         "TC_088_CSMS": "PASS",
     }
     assert data["configuration"]["security"] == {"profile": 1}
+    [changed] = [
+        m["payload"]
+        for c in data["cases"]
+        for m in c["messages"]
+        if m["action"] == "ChangeConfiguration" and m["message_type"] == "CALL"
+    ]
+    assert changed == {"key": "AuthorizationKey", "value": "(hidden: 40 characters)"}
     password = "test-password-0001"  # tests/data/fast.yaml
     for name in ("results.json", "report.html", "junit.xml"):
         assert password not in (tmp_path / name).read_text(), name

@@ -60,3 +60,13 @@ def test_describe_says_what_is_expected_in_words() -> None:
     )
     assert describe({"t": {"$from_now": {"seconds": 30}}}) == "t now + 30 s (+- 5 s)"
     assert "$" not in describe({"k": {"$first": {"$min_items": 2}}, "n": {"$ne": "x"}})
+
+
+def test_hex_bytes_is_an_authorization_key_form() -> None:
+    """TC_073 (2025-11): at most 40 hex digits of a 16-20 byte password."""
+    expected = {"value": {"$hex_bytes": [16, 20]}}
+    assert match(expected, {"value": "ab" * 16}) == []
+    assert match(expected, {"value": "AB" * 20}) == []
+    for wrong in ["ab" * 15, "ab" * 21, "ab" * 15 + "a", "zz" * 16, 1234, None]:
+        [mismatch] = match(expected, {"value": wrong})
+        assert mismatch.expected == "hex digits (at most 40) of 16 to 20 bytes"
