@@ -9,7 +9,6 @@ comes from the charge point's ``context``, and ``usedContext`` says so. Where yo
 keeps that state, let it fill those fields: then the cases test your CSMS, not this hook.
 """
 
-import copy
 import json
 import os
 import urllib.request
@@ -24,7 +23,7 @@ def complete(
     action: str, fields: dict[str, Any], context: dict[str, Any]
 ) -> tuple[dict[str, Any], list[str]]:
     """The OCPP payload for ``fields``, and the context keys used to fill it in."""
-    payload, used = copy.deepcopy(fields), []
+    payload, used = json.loads(json.dumps(fields)), []
 
     def take(key: str) -> Any:
         used.append(key)
@@ -41,6 +40,8 @@ def complete(
         payload["reservationId"] = take("reservations")[-1]["reservationId"]
     elif action == "SendLocalList" and "listVersion" not in payload:
         payload["listVersion"] = take("localListVersion") + 1
+    if action in ("GetLog", "SignedUpdateFirmware"):  # whitepaper: a requestId, new each time
+        payload.setdefault("requestId", int(datetime.now(UTC).timestamp() * 1000) % 2**31)
     profile = payload.get("csChargingProfiles") or payload.get("chargingProfile")
     if isinstance(profile, dict):
         if "chargingProfileId" not in profile:
@@ -57,8 +58,7 @@ def complete(
             end = now + timedelta(seconds=schedule.get("duration", 86400))
             start, stop = (m.isoformat(timespec="milliseconds")[:-6] + "Z" for m in (now, end))
             schedule.setdefault("startSchedule", start)
-            profile.setdefault("validFrom", start)
-            profile.setdefault("validTo", stop)
+            profile |= {"validFrom": start, "validTo": stop, **profile}
     return payload, list(dict.fromkeys(used))
 
 
