@@ -74,6 +74,9 @@ BASIC_AUTH_NOT_REQUIRED = "basic-auth-not-required"
 BASIC_AUTH_HEX_PASSWORD = "basic-auth-hex-password"
 AUTHORIZATION_KEY_NOT_STORED = "authorization-key-not-stored"
 AUTHORIZATION_KEY_PLAINTEXT = "authorization-key-plaintext"
+GET_LOG_DIAGNOSTICS_TYPE = "get-log-diagnostics-type"
+LOG_LOCATION_REWRITTEN = "log-location-rewritten"
+LOG_STATUS_NOTIFICATION_NOT_IMPLEMENTED = "log-status-notification-not-implemented"
 
 FAULTS: dict[str, str] = {
     REJECT_BOOT: "BootNotification is answered with status Rejected",
@@ -226,6 +229,13 @@ FAULTS: dict[str, str] = {
     BASIC_AUTH_HEX_PASSWORD: (
         "profiles 1 and 2: the password is compared in its hex form (as ChangeConfiguration "
         "AuthorizationKey carries it), so the plain password is refused"
+    ),
+    GET_LOG_DIAGNOSTICS_TYPE: "GetLog goes out with logType DiagnosticsLog whatever was asked",
+    LOG_LOCATION_REWRITTEN: (
+        "GetLog names the CSMS's other upload folder (FTP for HTTP) as log.remoteLocation"
+    ),
+    LOG_STATUS_NOTIFICATION_NOT_IMPLEMENTED: (
+        "LogStatusNotification is answered with CALLERROR NotImplemented"
     ),
 }
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any, TypeGuard
 from urllib.parse import urlsplit
 
-from csms_under_test import charging_profiles, local_list, reservations
+from csms_under_test import charging_profiles, local_list, reservations, security_requests
 from csms_under_test.faults import (
     CHANGE_AVAILABILITY_OPERATIVE,
     CHANGE_CONFIGURATION_WRONG_VALUE,
@@ -201,6 +201,8 @@ def complete_request(
         # OCPP 1.6 §5.9: location is where to upload; retries, retryInterval, startTime and
         # stopTime are optional and sent as given.
         completed.setdefault("location", f"{files.http}/diagnostics/")
+    elif action == "GetLog":
+        security_requests.complete_get_log(completed, files, faults)
     return completed
 
 

@@ -61,7 +61,7 @@ def with_bundled_file_locations(config: HarnessConfig, api_url: str) -> HarnessC
     """``config`` with every unset ``file_transfer`` location pointed at the bundled CSMS's
     files (served on its operator API server, see csms_under_test.files): its demo firmware,
     a firmware name it does not have (a real 404), its diagnostics folder, and its read-only
-    firmware folder as an upload target (a real 405)."""
+    firmware folder as an upload target (a real 405); GetLog uploads go to the diagnostics folder."""
     from csms_under_test.files import DEMO_FIRMWARE_NAME, FILES_PATH
 
     files = api_url.removesuffix("/api") + FILES_PATH
@@ -70,6 +70,7 @@ def with_bundled_file_locations(config: HarnessConfig, api_url: str) -> HarnessC
         "firmware_failing_location": f"{files}/firmware/missing-{DEMO_FIRMWARE_NAME}",
         "diagnostics_location": f"{files}/diagnostics/",
         "diagnostics_failing_location": f"{files}/firmware/",
+        "log_location": f"{files}/diagnostics/",
     }
     unset = {k: v for k, v in bundled.items() if not getattr(config.file_transfer, k)}
     return config.with_overrides(file_transfer=unset)

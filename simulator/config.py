@@ -198,6 +198,7 @@ CONFIG_SCHEMA: dict[str, Any] = {
                         "diagnostics_failing_location",
                         "an upload URL that refuses uploads (TC_045_2)",
                     ),
+                    ("log_location", "where GetLog uploads go (TC_079)"),
                 )
             },
         },
@@ -333,6 +334,7 @@ class FileTransfer:
     firmware_failing_location: str = ""
     diagnostics_location: str = ""
     diagnostics_failing_location: str = ""
+    log_location: str = ""  # GetLog's log.remoteLocation (Security whitepaper N01; TC_079)
 
 
 @dataclass(frozen=True)

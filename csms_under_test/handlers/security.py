@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from csms_under_test import faults
 from csms_under_test.handlers.base import CallContext, ErrorReply, Handler
 from csms_under_test.store import LOG, SIGNED_FIRMWARE, SecurityEventRecord
+from ocppj import ErrorCode
 
 
 def security_event_notification(
@@ -40,6 +42,8 @@ def log_status_notification(
     ctx: CallContext, payload: dict[str, Any]
 ) -> dict[str, Any] | ErrorReply:
     """Whitepaper N01: the progress of a GetLog upload."""
+    if faults.LOG_STATUS_NOTIFICATION_NOT_IMPLEMENTED in ctx.faults:
+        return ErrorReply(ErrorCode.NOT_IMPLEMENTED, "LogStatusNotification is not implemented")
     ctx.store.record_firmware_status(ctx.charge_point_id, LOG, payload["status"], ctx.timestamp)
     return {}
 

@@ -1,11 +1,10 @@
 """A ``python:`` operator hook for a CSMS whose admin API can only "send this OCPP request
-to that charge point" (docs/operator-contract.md). Use it as it is, or copy it:
+to that charge point" (docs/operator-contract.md): what a CSMS decides itself (ids, the
+transaction to stop, a new password) comes from ``context`` or is made here. Use or copy it:
 
     RAW_SEND_URL=http://127.0.0.1:9001/api/chargepoints/{cp}/ocpp/{action} \\
     PYTHONPATH=docs/examples simulate --operator python:raw_send_hook:operate ...
-
-The payload is ``fields``; what a CSMS decides itself (ids, the transaction to stop, a new
-password) comes from ``context`` (``usedContext``) or is made here. Better: your CSMS fills it."""
+"""
 
 import json
 import os
@@ -41,6 +40,8 @@ def complete(
         payload["listVersion"] = take("localListVersion") + 1
     elif payload.get("key") == "AuthorizationKey":  # TC_073: 20 random characters, as hex
         payload.setdefault("value", secrets.token_urlsafe(15).encode().hex())
+    if action in ("GetLog", "SignedUpdateFirmware"):  # whitepaper: a requestId, new each time
+        payload.setdefault("requestId", int(datetime.now(UTC).timestamp() * 1000) % 2**31)
     profile = payload.get("csChargingProfiles") or payload.get("chargingProfile")
     if isinstance(profile, dict):
         if "chargingProfileId" not in profile:
@@ -57,8 +58,7 @@ def complete(
             end = now + timedelta(seconds=schedule.get("duration", 86400))
             start, stop = (m.isoformat(timespec="milliseconds")[:-6] + "Z" for m in (now, end))
             schedule.setdefault("startSchedule", start)
-            profile.setdefault("validFrom", start)
-            profile.setdefault("validTo", stop)
+            profile |= {"validFrom": start, "validTo": stop, **profile}
     return payload, list(dict.fromkeys(used))
 
 

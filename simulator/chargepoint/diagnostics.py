@@ -33,11 +33,11 @@ def compact_json(payload: Any) -> str:
     return json.dumps(payload, separators=(",", ":"), sort_keys=True, default=str)
 
 
-def diagnostics_file_name(charge_point_id: str, now: datetime) -> str:
-    """A name any file server takes: ``diagnostics-<id>-<UTC time>.log``, [A-Za-z0-9._-]."""
+def diagnostics_file_name(charge_point_id: str, now: datetime, kind: str = "diagnostics") -> str:
+    """A name any file server takes: ``<kind>-<id>-<UTC time>.log``, [A-Za-z0-9._-]."""
     safe_id = re.sub(r"[^A-Za-z0-9._-]", "_", charge_point_id).lstrip(".") or "cp"
     stamp = now.strftime("%Y%m%dT%H%M%S") + f"{now.microsecond // 1000:03d}Z"
-    return f"diagnostics-{safe_id}-{stamp}.log"
+    return f"{kind}-{safe_id}-{stamp}.log"
 
 
 def diagnostics_log(

@@ -41,7 +41,7 @@ def update_firmware(cp: ChargePoint, request: dict[str, Any]) -> Activity:
     location = str(request.get("location", ""))
     yield from _wait_until(cp, request.get("retrieveDate"), "UpdateFirmware.retrieveDate")
     yield _firmware_status("Downloading")
-    image = yield from _transfer(cp, request, Download(location))
+    image = yield from transfer(cp, request, Download(location))
     if image is None:
         yield _firmware_status("DownloadFailed")
         return
@@ -59,7 +59,7 @@ def update_firmware(cp: ChargePoint, request: dict[str, Any]) -> Activity:
 
 def upload_diagnostics(cp: ChargePoint, request: dict[str, Any], file_name: str) -> Activity:
     """GetDiagnostics: upload the log of [startTime, stopTime] as ``file_name``."""
-    start, stop = (_moment(request.get(key)) for key in ("startTime", "stopTime"))
+    start, stop = (moment(request.get(key)) for key in ("startTime", "stopTime"))
     yield _diagnostics_status("Uploading")
     header = [
         f"diagnostics of charge point {cp.config.id} ({cp.config.vendor} {cp.config.model}, "
@@ -67,7 +67,7 @@ def upload_diagnostics(cp: ChargePoint, request: dict[str, Any], file_name: str)
         f"written {cp.timestamp()} for GetDiagnostics (OCPP 1.6 §5.9)",
     ]
     data = diagnostics_log(header, cp.events, start, stop)
-    uploaded = yield from _transfer(
+    uploaded = yield from transfer(
         cp, request, Upload(str(request.get("location", "")), file_name, data)
     )
     yield _diagnostics_status("Uploaded" if uploaded is not None else "UploadFailed")
@@ -89,7 +89,8 @@ def _diagnostics_status(status: str) -> Instruction:
     return Send("DiagnosticsStatusNotification", {"status": status})
 
 
-def _moment(value: Any) -> datetime | None:
+def moment(value: Any) -> datetime | None:
+    """A request's timestamp field as a datetime; None when absent or not a timestamp."""
     try:
         return parse_timestamp(str(value)) if value is not None else None
     except ValueError:
@@ -106,15 +107,15 @@ def _capped_wait(cp: ChargePoint, seconds: float, why: str) -> Instruction:
 
 
 def _wait_until(cp: ChargePoint, value: Any, what: str) -> Activity:
-    moment = _moment(value)
-    if moment is None:
+    when = moment(value)
+    if when is None:
         return
-    remaining = (moment - cp.clock.now()).total_seconds()
+    remaining = (when - cp.clock.now()).total_seconds()
     if remaining > 0:
         yield _capped_wait(cp, remaining, f"until {what}")
 
 
-def _transfer(
+def transfer(
     cp: ChargePoint, request: dict[str, Any], instruction: Download | Upload
 ) -> Generator[Instruction, dict[str, Any] | None, dict[str, Any] | None]:
     """Run a transfer with the request's retries; the successful result, or None."""

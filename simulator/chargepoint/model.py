@@ -590,3 +590,10 @@ class ChargePoint:
     def _answer_GetDiagnostics(self, payload: dict[str, Any]) -> Answer:
         # OCPP 1.6 §5.9: the name of the file the charge point will upload.
         return Answer({"fileName": diagnostics_file_name(self.config.id, self.clock.now())})
+
+    def _answer_GetLog(self, payload: dict[str, Any]) -> Answer:
+        # Security whitepaper N01: Accepted, and the name of the file the upload will store
+        # (the upload itself: chargepoint.security_log, a reaction).
+        kind = "security-log" if payload.get("logType") == "SecurityLog" else "diagnostics"
+        name = diagnostics_file_name(self.config.id, self.clock.now(), kind)
+        return Answer({"status": "Accepted", "filename": name})

@@ -21,6 +21,7 @@ from simulator.chargepoint.behaviour import (
 from simulator.chargepoint.firmware import update_firmware, upload_diagnostics
 from simulator.chargepoint.model import ChargePoint
 from simulator.chargepoint.plan import Activity
+from simulator.chargepoint.security_log import upload_log
 
 Payload = dict[str, Any]
 Reaction = Callable[[ChargePoint, Payload, Payload], Activity | None]
@@ -89,5 +90,10 @@ _REACTIONS: dict[str, tuple[Callable[[Payload], bool], Reaction]] = {
     "GetDiagnostics": (
         lambda a: isinstance(a.get("fileName"), str),
         lambda cp, r, a: upload_diagnostics(cp, r, str(a["fileName"])),
+    ),
+    # Security whitepaper N01: an accepted GetLog uploads the log under its filename.
+    "GetLog": (
+        lambda a: a.get("status") == "Accepted" and isinstance(a.get("filename"), str),
+        lambda cp, r, a: upload_log(cp, r, str(a["filename"])),
     ),
 }

@@ -126,16 +126,17 @@ def test_a_transfer_that_ends_otherwise_than_the_case_needs_is_inconclusive(
     assert expected in re.sub(r":\d+/", ":PORT/", reason.message)
 
 
+@pytest.mark.parametrize(
+    ("case_id", "key"), [("TC_045_1_CSMS", "diagnostics_location"), ("TC_079_CSMS", "log_location")]
+)
 def test_a_location_the_pics_does_not_set_is_an_error_naming_the_key(
-    fast_config: HarnessConfig, cases_by_id: dict[str, Case]
+    fast_config: HarnessConfig, cases_by_id: dict[str, Case], case_id: str, key: str
 ) -> None:
     # Against a CSMS of the vendor's (no bundled locations to fall back on).
     with bundled_csms(fast_config) as (ocpp, api):
         settings = RunSettings(fast_config, ocpp, HttpOperator(api))
-        result = asyncio.run(run_case(cases_by_id["TC_045_1_CSMS"], settings))
+        result = asyncio.run(run_case(cases_by_id[case_id], settings))
     assert result.verdict == Verdict.ERROR
     [reason] = result.reasons
     assert reason.step == "1"
-    assert "$diagnostics_location: the PICS does not set file_transfer.diagnostics_location" in (
-        reason.message
-    )
+    assert f"${key}: the PICS does not set file_transfer.{key}" in reason.message

@@ -31,7 +31,7 @@ class ExpectCsmsStep(StepBase):
         "transfer": {
             "enum": ["succeeds", "fails"],
             "description": "the outcome of the charge point's real download or upload "
-            "this case needs (UpdateFirmware, GetDiagnostics); another outcome is INCONCLUSIVE",
+            "this case needs (UpdateFirmware, GetDiagnostics, GetLog); another outcome is INCONCLUSIVE",
         },
         "findings": findings_schema("match", answers=True),
         "acts_on": {
