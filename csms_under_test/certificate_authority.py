@@ -14,21 +14,12 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from ocppj.key_sizes import key_size_problem
+
 # Security white paper §4.1: RSA/DSA at least 2048 bits, elliptic curve at least 224 bits.
-MIN_RSA_BITS = 2048
-MIN_EC_BITS = 224
 LEAF_VALIDITY = dt.timedelta(days=365)
 
 PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
-
-
-def key_size_problem(key: object) -> str | None:
-    if isinstance(key, rsa.RSAPublicKey):
-        return None if key.key_size >= MIN_RSA_BITS else f"RSA key of {key.key_size} bits"
-    if isinstance(key, ec.EllipticCurvePublicKey):
-        size = key.curve.key_size
-        return None if size >= MIN_EC_BITS else f"EC key of {size} bits"
-    return f"unsupported key type {type(key).__name__}"
 
 
 def csr_problem(pem: str, expected_cn: set[str]) -> str | None:

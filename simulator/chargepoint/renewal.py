@@ -15,8 +15,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
-MIN_RSA_BITS = 2048  # white paper §4.1
-MIN_EC_BITS = 224
+from ocppj.key_sizes import key_size_problem
 
 PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
 
@@ -47,15 +46,6 @@ def new_request(serial_number: str, cpo_name: str, *, use_rsa: bool = False) -> 
     return PendingRequest(key, csr.public_bytes(serialization.Encoding.PEM).decode("ascii"))
 
 
-def _key_problem(key: object) -> str | None:
-    if isinstance(key, rsa.RSAPublicKey):
-        return None if key.key_size >= MIN_RSA_BITS else f"RSA key of {key.key_size} bits"
-    if isinstance(key, ec.EllipticCurvePublicKey):
-        size = key.curve.key_size
-        return None if size >= MIN_EC_BITS else f"EC key of {size} bits"
-    return f"unsupported key type {type(key).__name__}"
-
-
 def chain_problem(
     chain_pem: str, pending: PendingRequest | None, max_chain_size: int
 ) -> str | None:
@@ -71,7 +61,7 @@ def chain_problem(
     leaf_key = chain[0].public_key()
     if leaf_key != pending.key.public_key():
         return "the leaf certificate's public key is not the one of the pending CSR"
-    return _key_problem(leaf_key)
+    return key_size_problem(leaf_key)
 
 
 @dataclass
