@@ -72,6 +72,11 @@ SUBPROTOCOL_NOT_REQUIRED = "subprotocol-not-required"
 SUBPROTOCOL_FIRST_OFFERED = "subprotocol-first-offered"
 BASIC_AUTH_NOT_REQUIRED = "basic-auth-not-required"
 BASIC_AUTH_HEX_PASSWORD = "basic-auth-hex-password"
+INSTALL_CERTIFICATE_WRONG_TYPE = "install-certificate-wrong-type"
+INSTALL_CERTIFICATE_ALTERED = "install-certificate-altered"
+GET_INSTALLED_IDS_WRONG_TYPE = "get-installed-ids-wrong-type"
+DELETE_CERTIFICATE_WRONG_SERIAL = "delete-certificate-wrong-serial"
+DELETE_CERTIFICATE_FIXED_ALGORITHM = "delete-certificate-fixed-algorithm"
 
 FAULTS: dict[str, str] = {
     REJECT_BOOT: "BootNotification is answered with status Rejected",
@@ -216,6 +221,22 @@ FAULTS: dict[str, str] = {
     BASIC_AUTH_HEX_PASSWORD: (
         "profiles 1 and 2: the password is compared in its hex form (as ChangeConfiguration "
         "AuthorizationKey carries it), so the plain password is refused"
+    ),
+    INSTALL_CERTIFICATE_WRONG_TYPE: (
+        "InstallCertificate goes out with the other certificateType (Manufacturer for "
+        "Central System root and back)"
+    ),
+    INSTALL_CERTIFICATE_ALTERED: (
+        "InstallCertificate carries another certificate than the operator gave (a fresh "
+        "self-signed one with the same subject)"
+    ),
+    GET_INSTALLED_IDS_WRONG_TYPE: "GetInstalledCertificateIds asks for the other certificateType",
+    DELETE_CERTIFICATE_WRONG_SERIAL: (
+        "DeleteCertificate names the serialNumber after the one the charge point reported (+1)"
+    ),
+    DELETE_CERTIFICATE_FIXED_ALGORITHM: (
+        "DeleteCertificate says hashAlgorithm SHA256 whatever algorithm the charge point's "
+        "hash data used"
     ),
 }
 

@@ -75,6 +75,20 @@ def with_bundled_file_locations(config: HarnessConfig, api_url: str) -> HarnessC
     return config.with_overrides(file_transfer=unset)
 
 
+def with_bundled_security_material(config: HarnessConfig) -> HarnessConfig:
+    """``config`` with a fresh self-signed root for every certificate the PICS leaves unset
+    (simulator.security_material): the bundled CSMS's operator is handed them too."""
+    from simulator.security_material import demo_roots
+
+    security = config.security
+    unset = {
+        key.replace("_certificate", "_pem"): pem
+        for key, pem in demo_roots().items()
+        if not getattr(security, key.replace("_certificate", "_pem"))
+    }
+    return config.with_overrides(security=unset)
+
+
 def run_on_bundled(
     config: HarnessConfig,
     cases: list[Case],

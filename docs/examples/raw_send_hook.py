@@ -41,6 +41,13 @@ def complete(
         payload["reservationId"] = take("reservations")[-1]["reservationId"]
     elif action == "SendLocalList" and "listVersion" not in payload:
         payload["listVersion"] = take("localListVersion") + 1
+    elif action == "DeleteCertificate":  # the certificate named by its serial number
+        named = payload.get("certificateHashData", {})
+        serial = str(named.get("serialNumber", "")).lstrip("0").upper()
+        for installed in take("installedCertificates"):
+            data = installed["certificateHashData"]
+            if str(data["serialNumber"]).lstrip("0").upper() == serial:
+                payload["certificateHashData"] = {**data, **named}
     profile = payload.get("csChargingProfiles") or payload.get("chargingProfile")
     if isinstance(profile, dict):
         if "chargingProfileId" not in profile:

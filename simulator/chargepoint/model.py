@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ocppj.errors import ErrorCode
+from simulator.chargepoint.certificates import CertificateStore, certificate_keys
 from simulator.chargepoint.configuration import ConfigKey, core_keys
 from simulator.chargepoint.diagnostics import TransferRecord, compact_json, diagnostics_file_name
 from simulator.chargepoint.local_list import LocalList
@@ -70,6 +71,7 @@ class Hardware:
     local_list_supported: bool = True  # GetLocalListVersion -1, SendLocalList NotSupported
     local_list_update_fails: bool = False  # SendLocalList -> Failed (TC_043_3)
     firmware_install_fails: bool = False  # a downloaded image -> InstallationFailed (TC_044_3)
+    rejects_certificates: bool = False  # InstallCertificate -> Rejected, any certificate (TC_078)
 
 
 HARDWARE_FLAGS: tuple[str, ...] = tuple(Hardware.__dataclass_fields__)
@@ -130,6 +132,7 @@ class ChargePoint:
     firmware_version: str = field(init=False)  # changes when an UpdateFirmware installs
     transfers: list[TransferRecord] = field(init=False, default_factory=list)
     events: list[tuple[datetime, str]] = field(init=False, default_factory=list)  # the log
+    certificates: CertificateStore = field(init=False)  # installed roots (whitepaper M03-M05)
 
     def __post_init__(self) -> None:
         self.firmware_version = self.config.firmware_version
@@ -139,6 +142,8 @@ class ChargePoint:
         }
         self.configuration = core_keys(self.config.connectors, SUPPORTED_FEATURE_PROFILES)
         self.configuration["ConnectionTimeOut"].value = f"{self.connection_timeout:g}"
+        self.configuration.update(certificate_keys())
+        self.certificates = CertificateStore(rejects_all=self.hardware.rejects_certificates)
         self.smart_charging = ProfileStore(self.config.connectors)
         self.local_list = LocalList(
             supported=self.hardware.local_list_supported,
@@ -586,3 +591,25 @@ class ChargePoint:
     def _answer_GetDiagnostics(self, payload: dict[str, Any]) -> Answer:
         # OCPP 1.6 §5.9: the name of the file the charge point will upload.
         return Answer({"fileName": diagnostics_file_name(self.config.id, self.clock.now())})
+
+    # -- certificate management (Security whitepaper M03-M05; simulator.chargepoint.certificates)
+    def _answer_InstallCertificate(self, payload: dict[str, Any]) -> Answer:
+        status = self.certificates.install(
+            str(payload.get("certificateType")),
+            str(payload.get("certificate", "")),
+            now=self.clock.now(),
+            max_length=int(self.configuration["CertificateStoreMaxLength"].value),
+            additional_root_check=self.flag("AdditionalRootCertificateCheck"),
+        )
+        return Answer({"status": status})
+
+    def _answer_GetInstalledCertificateIds(self, payload: dict[str, Any]) -> Answer:
+        found = self.certificates.hash_data_of(str(payload.get("certificateType")))
+        if not found:
+            return Answer({"status": "NotFound"})
+        return Answer({"status": "Accepted", "certificateHashData": found})
+
+    def _answer_DeleteCertificate(self, payload: dict[str, Any]) -> Answer:
+        given = payload.get("certificateHashData")
+        status = self.certificates.delete(given if isinstance(given, dict) else {})
+        return Answer({"status": status})

@@ -127,7 +127,11 @@ class SuiteSession:
         return self._settings
 
     def _open(self) -> RunSettings:
-        from simulator.bundled import bundled_csms, with_bundled_file_locations
+        from simulator.bundled import (
+            bundled_csms,
+            with_bundled_file_locations,
+            with_bundled_security_material,
+        )
 
         target, config = self.target, self.config
         csms_url, api_url = target.csms_url, None
@@ -136,6 +140,7 @@ class SuiteSession:
                 bundled_csms(config, target.faults, target.variations)
             )
             config = with_bundled_file_locations(config, api_url)
+            config = with_bundled_security_material(config)
         operator = target.operator_adapter or choose_operator(
             target.operator, config.operator, api_url
         )

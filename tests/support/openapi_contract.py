@@ -41,6 +41,7 @@ CONTEXT_KEYS = (
     "reservations",
     "localListVersion",
     "chargingProfiles",
+    "installedCertificates",
 )
 
 _EXAMPLE_FIELDS = {
@@ -66,6 +67,7 @@ _EXAMPLE_REQUEST = {
         "reservations": [],
         "localListVersion": 0,
         "chargingProfiles": [],
+        "installedCertificates": [],
     },
     "timeout": 60,
 }
@@ -308,6 +310,14 @@ def _object(properties: dict[str, Any], description: str) -> dict[str, Any]:
     }
 
 
+def _hash_data_schema() -> dict[str, Any]:
+    """CertificateHashDataType as the OCA DeleteCertificate schema has it (every field is
+    there: the charge point's answer has them all)."""
+    schema = payload_schema("DeleteCertificate", response=False)
+    assert schema is not None
+    return _part(schema["properties"]["certificateHashData"], schema.get("definitions", {}))
+
+
 def _shared_schemas(actions: list[str]) -> dict[str, Any]:
     integer = {"type": "integer"}
     id_tag = {"type": "string", "maxLength": 20}
@@ -441,6 +451,23 @@ def _shared_schemas(actions: list[str]) -> dict[str, Any]:
                             "transactionId": {"type": ["integer", "null"]},
                         },
                         "An installed charging profile.",
+                    ),
+                },
+                "installedCertificates": {
+                    "type": "array",
+                    "description": (
+                        "The root certificates it has installed, as GetInstalledCertificateIds "
+                        "would name them now (Security whitepaper M03)."
+                    ),
+                    "items": _object(
+                        {
+                            "certificateType": {
+                                "type": "string",
+                                "enum": _oca_enum("GetInstalledCertificateIds", "certificateType"),
+                            },
+                            "certificateHashData": _hash_data_schema(),
+                        },
+                        "An installed certificate.",
                     ),
                 },
             },
