@@ -512,7 +512,7 @@ def _read_roots(document: YamlDocument, security: Security, path: Path) -> Secur
     certificate is an error on its line."""
     from simulator.chargepoint.certificates import CertificateError, load_certificate, root_problem
 
-    read: dict[str, str] = {}
+    read: dict[str, Any] = {}
     for key in ROOT_CERTIFICATE_KEYS:
         named = getattr(security, key)
         if not named:

@@ -24,7 +24,7 @@ from simulator.bundled import bundled_csms, with_bundled_file_locations
 from simulator.config import HarnessConfig
 from simulator.editions import DEFAULT_EDITION, EDITIONS
 from simulator.runner.suite import SuiteSession, Target
-from tests.support.shipped import shipped_cases
+from tests.support.shipped import runnable_cases
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"
 MAX_LINES = 80  # issue 15: each example under 80 lines
@@ -69,7 +69,11 @@ def test_every_case_passes_through_an_example(
     edition: str,
 ) -> None:
     config = dataclasses.replace(fast_config, edition=edition)
-    cases = [c for c in shipped_cases(edition) if edition == DEFAULT_EDITION or c.varies]
+    cases = [
+        c
+        for c in runnable_cases(edition, config.security.profile)
+        if edition == DEFAULT_EDITION or c.varies
+    ]
     with bundled_csms(config, operator_api="raw") as (ocpp, api):
         monkeypatch.setenv("RAW_SEND_URL", api + "/chargepoints/{cp}/ocpp/{action}")
         config = with_bundled_file_locations(config, api)

@@ -463,7 +463,10 @@ def _shared_schemas(actions: list[str]) -> dict[str, Any]:
                         {
                             "certificateType": {
                                 "type": "string",
-                                "enum": _oca_enum("GetInstalledCertificateIds", "certificateType"),
+                                "enum": [
+                                    "CentralSystemRootCertificate",
+                                    "ManufacturerRootCertificate",
+                                ],
                             },
                             "certificateHashData": _hash_data_schema(),
                         },

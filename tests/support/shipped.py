@@ -24,3 +24,13 @@ def shipped_cases(edition: str = DEFAULT_EDITION) -> tuple[Case, ...]:
 def shipped_case(case_id: str, edition: str = DEFAULT_EDITION) -> Case:
     [case] = [c for c in shipped_cases(edition) if c.id == case_id]
     return case
+
+
+def runnable_cases(edition: str, profile: int) -> tuple[Case, ...]:
+    """The shipped cases of ``edition`` a PICS at security ``profile`` runs (the others are
+    NOT_APPLICABLE there: the certificate cases need profile 2 or 3)."""
+    return tuple(
+        case
+        for case in shipped_cases(edition)
+        if not case.security_profiles or profile in case.security_profiles
+    )
