@@ -8,6 +8,8 @@ password (catalog TC_073 notes [I]).
 
 from __future__ import annotations
 
+from typing import Any
+
 MAX_HEX_DIGITS = 40
 MIN_PASSWORD_BYTES = 16
 MAX_PASSWORD_BYTES = 20
@@ -38,3 +40,17 @@ def decoded_password(value: str) -> bytes:
     if problem is not None:
         raise ValueError(f"invalid AuthorizationKey: {problem}")
     return bytes.fromhex(value)
+
+
+def without_secrets(action: str, payload: Any) -> Any:
+    """``payload`` as transcripts and the charge point's log keep it: a new HTTP Basic
+    password (ChangeConfiguration AuthorizationKey, TC_073) is shown by its length only,
+    like the PICS's password, which no output holds."""
+    if (
+        action == "ChangeConfiguration"
+        and isinstance(payload, dict)
+        and payload.get("key") == "AuthorizationKey"
+        and isinstance(payload.get("value"), str)
+    ):
+        return {**payload, "value": f"(hidden: {len(payload['value'])} characters)"}
+    return payload

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ocppj.errors import ErrorCode
+from simulator.chargepoint.authorization_key import without_secrets
 from simulator.chargepoint.configuration import ConfigKey, core_keys
 from simulator.chargepoint.diagnostics import TransferRecord, compact_json, diagnostics_file_name
 from simulator.chargepoint.local_list import LocalList
@@ -424,7 +425,7 @@ class ChargePoint:
     # -- answers to CSMS requests -----------------------------------------------------
     def answer(self, action: str, payload: dict[str, Any]) -> Answer:
         """The default answer to a CSMS request (a case may script another)."""
-        self.log(f"received {action}.req {compact_json(payload)}")
+        self.log(f"received {action}.req {compact_json(without_secrets(action, payload))}")
         handler = getattr(self, f"_answer_{action}", None)
         if handler is None:
             return Answer(error=ErrorCode.NOT_SUPPORTED, description=f"{action} is not supported")

@@ -35,6 +35,7 @@ from ocppj import (
 from ocppj.session import Outgoing
 from reports.results import MessageRecord
 from simulator.channel import Channel, ChannelClosed
+from simulator.chargepoint.authorization_key import without_secrets
 from simulator.chargepoint.model import Answer
 from simulator.clock import Clock, ocpp_timestamp
 from simulator.errors import LinkError
@@ -241,7 +242,7 @@ class Link:
             payload = frame.payload
         else:
             payload = frame
-        payload = _without_secrets(action, payload)
+        payload = without_secrets(action, payload)
         record = MessageRecord(
             direction=direction,
             message_type=kind,
@@ -384,16 +385,3 @@ class Link:
         """A real overlap: an earlier CSMS request still unanswered that the CSMS cannot
         have given up on yet (sent less than the response timeout ago)."""
         return any(at - came < self.response_timeout for came in self._received_at.values())
-
-
-def _without_secrets(action: str, payload: Any) -> Any:
-    """``payload`` as transcripts and logs keep it: a new HTTP Basic password (ChangeConfiguration
-    AuthorizationKey, TC_073) is shown by its length only, like the PICS's password."""
-    if (
-        action == "ChangeConfiguration"
-        and isinstance(payload, dict)
-        and payload.get("key") == "AuthorizationKey"
-        and isinstance(payload.get("value"), str)
-    ):
-        return {**payload, "value": f"(hidden: {len(payload['value'])} characters)"}
-    return payload

@@ -10,6 +10,7 @@ from simulator.chargepoint.authorization_key import (
     authorization_key_problem,
     decoded_password,
     is_valid_authorization_key,
+    without_secrets,
 )
 
 
@@ -66,3 +67,18 @@ def test_charge_point_accepts_stores_and_hides_authorization_key() -> None:
     assert "AuthorizationKey" not in {k["key"] for k in listed}
     named = cp.answer("GetConfiguration", {"key": ["AuthorizationKey"]}).payload
     assert named == {"configurationKey": [], "unknownKey": ["AuthorizationKey"]}
+    # Its log (what GetDiagnostics and GetLog upload) holds the request, not the password.
+    logged = "\n".join(event for _, event in cp.events)
+    assert "ChangeConfiguration" in logged
+    assert new not in logged and "plaintext-password" not in logged
+
+
+def test_a_new_password_is_kept_out_of_the_charge_points_log() -> None:
+    """Transcripts and the charge point's logs show a new password by its length only."""
+    request = {"key": "AuthorizationKey", "value": "ab" * 20}
+    assert without_secrets("ChangeConfiguration", request) == {
+        "key": "AuthorizationKey",
+        "value": "(hidden: 40 characters)",
+    }
+    other = {"key": "HeartbeatInterval", "value": "30"}
+    assert without_secrets("ChangeConfiguration", other) is other
