@@ -182,9 +182,10 @@ class ReferenceCsms:
     @property
     def ocpp_tls_url(self) -> str | None:
         """``wss://HOST:TLS_PORT/ocpp`` beside ``ocpp_url`` (settings.tls_port), or None."""
-        port = self._ocpp.tls_port if self._ocpp is not None else self.settings.tls_port
-        if port is None or self.settings.tls_port is None:
+        if self.settings.tls_port is None:
             return None
+        started = self._ocpp.tls_port if self._ocpp is not None else None
+        port = started if started is not None else self.settings.tls_port
         return f"wss://{url_host(self.host)}:{port}{OCPP_PATH}"
 
     @property

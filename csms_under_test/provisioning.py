@@ -104,11 +104,11 @@ class Provisioning:
         )
 
     def security_profile(self, charge_point_id: str) -> int:
-        """The profile the charge point runs: its own, else the CSMS's default."""
-        own = self._store.security_profile(charge_point_id)
-        if own is not None:
-            return own
-        return self._admission.security_profile if self._admission is not None else 0
+        """The profile the charge point runs (admission decides; without it, as profile 0
+        with only the charge point's own setting)."""
+        if self._admission is not None:
+            return self._admission.profile_of(charge_point_id)
+        return self._store.security_profile(charge_point_id) or 0
 
     async def connections(self, charge_point_id: str | None, page: Page = ALL) -> ApiReply:
         events = self._admission.events(charge_point_id) if self._admission is not None else []

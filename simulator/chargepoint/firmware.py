@@ -61,11 +61,7 @@ def upload_diagnostics(cp: ChargePoint, request: dict[str, Any], file_name: str)
     """GetDiagnostics: upload the log of [startTime, stopTime] as ``file_name``."""
     start, stop = (moment(request.get(key)) for key in ("startTime", "stopTime"))
     yield _diagnostics_status("Uploading")
-    header = [
-        f"diagnostics of charge point {cp.config.id} ({cp.config.vendor} {cp.config.model}, "
-        f"serial {cp.config.serial_number}, firmware {cp.firmware_version})",
-        f"written {cp.timestamp()} for GetDiagnostics (OCPP 1.6 §5.9)",
-    ]
+    header = log_header(cp, "diagnostics", "GetDiagnostics (OCPP 1.6 §5.9)")
     data = diagnostics_log(header, cp.events, start, stop)
     uploaded = yield from transfer(
         cp, request, Upload(str(request.get("location", "")), file_name, data)
@@ -81,6 +77,15 @@ def image_version(location: str, current: str) -> str:
 
 
 # -- helpers ----------------------------------------------------------------------------
+def log_header(cp: ChargePoint, what: str, written_for: str) -> list[str]:
+    """The first lines of an uploaded log: which charge point, when, for which request."""
+    return [
+        f"{what} of charge point {cp.config.id} ({cp.config.vendor} {cp.config.model}, "
+        f"serial {cp.config.serial_number}, firmware {cp.firmware_version})",
+        f"written {cp.timestamp()} for {written_for}",
+    ]
+
+
 def _firmware_status(status: str) -> Instruction:
     return Send("FirmwareStatusNotification", {"status": status})
 

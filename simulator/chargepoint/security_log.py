@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from simulator.chargepoint.diagnostics import diagnostics_log
-from simulator.chargepoint.firmware import moment, transfer
+from simulator.chargepoint.firmware import log_header, moment, transfer
 from simulator.chargepoint.model import ChargePoint
 from simulator.chargepoint.plan import Activity, Instruction, Send, Upload
 
@@ -53,11 +53,7 @@ def upload_log(cp: ChargePoint, request: dict[str, Any], file_name: str) -> Acti
     request_id = request.get("requestId")
     yield _log_status("Uploading", request_id)
     log_type = str(request.get("logType"))
-    header = [
-        f"{log_type} of charge point {cp.config.id} ({cp.config.vendor} {cp.config.model}, "
-        f"serial {cp.config.serial_number}, firmware {cp.firmware_version})",
-        f"written {cp.timestamp()} for GetLog requestId {request_id} (Security whitepaper N01)",
-    ]
+    header = log_header(cp, log_type, f"GetLog requestId {request_id} (Security whitepaper N01)")
     events = security_events(cp.events) if log_type == SECURITY_LOG else cp.events
     data = diagnostics_log(header, events, oldest, latest)
     location = str(log.get("remoteLocation", ""))
