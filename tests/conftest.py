@@ -12,7 +12,8 @@ import ssl
 
 import pytest
 
-from tests.support.pki import Pki, make_pki
+from simulator.demo_pki import DemoPki as Pki
+from simulator.demo_pki import make_demo_pki
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -28,7 +29,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture(scope="session")
 def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
     """A throw-away certificate authority made at test time: no private key is committed."""
-    return make_pki(tmp_path_factory.mktemp("pki"))
+    return make_demo_pki(tmp_path_factory.mktemp("pki"), "CP_1")
 
 
 @pytest.fixture(scope="session")

@@ -19,7 +19,7 @@ from websockets.typing import Subprotocol
 from csms_under_test import ReferenceCsms
 from csms_under_test.seed import ChargePointSeed, Seed
 from csms_under_test.settings import CsmsSettings
-from tests.support.pki import Pki
+from simulator.demo_pki import DemoPki as Pki
 
 from .conftest import StartCsms
 from .helpers import WAIT, http_async
@@ -209,7 +209,7 @@ async def test_profile_3_takes_the_charge_point_from_its_client_certificate(
         security_profile=3,
         tls_cert=pki.server_cert,
         tls_key=pki.server_key,
-        tls_client_ca=pki.ca,
+        tls_client_ca=pki.client_ca,
         accept_unknown=False,
         seed=SEED,
     )
@@ -244,7 +244,7 @@ async def test_each_charge_point_is_held_to_its_own_profile(
         security_profile=1,
         tls_cert=pki.server_cert,
         tls_key=pki.server_key,
-        tls_client_ca=pki.ca,
+        tls_client_ca=pki.client_ca,
         tls_port=0,
         accept_unknown=False,
         seed=seed,

@@ -11,7 +11,7 @@ from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
 
 from simulator.transport import ConnectionSettings, TransportError, open_connection
-from tests.support.pki import Pki
+from simulator.demo_pki import DemoPki as Pki
 
 seen: dict[str, Any] = {}
 

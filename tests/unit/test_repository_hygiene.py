@@ -1,5 +1,5 @@
 """What the repository must never hold: a private key (test keys are made at test time,
-`tests/support/pki.py`)."""
+`simulator/demo_pki.py`)."""
 
 import subprocess
 from pathlib import Path

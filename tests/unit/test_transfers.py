@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from simulator.transfers import TransferError, download, upload
-from tests.support.pki import Pki
+from simulator.demo_pki import DemoPki as Pki
 
 with warnings.catch_warnings():
     # pyftpdlib imports the stdlib's asyncore and asynchat, deprecated in Python 3.11.
