@@ -77,6 +77,11 @@ AUTHORIZATION_KEY_PLAINTEXT = "authorization-key-plaintext"
 GET_LOG_DIAGNOSTICS_TYPE = "get-log-diagnostics-type"
 LOG_LOCATION_REWRITTEN = "log-location-rewritten"
 LOG_STATUS_NOTIFICATION_NOT_IMPLEMENTED = "log-status-notification-not-implemented"
+INSTALL_CERTIFICATE_WRONG_TYPE = "install-certificate-wrong-type"
+INSTALL_CERTIFICATE_ALTERED = "install-certificate-altered"
+GET_INSTALLED_IDS_WRONG_TYPE = "get-installed-ids-wrong-type"
+DELETE_CERTIFICATE_WRONG_SERIAL = "delete-certificate-wrong-serial"
+DELETE_CERTIFICATE_FIXED_ALGORITHM = "delete-certificate-fixed-algorithm"
 
 FAULTS: dict[str, str] = {
     REJECT_BOOT: "BootNotification is answered with status Rejected",
@@ -236,6 +241,22 @@ FAULTS: dict[str, str] = {
     ),
     LOG_STATUS_NOTIFICATION_NOT_IMPLEMENTED: (
         "LogStatusNotification is answered with CALLERROR NotImplemented"
+    ),
+    INSTALL_CERTIFICATE_WRONG_TYPE: (
+        "InstallCertificate goes out with the other certificateType (Manufacturer for "
+        "Central System root and back)"
+    ),
+    INSTALL_CERTIFICATE_ALTERED: (
+        "InstallCertificate carries another certificate than the operator gave (a fresh "
+        "self-signed one with the same subject)"
+    ),
+    GET_INSTALLED_IDS_WRONG_TYPE: "GetInstalledCertificateIds asks for the other certificateType",
+    DELETE_CERTIFICATE_WRONG_SERIAL: (
+        "DeleteCertificate names the serialNumber after the one the charge point reported (+1)"
+    ),
+    DELETE_CERTIFICATE_FIXED_ALGORITHM: (
+        "DeleteCertificate says hashAlgorithm SHA256 whatever algorithm the charge point's "
+        "hash data used"
     ),
 }
 

@@ -267,7 +267,11 @@ class OperatorApi:
         )
         if reply.status not in (HTTPStatus.OK, HTTPStatus.CREATED):
             return reply
-        return ApiReply(HTTPStatus.OK, {"action": "SetSecurityProfile", "request": fields})
+        # No charge point answered: the response is what the CSMS now runs for it.
+        now_runs = {"securityProfile": reply.body["securityProfile"]}
+        return ApiReply(
+            HTTPStatus.OK, {"action": "SetSecurityProfile", "request": fields, "response": now_runs}
+        )
 
     async def _ask_to_send(
         self,

@@ -12,7 +12,13 @@ from datetime import datetime
 from typing import Any, TypeGuard
 from urllib.parse import urlsplit
 
-from csms_under_test import charging_profiles, local_list, reservations, security_requests
+from csms_under_test import (
+    certificates,
+    charging_profiles,
+    local_list,
+    reservations,
+    security_requests,
+)
 from csms_under_test.faults import (
     CHANGE_AVAILABILITY_OPERATIVE,
     CHANGE_CONFIGURATION_WRONG_VALUE,
@@ -197,6 +203,18 @@ def complete_request(
         completed["type"] = swapped.get(str(completed.get("type")), completed.get("type"))
     elif action == "UpdateFirmware":
         _complete_update_firmware(completed, files, faults, now)
+    elif action == "InstallCertificate":
+        certificates.complete_install_certificate(completed, faults, variations)
+    elif action == "GetInstalledCertificateIds":
+        certificates.complete_get_installed_ids(completed, faults)
+    elif action == "DeleteCertificate":
+        certificates.complete_delete_certificate(
+            completed,
+            charge_point_id=charge_point_id,
+            store=store,
+            faults=faults,
+            variations=variations,
+        )
     elif action == "GetDiagnostics":
         # OCPP 1.6 §5.9: location is where to upload; retries, retryInterval, startTime and
         # stopTime are optional and sent as given.
@@ -345,5 +363,9 @@ def request_sent(
     if action == "ChangeConfiguration":
         return authorization_key_sent(
             request, charge_point_id=charge_point_id, store=store, faults=faults or Faults()
+        )
+    if action == "GetInstalledCertificateIds":
+        return certificates.installed_ids_sent(
+            request, charge_point_id=charge_point_id, store=store
         )
     return None

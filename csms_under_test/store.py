@@ -164,6 +164,15 @@ CREATE TABLE IF NOT EXISTS charging_profiles (
 );
 CREATE INDEX IF NOT EXISTS charging_profiles_by_charge_point
     ON charging_profiles (charge_point_id, charging_profile_id);
+-- What a charge point last answered to GetInstalledCertificateIds, per certificate type
+-- (Security whitepaper M03): its certificateHashData list, as JSON ([] for NotFound).
+CREATE TABLE IF NOT EXISTS installed_certificates (
+    charge_point_id  TEXT NOT NULL,
+    certificate_type TEXT NOT NULL,
+    hash_data        TEXT NOT NULL,
+    reported_at      TEXT NOT NULL,
+    PRIMARY KEY (charge_point_id, certificate_type)
+);
 -- A charge point's Basic-auth password (Security profiles 1 and 2), salted and hashed
 -- (csms_under_test.security.Credential); no row: none registered.
 CREATE TABLE IF NOT EXISTS charge_point_credentials (
@@ -976,6 +985,32 @@ class Store:
         columns = "charge_point_id, type, timestamp, tech_info, received_at"
         rows = self._rows("security_events", columns, "charge_point_id", charge_point_id)
         return [SecurityEventRecord(*row) for row in rows]
+
+    # -- installed certificates (Security whitepaper M03, M04) --------------------------
+    def record_installed_certificates(
+        self,
+        charge_point_id: str,
+        certificate_type: str,
+        hash_data: list[dict[str, Any]],
+        reported_at: str,
+    ) -> None:
+        """What the charge point reported installed of ``certificate_type``, replacing the
+        earlier report."""
+        with self._write():
+            self._db.execute(
+                "INSERT OR REPLACE INTO installed_certificates "
+                "(charge_point_id, certificate_type, hash_data, reported_at) VALUES (?, ?, ?, ?)",
+                (charge_point_id, certificate_type, json.dumps(hash_data), reported_at),
+            )
+
+    def installed_certificates(self, charge_point_id: str) -> dict[str, list[dict[str, Any]]]:
+        """certificate type -> the hash data the charge point last reported for it."""
+        rows = self._db.execute(
+            "SELECT certificate_type, hash_data FROM installed_certificates "
+            "WHERE charge_point_id = ? ORDER BY certificate_type",
+            (charge_point_id,),
+        ).fetchall()
+        return {kind: json.loads(data) for kind, data in rows}
 
     # -- reservations -----------------------------------------------------------------
     def next_reservation_id(self) -> int:

@@ -30,6 +30,9 @@ OTHER_PROFILE_KIND = "other-profile-kind"
 # -- issue 13: local list / reservation / firmware
 RESERVATION_EXPIRY_MARGIN = "reservation-expiry-margin"
 LOCAL_LIST_VERSION_FIRST = "local-list-version-first"
+# -- issue 17: the Security block
+PEM_REWRAPPED = "pem-rewrapped"
+HASH_DATA_OTHER_CASE = "hash-data-other-case"
 
 VARIATIONS: dict[str, str] = {
     POST_BOOT_BURST: (
@@ -82,6 +85,15 @@ VARIATIONS: dict[str, str] = {
     LOCAL_LIST_VERSION_FIRST: (
         "asks for the charge point's list version (GetLocalListVersion) before a Differential "
         "SendLocalList and numbers the update one above the version reported"
+    ),
+    # -- issue 17: the Security block
+    PEM_REWRAPPED: (
+        "sends certificates re-wrapped: base64 lines of 76 characters, CRLF line ends, no "
+        "trailing newline (the same DER)"
+    ),
+    HASH_DATA_OTHER_CASE: (
+        "DeleteCertificate writes the hash data's hex digits in the other case than the "
+        "charge point reported them (the fields are CiStrings)"
     ),
 }
 

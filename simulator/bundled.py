@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from simulator.config import HarnessConfig
-from simulator.demo_pki import DemoPki, make_demo_pki
+from simulator.demo_pki import DemoPki, demo_roots, make_demo_pki
 
 if TYPE_CHECKING:
     from csms_under_test.settings import OperatorApiMode
@@ -45,7 +45,7 @@ class Bundled:
         """``config`` with the bundled CSMS's file locations and, for TLS, its wss:// URL,
         its CA and the charge point's client certificate (the PICS's own are for another
         CSMS: these are the only ones the bundled CSMS trusts)."""
-        config = with_bundled_file_locations(config, self.api_url)
+        config = with_bundled_roots(with_bundled_file_locations(config, self.api_url))
         if self.pki is None or self.tls_url is None:
             return config
         pki = self.pki
@@ -87,6 +87,18 @@ def bundled_csms(
             if tls_url is not None:
                 tls_url = tls_url.replace("//127.0.0.1:", f"//{BUNDLED_TLS_HOST}:", 1)
             yield Bundled(csms.ocpp_url, csms.api_url, tls_url, pki)
+
+
+def with_bundled_roots(config: HarnessConfig) -> HarnessConfig:
+    """``config`` with a fresh self-signed root for every root certificate the PICS leaves
+    unset (TC_075_x, TC_076, TC_078): the bundled CSMS's operator is handed them too."""
+    security = config.security
+    unset = {
+        key.replace("_certificate", "_pem"): pem
+        for key, pem in demo_roots().items()
+        if not getattr(security, key.replace("_certificate", "_pem"))
+    }
+    return config.with_overrides(security=unset)
 
 
 def with_bundled_file_locations(config: HarnessConfig, api_url: str) -> HarnessConfig:

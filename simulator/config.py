@@ -27,6 +27,15 @@ FEATURE_PROFILES = (
 SECURITY_FEATURE = "Security"
 SECURITY_PROFILES = (0, 1, 2, 3)  # Security whitepaper §2; 0: none (a test bench)
 
+# The roots the certificate cases install (catalog §11.0 c): PICS key -> what it is.
+ROOT_CERTIFICATE_KEYS = {
+    "manufacturer_root_certificate": "the <Configured root certificate> of TC_075_1, "
+    "installed as ManufacturerRootCertificate",
+    "central_system_root_certificate": "Root 2, the second Central System root of TC_075_2, "
+    "TC_076 and TC_078, installed as CentralSystemRootCertificate",
+}
+HASH_ALGORITHMS = ("SHA256", "SHA384", "SHA512")  # Security whitepaper HashAlgorithmEnumType
+
 _POSITIVE = {"type": "number", "exclusiveMinimum": 0}
 _ID_TAG = {
     "type": "string",
@@ -266,6 +275,21 @@ CONFIG_SCHEMA: dict[str, Any] = {
                     "minLength": 1,
                     "description": "profile 3: the private key of client_certificate (PEM)",
                 },
+                **{
+                    key: {
+                        "type": "string",
+                        "minLength": 1,
+                        "description": f"{what}: a PEM file holding a self-signed root CA "
+                        "certificate, relative to this file; the CSMS must have it too "
+                        "(unset: generated at run start for the bundled CSMS)",
+                    }
+                    for key, what in ROOT_CERTIFICATE_KEYS.items()
+                },
+                "hash_algorithm": {
+                    "enum": list(HASH_ALGORITHMS),
+                    "description": "the charge point's <Configured HashAlgorithm> for its "
+                    "certificateHashData (TC_076; default SHA256)",
+                },
             },
         },
         "operator": {
@@ -404,6 +428,14 @@ class Security:
         rest = sorted(p for p in self.profiles if p != self.profile)
         return (self.profile, *rest)
 
+    # The certificate cases' roots (catalog §11.0 c): the PEM files the PICS names, and
+    # their content, read on load (or generated for the bundled CSMS); "" = not set.
+    manufacturer_root_certificate: str = ""
+    central_system_root_certificate: str = ""
+    manufacturer_root_pem: str = ""
+    central_system_root_pem: str = ""
+    hash_algorithm: str = "SHA256"  # <Configured HashAlgorithm> (TC_076)
+
     @property
     def uses_basic_auth(self) -> bool:
         return self.profile in (1, 2)
@@ -527,6 +559,7 @@ def load_config(path: Path | None) -> HarnessConfig:
             ["security"] if "security" in data else ["sut"],
             f"security.profile {security.profile} uses HTTP Basic auth: security.password is missing",
         )
+    config = replace(config, security=_read_roots(document, config.security, path))
     if config.operator.adapter == "python" and not config.operator.function:
         raise document.error(
             ["operator"], "operator.adapter python needs operator.function (module:function)"
@@ -555,3 +588,34 @@ def _security(document: YamlDocument, path: Path, data: dict[str, Any]) -> Secur
             f"security.client_certificate and client_key go together: {missing} is missing",
         )
     return Security(**values)
+
+
+def _read_roots(document: YamlDocument, security: Security, path: Path) -> Security:
+    """``security`` with the PEM content of each root certificate file the PICS names
+    (relative to the PICS file); a file that is missing or holds no self-signed root CA
+    certificate is an error on its line."""
+    from simulator.chargepoint.certificates import CertificateError, load_certificate, root_problem
+
+    read: dict[str, Any] = {}
+    for key in ROOT_CERTIFICATE_KEYS:
+        named = getattr(security, key)
+        if not named:
+            continue
+        file = (path.parent / named).resolve()
+        where = ["security", key]
+        try:
+            pem = file.read_text(encoding="ascii")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise document.error(where, f"security.{key}: cannot read {file}: {exc}") from None
+        try:
+            problem = root_problem(load_certificate(pem))
+        except CertificateError as exc:
+            problem = str(exc)
+        if problem is not None:
+            raise document.error(
+                where,
+                f"security.{key}: {file} is not a self-signed root CA certificate: {problem}",
+                "the charge point names a root by hash data it computes itself (catalog TC_075)",
+            )
+        read[key.replace("_certificate", "_pem")] = pem
+    return replace(security, **read)

@@ -94,6 +94,23 @@ def make_demo_pki(
     )
 
 
+def self_signed_root(common_name: str) -> str:
+    """A fresh self-signed root CA certificate (EC P-256, SHA-256) as PEM; its key is dropped."""
+    certificate, _key = _root(common_name)
+    return certificate.public_bytes(serialization.Encoding.PEM).decode()
+
+
+def demo_roots() -> dict[str, str]:
+    """The roots the certificate cases install, by their PICS key (security section):
+    a manufacturer root (TC_075_1) and a second Central System root, "Root 2" (TC_075_2,
+    TC_076, TC_078). Only their public part matters: the charge point names them by the
+    hash data it computes."""
+    return {
+        "manufacturer_root_certificate": self_signed_root("Demo Manufacturer Root"),
+        "central_system_root_certificate": self_signed_root("Demo Central System Root 2"),
+    }
+
+
 def _now() -> datetime.datetime:
     return datetime.datetime.now(datetime.UTC)
 

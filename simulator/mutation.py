@@ -30,6 +30,7 @@ from simulator.cases import Case, discover_cases, load_cases
 from simulator.config import HarnessConfig, load_config
 from simulator.editions import EDITIONS
 from simulator.runner import SuiteSession, Target
+from simulator.runner.security_profile import not_applicable_reason, profile_for
 from simulator.yamlsource import YamlSourceError
 
 
@@ -159,6 +160,20 @@ def mutate(
     CSMS and a database of its own and mostly waits: ``jobs`` of them run side by side; the
     report is printed in the same order whatever finishes first."""
     cases = [case for case in cases if case.in_its_edition]  # TC_088 is not in 2024-04
+    # A case for security profiles the PICS's CSMS does not support is NOT_APPLICABLE: it
+    # cannot be proven with this PICS, and says so.
+    supported = config.security.supported
+    for case in cases:
+        if profile_for(case.security_profiles, config.security.profile, supported) is None:
+            console.print(
+                f"{case.id}: left out ({not_applicable_reason(case.security_profiles, supported)})",
+                markup=False,
+            )
+    cases = [
+        c
+        for c in cases
+        if profile_for(c.security_profiles, config.security.profile, supported) is not None
+    ]
     tally = Tally(cases=len(cases))
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         healthy_run = pool.submit(run_against, config, cases, ())

@@ -168,6 +168,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     suite = session.config.stash.get(_SESSION, None)
+    if suite is not None and suite.results:
+        asyncio.run(suite.finish())  # the charge point back in its first security profile
     out = session.config.getoption("--ocpp-out")
     if suite is None or not out or not suite.results:
         return

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from simulator.config import FileTransfer, HarnessConfig, IdTags
+from simulator.config import ROOT_CERTIFICATE_KEYS, FileTransfer, HarnessConfig, IdTags
 from simulator.errors import UnknownVariable
 
 _WHOLE = re.compile(r"^\$([a-z_][a-z0-9_]*)$")
@@ -56,7 +56,24 @@ def config_variables(config: HarnessConfig) -> dict[str, Any]:
         **{
             name: value for name in PICS_LOCATIONS if (value := getattr(config.file_transfer, name))
         },
+        "hash_algorithm": config.security.hash_algorithm,
+        **root_certificate_variables(config),
     }
+
+
+def root_certificate_variables(config: HarnessConfig) -> dict[str, str]:
+    """The certificate cases' roots (catalog §11.0 c), each as PEM
+    (``central_system_root_certificate``) and its serial number in hex as hash data writes it
+    (``central_system_root_serial``, how an operator names the certificate to delete)."""
+    from simulator.chargepoint.certificates import load_certificate, serial_hex
+
+    found: dict[str, str] = {}
+    for key in ROOT_CERTIFICATE_KEYS:
+        pem = getattr(config.security, key.replace("_certificate", "_pem"))
+        if pem:
+            found[key] = pem
+            found[key.replace("_certificate", "_serial")] = serial_hex(load_certificate(pem))
+    return found
 
 
 def local_authorization_list(tags: IdTags) -> list[dict[str, Any]]:
@@ -85,8 +102,16 @@ PICS_LOCATIONS: dict[str, str] = {
     name: f"file_transfer.{name}" for name in FileTransfer.__dataclass_fields__
 }
 
+# variable -> PICS key, for the certificate cases' roots (security section).
+PICS_CERTIFICATES: dict[str, str] = {
+    variable: f"security.{key}"
+    for key in ROOT_CERTIFICATE_KEYS
+    for variable in (key, key.replace("_certificate", "_serial"))
+}
+PICS_ONLY: dict[str, str] = {**PICS_LOCATIONS, **PICS_CERTIFICATES}
+
 CONFIG_VARIABLE_NAMES: frozenset[str] = frozenset(config_variables(HarnessConfig())) | frozenset(
-    PICS_LOCATIONS
+    PICS_ONLY
 )
 
 

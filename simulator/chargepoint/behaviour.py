@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from simulator.chargepoint.authorization_key import decoded_password
+from simulator.chargepoint.certificates import use_hash_algorithm
 from simulator.chargepoint.model import ChargePoint, QueuedMessage
 from simulator.chargepoint.plan import Activity, Connect, Disconnect, Send, Wait
 
@@ -354,6 +355,9 @@ ACTIVITIES: dict[str, Callable[[ChargePoint, dict[str, Any]], Activity]] = {
     "reservation_expiry": lambda cp, p: reservation_expiry(cp, _connector(cp, p)),
     "go_offline": lambda cp, p: go_offline(cp),
     "come_online": lambda cp, p: come_online(cp),
+    "use_hash_algorithm": lambda cp, p: use_hash_algorithm(
+        cp.certificates, str(p["hash_algorithm"])
+    ),
 }
 
 ACTIVITY_PARAMETERS: dict[str, tuple[str, ...]] = {
@@ -367,6 +371,7 @@ ACTIVITY_PARAMETERS: dict[str, tuple[str, ...]] = {
     "reservation_expiry": ("connector",),
     "go_offline": (),
     "come_online": (),
+    "use_hash_algorithm": ("hash_algorithm",),
 }
 
 

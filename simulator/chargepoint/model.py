@@ -15,6 +15,7 @@ from typing import Any
 
 from ocppj.errors import ErrorCode
 from simulator.chargepoint.authorization_key import without_secrets
+from simulator.chargepoint.certificates import CertificateStore, certificate_keys
 from simulator.chargepoint.configuration import ConfigKey, core_keys
 from simulator.chargepoint.diagnostics import TransferRecord, compact_json, diagnostics_file_name
 from simulator.chargepoint.local_list import LocalList
@@ -71,6 +72,7 @@ class Hardware:
     local_list_supported: bool = True  # GetLocalListVersion -1, SendLocalList NotSupported
     local_list_update_fails: bool = False  # SendLocalList -> Failed (TC_043_3)
     firmware_install_fails: bool = False  # a downloaded image -> InstallationFailed (TC_044_3)
+    rejects_certificates: bool = False  # InstallCertificate -> Rejected, any certificate (TC_078)
 
 
 HARDWARE_FLAGS: tuple[str, ...] = tuple(Hardware.__dataclass_fields__)
@@ -137,6 +139,7 @@ class ChargePoint:
     # The client certificate chain and key (PEM) once the CSMS signed one (CertificateSigned,
     # TC_074); None: the configured one (security.client_certificate).
     client_certificate: tuple[bytes, bytes] | None = field(init=False, default=None)
+    certificates: CertificateStore = field(init=False)  # installed roots (whitepaper M03-M05)
 
     def __post_init__(self) -> None:
         self.firmware_version = self.config.firmware_version
@@ -146,6 +149,8 @@ class ChargePoint:
         }
         self.configuration = core_keys(self.config.connectors, SUPPORTED_FEATURE_PROFILES)
         self.configuration["ConnectionTimeOut"].value = f"{self.connection_timeout:g}"
+        self.configuration.update(certificate_keys())
+        self.certificates = CertificateStore(rejects_all=self.hardware.rejects_certificates)
         self.smart_charging = ProfileStore(self.config.connectors)
         self.local_list = LocalList(
             supported=self.hardware.local_list_supported,
@@ -606,3 +611,25 @@ class ChargePoint:
         kind = "security-log" if payload.get("logType") == "SecurityLog" else "diagnostics"
         name = diagnostics_file_name(self.config.id, self.clock.now(), kind)
         return Answer({"status": "Accepted", "filename": name})
+
+    # -- certificate management (Security whitepaper M03-M05; simulator.chargepoint.certificates)
+    def _answer_InstallCertificate(self, payload: dict[str, Any]) -> Answer:
+        status = self.certificates.install(
+            str(payload.get("certificateType")),
+            str(payload.get("certificate", "")),
+            now=self.clock.now(),
+            max_length=int(self.configuration["CertificateStoreMaxLength"].value),
+            additional_root_check=self.flag("AdditionalRootCertificateCheck"),
+        )
+        return Answer({"status": status})
+
+    def _answer_GetInstalledCertificateIds(self, payload: dict[str, Any]) -> Answer:
+        found = self.certificates.hash_data_of(str(payload.get("certificateType")))
+        if not found:
+            return Answer({"status": "NotFound"})
+        return Answer({"status": "Accepted", "certificateHashData": found})
+
+    def _answer_DeleteCertificate(self, payload: dict[str, Any]) -> Answer:
+        given = payload.get("certificateHashData")
+        status = self.certificates.delete(given if isinstance(given, dict) else {})
+        return Answer({"status": status})

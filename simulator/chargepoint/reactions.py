@@ -18,6 +18,7 @@ from simulator.chargepoint.behaviour import (
     triggered,
     unlock_with_session,
 )
+from simulator.chargepoint.certificates import invalid_certificate_event
 from simulator.chargepoint.firmware import update_firmware, upload_diagnostics
 from simulator.chargepoint.model import ChargePoint
 from simulator.chargepoint.plan import Activity
@@ -86,6 +87,13 @@ _REACTIONS: dict[str, tuple[Callable[[Payload], bool], Reaction]] = {
     "ChangeConfiguration": (_status("Accepted"), lambda cp, r, a: _configuration_changed(cp, r)),
     # OCPP 1.6 §5.19: UpdateFirmware.conf has no fields; the update always follows.
     "UpdateFirmware": (lambda a: True, lambda cp, r, a: update_firmware(cp, r)),
+    # Whitepaper M05 / TC_078: a rejected Central System root is a security event.
+    "InstallCertificate": (
+        _status("Rejected"),
+        lambda cp, r, a: invalid_certificate_event(
+            cp.certificates, str(r.get("certificateType")), cp.timestamp()
+        ),
+    ),
     # OCPP 1.6 §5.9: an upload follows only when the answer names a file.
     "GetDiagnostics": (
         lambda a: isinstance(a.get("fileName"), str),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from simulator.chargepoint.certificates import CERTIFICATE_TYPES
 from simulator.chargepoint.model import ChargePoint
 from simulator.clock import ocpp_timestamp
 
@@ -48,5 +49,11 @@ def wire_context(cp: ChargePoint) -> dict[str, Any]:
                 "transactionId": profile.transaction_id,
             }
             for profile in cp.smart_charging.installed()
+        ],
+        # Security whitepaper M03: as GetInstalledCertificateIds would answer now.
+        "installedCertificates": [
+            {"certificateType": kind, "certificateHashData": data}
+            for kind in CERTIFICATE_TYPES
+            for data in cp.certificates.hash_data_of(kind)
         ],
     }

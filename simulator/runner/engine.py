@@ -21,7 +21,7 @@ from reports.results import CaseResult, StepRecord, Verdict
 from simulator.cases.blocks import block_by_name
 from simulator.cases.model import Case
 from simulator.cases.steps import ConnectStep, Step
-from simulator.cases.variables import PICS_LOCATIONS, config_variables, substitute
+from simulator.cases.variables import PICS_ONLY, config_variables, substitute
 from simulator.chargepoint.model import HARDWARE_FLAGS, ChargePoint, Hardware
 from simulator.clock import Clock, ocpp_timestamp
 from simulator.config import HarnessConfig
@@ -240,7 +240,7 @@ class CaseRun:
             if not outcome.ended:
                 self._protocol_findings(outcome)
         except UnknownVariable as exc:
-            key = PICS_LOCATIONS.get(exc.name)
+            key = PICS_ONLY.get(exc.name)
             why = f"the PICS does not set {key}" if key else "a previous step did not provide it"
             where = exc.step or step
             outcome.reason(
@@ -368,6 +368,7 @@ def build_model(case: Case, config: HarnessConfig, clock: Clock) -> ChargePoint:
     model.transfer_wait_cap = config.waits.transfer_schedule_max
     model.reboot_time = config.timing.reboot
     model.configuration["SecurityProfile"].value = str(config.security.profile)
+    model.certificates.hash_algorithm = config.security.hash_algorithm
     variables = config_variables(config)
     for key, value in setup.get("configuration", {}).items():
         model.configuration[key].value = str(substitute(value, variables))

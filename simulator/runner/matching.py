@@ -8,7 +8,11 @@ literal (equality; ints and floats compare by value) or an operator mapping:
 item matches x), ``{$first: x}`` (a non-empty list whose first item matches x: "the first
 chargingSchedulePeriod"), ``{$min_items: n}`` (a list of at least n items) and
 ``{$from_now: {seconds: S, tolerance: T}}`` (a date-time S seconds after the payload was
-received, within T).
+received, within T). For certificates (catalog §11.0 e, TC_075/TC_076): ``{$certificate:
+PEM}`` (a PEM text holding the same certificate: compared as DER, so line breaks, wrapping
+and JSON escaping do not count) and ``{$hash_data_of: PEM}`` (a certificateHashData naming
+that self-signed certificate: issuerNameHash, issuerKeyHash and serialNumber as the charge
+point computes them with the hashAlgorithm given, each compared as hex, case-insensitively).
 """
 
 from __future__ import annotations
@@ -17,6 +21,17 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+
+from cryptography.hazmat.primitives.serialization import Encoding
+
+from simulator.chargepoint.certificates import (
+    HASH_ALGORITHMS,
+    CertificateError,
+    hash_data,
+    load_certificate,
+    same_hash_data,
+)
+from simulator.chargepoint.certificates import describe as describe_certificate
 
 _MISSING = object()
 OPERATORS = frozenset(
@@ -34,6 +49,8 @@ OPERATORS = frozenset(
         "$first",
         "$min_items",
         "$hex_bytes",
+        "$certificate",
+        "$hash_data_of",
     }
 )
 
@@ -99,6 +116,10 @@ def match(
         if _hex_bytes(actual, low, high):
             return []
         return [Mismatch(where, describe(expected), show(actual))]
+    if _is_operator(expected) and "$certificate" in expected:
+        return _same_certificate(str(expected["$certificate"]), actual, where)
+    if _is_operator(expected) and "$hash_data_of" in expected:
+        return _hash_data_of(str(expected["$hash_data_of"]), actual, path)
     if _is_operator(expected) and "$any" in expected:
         alternatives = expected["$any"]
         if any(not match(alternative, actual, path, now) for alternative in alternatives):
@@ -154,6 +175,56 @@ def _from_now(
     if abs(offset - seconds) <= tolerance:
         return []
     return [Mismatch(where, wanted, f"{show(actual)} (now + {offset:.1f} s)")]
+
+
+def _same_certificate(pem: str, actual: Any, where: str) -> list[Mismatch]:
+    """``{$certificate: PEM}``: ``actual`` is a PEM text of the same certificate (same DER)."""
+    wanted = load_certificate(pem)
+    expected = f"the certificate {describe_certificate(wanted)}"
+    if not isinstance(actual, str):
+        return [Mismatch(where, expected, show(actual))]
+    try:
+        got = load_certificate(actual)
+    except CertificateError as exc:
+        return [Mismatch(where, expected, f"{exc} ({_shorten(actual)})")]
+    if got.public_bytes(Encoding.DER) == wanted.public_bytes(Encoding.DER):
+        return []
+    return [Mismatch(where, expected, f"another certificate: {describe_certificate(got)}")]
+
+
+def _hash_data_of(pem: str, actual: Any, path: str) -> list[Mismatch]:
+    """``{$hash_data_of: PEM}``: each hash field of ``actual`` is the certificate's own,
+    computed with the hashAlgorithm ``actual`` names."""
+    where = path or "(payload)"
+    certificate = load_certificate(pem)
+    if not isinstance(actual, dict):
+        return [
+            Mismatch(where, f"the hash data of {describe_certificate(certificate)}", show(actual))
+        ]
+    algorithm = actual.get("hashAlgorithm", _MISSING)
+    if algorithm not in HASH_ALGORITHMS:
+        named = ", ".join(HASH_ALGORITHMS)
+        return [
+            Mismatch(
+                f"{path}.hashAlgorithm" if path else "hashAlgorithm",
+                f"one of {named}",
+                show(algorithm),
+            )
+        ]
+    wanted = hash_data(certificate, str(algorithm))
+    return [
+        Mismatch(
+            f"{path}.{name}" if path else name,
+            f"{show(wanted[name])} (of {describe_certificate(certificate)}, {algorithm}; "
+            "hex, any case)",
+            show(actual.get(name, _MISSING)),
+        )
+        for name in same_hash_data(actual, wanted)
+    ]
+
+
+def _shorten(text: str, limit: int = 60) -> str:
+    return show(text if len(text) <= limit else text[:limit] + "...")
 
 
 def describe(expected: Any) -> str:
@@ -217,6 +288,13 @@ def _describe_operator(op: str, operand: Any) -> str:
     if op == "$hex_bytes":
         low, high = operand
         return f"hex digits (at most {2 * high}) of {low} to {high} bytes"
+    if op in ("$certificate", "$hash_data_of"):
+        try:
+            named = describe_certificate(load_certificate(str(operand)))
+        except CertificateError:
+            named = "(not a certificate)"
+        what = "the certificate" if op == "$certificate" else "the hash data of"
+        return f"{what} {named}"
     if op == "$from_now":
         seconds, tolerance = operand.get("seconds"), operand.get("tolerance", 5)
         if _number(seconds) and _number(tolerance):

@@ -12,9 +12,13 @@ hardware, sets the charge point's own SecurityProfile to match.
 from __future__ import annotations
 
 from reports.results import Verdict
+from simulator.chargepoint.model import ChargePoint
+from simulator.config import HarnessConfig
 from simulator.operator.base import OperatorRequest
+from simulator.operator.context import wire_context
 from simulator.runner.context import CaseContext
 from simulator.runner.outcome import Outcome
+from simulator.runner.settings import RunSettings
 
 # The operator action that sets the profile the CSMS runs for a charge point. Not an OCPP
 # request: the CSMS sends nothing, it only changes what it accepts on the next connection.
@@ -44,12 +48,10 @@ def not_applicable_reason(wanted: tuple[int, ...], supported: tuple[int, ...]) -
     )
 
 
-async def switch_to(context: CaseContext, profile: int, outcome: Outcome) -> bool:
-    """Ask the operator to set the charge point to ``profile`` on the CSMS; on success
-    the charge point's SecurityProfile follows. False, with the reason on ``outcome``
-    (INCONCLUSIVE: nothing was decided about the CSMS), when it could not be done."""
-    charge_point = context.config.charge_point.id
-    request = OperatorRequest(
+def request_for(config: HarnessConfig, profile: int, model: ChargePoint) -> OperatorRequest:
+    """The operator request that sets the charge point to ``profile`` on the CSMS."""
+    charge_point = config.charge_point.id
+    return OperatorRequest(
         charge_point_id=charge_point,
         action=SET_SECURITY_PROFILE,
         fields={"securityProfile": profile},
@@ -57,8 +59,16 @@ async def switch_to(context: CaseContext, profile: int, outcome: Outcome) -> boo
             f"Set charge point {charge_point} to security profile {profile} "
             f"({DESCRIPTIONS[profile]}) in the CSMS; it reconnects in that profile."
         ),
-        timeout=context.config.waits.operator,
+        timeout=config.waits.operator,
+        context=wire_context(model),
     )
+
+
+async def switch_to(context: CaseContext, profile: int, outcome: Outcome) -> bool:
+    """Ask the operator to set the charge point to ``profile`` on the CSMS; on success
+    the charge point's SecurityProfile follows. False, with the reason on ``outcome``
+    (INCONCLUSIVE: nothing was decided about the CSMS), when it could not be done."""
+    request = request_for(context.config, profile, context.model)
     operator = context.settings.operator
     outcome.operator = {
         "adapter": operator.name,
@@ -86,3 +96,22 @@ async def switch_to(context: CaseContext, profile: int, outcome: Outcome) -> boo
     context.model.configuration["SecurityProfile"].value = str(profile)
     outcome.note(f"{operator.name} operator set security profile {profile}: {answer.detail}")
     return True
+
+
+async def restore(settings: RunSettings, current: int | None) -> str | None:
+    """At the end of a run, set the charge point back to the profile the PICS says it
+    starts in, so that the next run finds the CSMS as this one did. None when there was
+    nothing to do or it was done, else why not (the front end warns)."""
+    start = settings.config.security.profile
+    if current is None or current == start:
+        return None
+    operator = settings.operator
+    # Between cases the charge point holds nothing a case left (catalog §2).
+    idle = ChargePoint(settings.config.charge_point, settings.clock)
+    answer = await operator.perform(request_for(settings.config, start, idle))
+    if answer.ok and answer.confirmed:
+        return None
+    return (
+        f"the charge point ended the run in security profile {current}; the {operator.name} "
+        f"operator could not set it back to {start} (security.profile): {answer.detail}"
+    )

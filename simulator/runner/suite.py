@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass
@@ -30,10 +31,12 @@ from simulator.clock import Clock, SystemClock, ocpp_timestamp
 from simulator.config import HarnessConfig
 from simulator.operator.base import Operator
 from simulator.operator.select import choose_operator
+from simulator.runner import security_profile
 from simulator.runner.engine import run_case
 from simulator.runner.preconditions import CarryOver
 from simulator.runner.settings import RunSettings
 
+log = logging.getLogger("simulator.run")
 CaseCallback = Callable[[Case], None]
 ResultCallback = Callable[[CaseResult], None]
 
@@ -203,7 +206,19 @@ class SuiteSession:
             for case in remaining:
                 self._not_run(case, "the run was interrupted")
             raise
+        await self.finish()
         return self.result()
+
+    async def finish(self) -> None:
+        """Leave the CSMS as the run found it: the charge point back in the security
+        profile it started in (a warning on the log when the operator cannot)."""
+        if self._settings is None:
+            return
+        problem = await security_profile.restore(self._settings, self.carry.security_profile)
+        if problem is None:
+            self.carry.security_profile = None
+        else:
+            log.warning("%s", problem)
 
     async def _reachable(self) -> bool:
         """One more attempt to open a connection (closed at once): a CSMS that refused one

@@ -27,7 +27,7 @@ from csms_under_test import ReferenceCsms
 from csms_under_test.openapi import openapi_document
 from ocppj.actions import CSMS_INITIATED
 from ocppj.schemas import payload_schema
-from simulator.bundled import bundled_csms, with_bundled_file_locations
+from simulator.bundled import bundled_csms
 from simulator.cases import Case
 from simulator.cases.steps import OperatorStep
 from simulator.chargepoint import ChargePoint
@@ -36,6 +36,7 @@ from simulator.config import ChargePointConfig, HarnessConfig, IdTags, load_conf
 from simulator.editions import DEFAULT_EDITION, EDITIONS
 from simulator.operator import HttpOperator, OperatorOutcome, OperatorRequest
 from simulator.operator.context import wire_context
+from simulator.runner.preconditions import CarryOver
 from simulator.runner.settings import RunSettings
 from simulator.runner.suite import SuiteSession
 from tests.support.openapi_contract import DOCUMENT, ROUTE, SERVED_COPY, build, render
@@ -184,7 +185,7 @@ def test_the_fields_of_an_action_are_a_part_of_its_oca_request(action: str) -> N
     assert not any(
         "required" in node or "$ref" in node or "$schema" in node for node in _walk(fields)
     )
-    assert schemas["Action"]["enum"] == sorted(CSMS_INITIATED)
+    assert schemas["Action"]["enum"] == sorted([*CSMS_INITIATED, "SetSecurityProfile"])
     body = _operator_request(action, {}).as_json()
     assert errors(request_body(), body) == []  # no field at all is a part too
     body["fields"] = {"notAnOcppField": 1}
@@ -444,14 +445,18 @@ def _operator_cases() -> list[tuple[str, Case]]:
 
 def _run(config: HarnessConfig, runs: list[tuple[str, Case]]) -> RecordingHttpOperator:
     """``runs`` one after the other on a bundled CSMS of their own, through the recorder."""
-    with bundled_csms(config) as (ocpp_url, api_url):
+    with bundled_csms(config) as bundled:
+        ocpp_url, api_url = bundled
         operator = RecordingHttpOperator(api_url)
-        located = with_bundled_file_locations(config, api_url)
+        located = bundled.harness_config(config)
+        carry = CarryOver()  # what the charge point keeps from case to case (TC_073's password)
         for edition, case in runs:
             settings = RunSettings(
                 dataclasses.replace(located, edition=edition), ocpp_url, operator
             )
-            asyncio.run(SuiteSession.with_settings(settings).run([case]))
+            session = SuiteSession.with_settings(settings)
+            session.carry = carry
+            asyncio.run(session.run([case]))
         return operator
 
 
@@ -468,7 +473,8 @@ def test_what_the_http_adapter_sends_in_the_shipped_cases_fits_the_document() ->
     answers = [answer for operator in operators for answer in operator.answers]
     actions = {s.action for _, case in runs for s in case.steps if isinstance(s, OperatorStep)}
     assert len(runs) >= 47 and len(sent) >= len(runs)
-    assert {body["action"] for body in sent} == actions
+    # ... and SetSecurityProfile, to run the cases for profiles 2 and 3 (security.profiles).
+    assert {body["action"] for body in sent} == actions | {"SetSecurityProfile"}
     wrong = {
         f"{body['action']} {json.dumps(body['fields'])}": found
         for body in sent

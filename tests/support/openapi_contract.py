@@ -21,6 +21,7 @@ from typing import Any
 from ocppj.actions import CSMS_INITIATED
 from ocppj.errors import ErrorCode
 from ocppj.schemas import payload_schema
+from simulator.runner.security_profile import SET_SECURITY_PROFILE
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCUMENT = ROOT / "docs" / "operator-contract.openapi.json"
@@ -41,6 +42,7 @@ CONTEXT_KEYS = (
     "reservations",
     "localListVersion",
     "chargingProfiles",
+    "installedCertificates",
 )
 
 _EXAMPLE_FIELDS = {
@@ -66,6 +68,7 @@ _EXAMPLE_REQUEST = {
         "reservations": [],
         "localListVersion": 0,
         "chargingProfiles": [],
+        "installedCertificates": [],
     },
     "timeout": 60,
 }
@@ -79,7 +82,7 @@ def fields_name(action: str) -> str:
 
 def build() -> dict[str, Any]:
     """The OpenAPI document, as committed."""
-    actions = sorted(CSMS_INITIATED)
+    actions = sorted([*CSMS_INITIATED, SET_SECURITY_PROFILE])
     return {
         "openapi": "3.1.0",
         "jsonSchemaDialect": DIALECT,
@@ -308,6 +311,14 @@ def _object(properties: dict[str, Any], description: str) -> dict[str, Any]:
     }
 
 
+def _hash_data_schema() -> dict[str, Any]:
+    """CertificateHashDataType as the OCA DeleteCertificate schema has it (every field is
+    there: the charge point's answer has them all)."""
+    schema = payload_schema("DeleteCertificate", response=False)
+    assert schema is not None
+    return _part(schema["properties"]["certificateHashData"], schema.get("definitions", {}))
+
+
 def _shared_schemas(actions: list[str]) -> dict[str, Any]:
     integer = {"type": "integer"}
     id_tag = {"type": "string", "maxLength": 20}
@@ -326,7 +337,10 @@ def _shared_schemas(actions: list[str]) -> dict[str, Any]:
     return {
         "Action": {
             "type": "string",
-            "description": "A CSMS-initiated OCPP 1.6 action (core, profiles and security).",
+            "description": (
+                "A CSMS-initiated OCPP 1.6 action (core, profiles and security), or "
+                "SetSecurityProfile (the CSMS's own configuration, no OCPP request)."
+            ),
             "enum": actions,
         },
         "OperatorRequest": {
@@ -443,6 +457,26 @@ def _shared_schemas(actions: list[str]) -> dict[str, Any]:
                         "An installed charging profile.",
                     ),
                 },
+                "installedCertificates": {
+                    "type": "array",
+                    "description": (
+                        "The root certificates it has installed, as GetInstalledCertificateIds "
+                        "would name them now (Security whitepaper M03)."
+                    ),
+                    "items": _object(
+                        {
+                            "certificateType": {
+                                "type": "string",
+                                "enum": [
+                                    "CentralSystemRootCertificate",
+                                    "ManufacturerRootCertificate",
+                                ],
+                            },
+                            "certificateHashData": _hash_data_schema(),
+                        },
+                        "An installed certificate.",
+                    ),
+                },
             },
             (
                 "What the charge point knows from the wire, taken when the harness asks: for "
@@ -539,6 +573,8 @@ def _per_action(action: str) -> dict[str, Any]:
 
 
 def _top_level_dates(action: str) -> list[str]:
+    if action == SET_SECURITY_PROFILE:
+        return []
     schema = payload_schema(action, response=False)
     assert schema is not None, action
     return sorted(
@@ -549,6 +585,19 @@ def _top_level_dates(action: str) -> list[str]:
 
 
 def _fields_schema(action: str) -> dict[str, Any]:
+    if action == SET_SECURITY_PROFILE:
+        return {
+            "type": "object",
+            "description": (
+                "`fields` of a SetSecurityProfile operator request. Not an OCPP request: the "
+                "CSMS sends nothing, and admits the charge point's next connection in this "
+                "security profile only (whitepaper §2). The harness asks for it between cases, "
+                "to run a case in a profile the PICS says the CSMS supports."
+            ),
+            "properties": {"securityProfile": {"type": "integer", "enum": [0, 1, 2, 3]}},
+            "required": ["securityProfile"],
+            "additionalProperties": False,
+        }
     schema = payload_schema(action, response=False)
     assert schema is not None, action
     part = _part(schema, schema.get("definitions", {}))

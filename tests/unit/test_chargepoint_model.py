@@ -101,4 +101,4 @@ def test_default_answers_are_schema_valid_and_stateful() -> None:
         answer = cp.answer(action, {})
         assert answer.payload is not None
         assert validate_payload(action, answer.payload, response=True) == [], action
-    assert cp.answer("InstallCertificate", {}).error is not None
+    assert cp.answer("NoSuchAction", {}).error is not None

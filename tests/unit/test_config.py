@@ -98,3 +98,39 @@ def test_the_security_section_is_read(tmp_path: Path) -> None:
     assert "Security" in config.sut.feature_profiles
     assert config.security.profile == 1 and config.security.uses_basic_auth
     assert config.security.password == "pretest-password-01"
+
+
+def test_the_supported_profiles_start_with_the_current_one(tmp_path: Path) -> None:
+    (tmp_path / "pki").mkdir()
+    for name in ("ca.pem", "cp.pem", "cp.key"):
+        (tmp_path / "pki" / name).write_text("placeholder")
+    path = tmp_path / "c.yaml"
+    path.write_text(
+        "security:\n  profile: 2\n  profiles: [3, 1, 2]\n  password: pretest-password-01\n"
+        "  ca_file: pki/ca.pem\n  client_certificate: pki/cp.pem\n  client_key: pki/cp.key\n"
+        "  tls_url: wss://csms.example:8443/ocpp\n"
+    )
+    security = load_config(path).security
+    assert security.supported == (2, 1, 3)
+    assert security.ca_file == str(tmp_path / "pki" / "ca.pem")  # relative to the PICS file
+    assert security.tls_url == "wss://csms.example:8443/ocpp"
+
+
+@pytest.mark.parametrize(
+    ("security", "line", "says"),
+    [
+        ("  profile: 1\n  profiles: [2, 3]\n  password: pretest-password-01\n", 5, "leaves out"),
+        ("  profile: 3\n  profiles: [2, 3]\n", 4, "security profile 2 uses HTTP Basic"),
+        ("  profile: 3\n  ca_file: missing.pem\n", 5, "no such file"),
+        ("  profile: 3\n  client_key: missing.pem\n", 5, "no such file"),
+        ("  profile: 1\n  tls_url: ws://plain\n  password: pretest-password-01\n", 5, "wss://"),
+    ],
+)
+def test_a_wrong_security_section_names_its_line(
+    tmp_path: Path, security: str, line: int, says: str
+) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text("charge_point:\n  id: CP_1\nsecurity:\n" + security)
+    with pytest.raises(YamlSourceError) as caught:
+        load_config(path)
+    assert says in str(caught.value) and caught.value.line == line, str(caught.value)

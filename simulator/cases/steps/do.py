@@ -8,6 +8,7 @@ from typing import Any, ClassVar, Self
 
 from simulator.cases.steps.base import ANSWERS, SAVE, StepBase, findings_schema
 from simulator.chargepoint.behaviour import ACTIVITIES
+from simulator.config import HASH_ALGORITHMS
 
 
 @dataclass(frozen=True)
@@ -17,9 +18,15 @@ class DoStep(StepBase):
         "do": {"enum": sorted(ACTIVITIES), "description": "a charge point activity"},
         "with": {
             "type": "object",
-            "properties": {"connector": {}, "id_tag": {}},
+            "properties": {
+                "connector": {},
+                "id_tag": {},
+                "hash_algorithm": {  # use_hash_algorithm (TC_076): a value or a $variable
+                    "anyOf": [{"enum": list(HASH_ALGORITHMS)}, {"pattern": "^\\$"}]
+                },
+            },
             "additionalProperties": False,
-            "description": "connector (default $connector_id), id_tag",
+            "description": "connector (default $connector_id), id_tag, hash_algorithm",
         },
         "answers": ANSWERS,
         "save": {

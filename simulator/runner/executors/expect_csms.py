@@ -40,6 +40,8 @@ HELD_WHEN_ACCEPTED = frozenset(
         "SendLocalList",
         "ChangeConfiguration",
         "ClearCache",
+        "InstallCertificate",
+        "DeleteCertificate",
     }
 )
 
