@@ -77,6 +77,12 @@ AUTHORIZATION_KEY_PLAINTEXT = "authorization-key-plaintext"
 GET_LOG_DIAGNOSTICS_TYPE = "get-log-diagnostics-type"
 LOG_LOCATION_REWRITTEN = "log-location-rewritten"
 LOG_STATUS_NOTIFICATION_NOT_IMPLEMENTED = "log-status-notification-not-implemented"
+# TC_086/TC_087: the TLS set-up (csms_under_test.security.server_tls_context). The last two
+# are in the TLS material, which the launcher makes (simulator.tls_faults).
+TLS_STATIC_RSA_DISABLED = "tls-static-rsa-disabled"
+TLS_ECDSA_CERTIFICATE_MISSING = "tls-ecdsa-certificate-missing"
+TLS_RSA_KEY_SHORT = "tls-rsa-key-short"
+TLS_SERVER_CN_MISMATCH = "tls-server-cn-mismatch"
 
 FAULTS: dict[str, str] = {
     REJECT_BOOT: "BootNotification is answered with status Rejected",
@@ -236,6 +242,19 @@ FAULTS: dict[str, str] = {
     ),
     LOG_STATUS_NOTIFICATION_NOT_IMPLEMENTED: (
         "LogStatusNotification is answered with CALLERROR NotImplemented"
+    ),
+    TLS_STATIC_RSA_DISABLED: (
+        "TLS offers no static-RSA suites: TLS_RSA_WITH_AES_128/256_GCM_SHA256/384 are refused"
+    ),
+    TLS_ECDSA_CERTIFICATE_MISSING: (
+        "TLS serves the RSA server certificate only, so the ECDHE-ECDSA suites are refused"
+    ),
+    TLS_RSA_KEY_SHORT: (
+        "the RSA server certificate has a 1024-bit key (served at OpenSSL security level 1)"
+    ),
+    TLS_SERVER_CN_MISMATCH: (
+        "the server certificates' subject commonName is not the CSMS's host name (their "
+        "subjectAltName still is, so they verify)"
     ),
 }
 
