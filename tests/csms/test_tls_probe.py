@@ -17,7 +17,7 @@ from csms_under_test import ReferenceCsms
 from csms_under_test.faults import FAULTS
 from csms_under_test.security import server_tls_context
 from csms_under_test.settings import CsmsSettings
-from reports.results import Verdict
+from reports.results import CaseResult, Verdict
 from simulator.demo_pki import DemoPki as Pki
 from simulator.demo_pki import make_demo_pki
 from simulator.tls_faults import MATERIAL_FAULTS, WRONG_COMMON_NAME, demo_pki_options
@@ -279,3 +279,78 @@ def test_settings_refuse_a_lone_rsa_chain(fields: dict[str, str], message: str) 
 def test_two_chains_of_one_key_type_are_refused(pki: Pki) -> None:
     with pytest.raises(ValueError, match="one chain per key type"):
         server_tls_context([(pki.rsa_cert, pki.rsa_key), (pki.rsa_cert, pki.rsa_key)], None)
+
+
+# -- the shipped case, through the runner -----------------------------------------------
+PASSWORD = "0123456789abcdef"  # 16 bytes: the shortest AuthorizationKey (whitepaper §2.1)
+
+
+def run_tc_086(settings: CsmsSettings, ca_file: str | None = None) -> CaseResult:
+    """TC_086 as ``simulate --csms URL --ca-file`` runs it, the PICS saying profile 2."""
+    from csms_under_test.background import BackgroundCsms
+    from csms_under_test.seed import ChargePointSeed, Seed
+    from simulator.bundled_seed import seed_for
+    from simulator.config import load_config
+    from simulator.runner.suite import SuiteSession, Target
+    from tests.support.shipped import shipped_case
+
+    config = load_config(Path(__file__).parents[1] / "data" / "fast.yaml")
+    config = config.with_overrides(
+        timing={"reconnect_attempts": 1}, security={"profile": 2, "password": PASSWORD}
+    )
+    base = seed_for(config)
+    seed = Seed(base.id_tags, (ChargePointSeed(config.charge_point.id, PASSWORD),))
+    with BackgroundCsms(settings, seed=seed) as csms:
+        url = csms.ocpp_url.replace("//127.0.0.1:", f"//{HOST}:", 1)
+        with SuiteSession(config, Target(csms_url=url, ca_file=ca_file)) as suite:
+            result = asyncio.run(suite.run([shipped_case("TC_086_CSMS", config.edition)]))
+    [case] = result.cases
+    return case
+
+
+@pytest.mark.parametrize(
+    ("fault", "rule"),
+    [
+        ("", ""),
+        ("tls-static-rsa-disabled", "cipher-suite"),
+        ("tls-ecdsa-certificate-missing", "cipher-suite"),
+        ("tls-rsa-key-short", "key-length"),
+        ("tls-server-cn-mismatch", "common-name"),
+    ],
+)
+def test_tc_086_in_profile_2_against_the_reference_csms(
+    tmp_path: Path, fault: str, rule: str
+) -> None:
+    """PASS against the correct CSMS, FAIL at the probe step for the check each fault is
+    about (what the mutation run proves for the bundled CSMS once it runs profile 2)."""
+    faults = (fault,) if fault else ()
+    pki = pki_for(tmp_path, *faults)
+    settings = CsmsSettings(
+        db_path=tmp_path / "csms.sqlite3",
+        security_profile=2,
+        tls_cert=pki.server_cert,
+        tls_key=pki.server_key,
+        tls_cert_rsa=pki.rsa_cert,
+        tls_key_rsa=pki.rsa_key,
+        faults=faults,
+        heartbeat_interval=2,
+    )
+    case = run_tc_086(settings, str(pki.ca))
+    if not fault:
+        assert case.verdict == "PASS", [str(r) for r in case.reasons]
+        assert [s.status for s in case.steps] == ["passed"] * 4
+        assert len([c for c in case.checks if c.step == "1"]) == 13  # 1 + 4 suites + 2 x 4
+        assert any(m.action == "StatusNotification" for m in case.messages)
+        return
+    assert case.verdict == "FAIL", [str(r) for r in case.reasons]
+    assert {r.rule for r in case.reasons} == {rule}
+    assert all(r.step == "1" and "T190" in r.reference for r in case.reasons)
+
+
+def test_tc_086_on_a_ws_url_is_a_set_up_error(tmp_path: Path) -> None:
+    """A PICS that says profile 2 with a ws:// CSMS URL: the probe has no TLS endpoint, an
+    ERROR naming the URL, not a FAIL of the CSMS."""
+    case = run_tc_086(CsmsSettings(db_path=tmp_path / "csms.sqlite3", security_profile=1))
+    assert case.verdict == "ERROR", [str(r) for r in case.reasons]
+    [reason] = case.reasons
+    assert reason.rule == "tls-config" and "runs over wss://" in reason.message
