@@ -354,3 +354,14 @@ def test_tc_086_on_a_ws_url_is_a_set_up_error(tmp_path: Path) -> None:
     assert case.verdict == "ERROR", [str(r) for r in case.reasons]
     [reason] = case.reasons
     assert reason.rule == "tls-config" and "runs over wss://" in reason.message
+
+
+def test_the_cli_takes_the_rsa_chain(pki: Pki, capsys: pytest.CaptureFixture[str]) -> None:
+    from csms_under_test.cli import main
+
+    tls = ["--security-profile", "2", "--tls-cert", str(pki.server_cert)]
+    tls += ["--tls-key", str(pki.server_key), "--tls-cert-rsa", "/nonexistent/rsa.pem"]
+    assert main([*tls, "--tls-key-rsa", str(pki.rsa_key)]) == 2
+    assert "--tls-cert-rsa /nonexistent/rsa.pem: no such file" in capsys.readouterr().err
+    assert main(tls) == 2
+    assert "tls_cert_rsa and tls_key_rsa go together" in capsys.readouterr().err
