@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from reports.results import Verdict
 from simulator.cases.steps import TlsProbeStep
+from simulator.channel import USUAL, TransportError
 from simulator.runner.context import CaseContext, StepRun
 from simulator.runner.executors.base import executes
 from simulator.runner.outcome import Outcome
@@ -12,18 +13,28 @@ from simulator.tls_probe import TlsEndpoint, probe
 
 
 def tls_endpoint(context: CaseContext) -> tuple[TlsEndpoint | None, str]:
-    """Where the charge point meets the CSMS over TLS in the profile it runs, and with
-    which client certificate (profile 3); (None, why) when there is no such endpoint."""
+    """Where the charge point meets the CSMS over TLS in the profile it runs (its
+    SecurityProfile), trusting what it trusts and, in profile 3, presenting the client
+    certificate it connects with; (None, why) when there is no such endpoint."""
     settings = context.settings
-    profile = context.config.security.profile
-    url = settings.csms_url
-    endpoint = TlsEndpoint.of(
-        url, settings.ca_file, None, timeout=context.config.limits.response_timeout
-    )
+    how = context.as_charge_point(USUAL)
+    profile = how.profile if how.profile is not None else context.config.security.profile
+    client = None
+    try:
+        url = settings.url_for(profile)
+        if profile == 3:
+            client = how.client_certificate or settings.client_certificate()
+    except TransportError as exc:
+        return None, str(exc)
+    if profile == 3 and client is None:
+        return None, (
+            "security profile 3 presents a client certificate: the PICS gives no "
+            "security.client_certificate and client_key"
+        )
+    timeout = context.config.limits.response_timeout
+    endpoint = TlsEndpoint.of(url, settings.trusted_ca(), client, timeout=timeout)
     if endpoint is None:
         return None, f"security profile {profile} runs over wss://, but the CSMS URL is {url}"
-    if profile == 3 and endpoint.client_certificate is None:
-        return None, "security profile 3 presents a client certificate: none is configured"
     return endpoint, ""
 
 
