@@ -148,8 +148,12 @@ def server_tls_context(
 
 
 def _key_type(cert: Path) -> str:
-    """ "ECDSA", "RSA" or another key type: the first certificate of a PEM chain's."""
-    key = x509.load_pem_x509_certificate(cert.read_bytes()).public_key()
+    """ "ECDSA", "RSA" or another key type: the first certificate of a PEM chain's (a file
+    that is no PEM certificate is "unreadable": load_cert_chain then says why, as SSLError)."""
+    try:
+        key = x509.load_pem_x509_certificate(cert.read_bytes()).public_key()
+    except (OSError, ValueError):
+        return f"unreadable {cert}"
     if isinstance(key, ec.EllipticCurvePublicKey):
         return "ECDSA"
     if isinstance(key, rsa.RSAPublicKey):

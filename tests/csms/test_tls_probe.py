@@ -365,3 +365,11 @@ def test_the_cli_takes_the_rsa_chain(pki: Pki, capsys: pytest.CaptureFixture[str
     assert "--tls-cert-rsa /nonexistent/rsa.pem: no such file" in capsys.readouterr().err
     assert main(tls) == 2
     assert "tls_cert_rsa and tls_key_rsa go together" in capsys.readouterr().err
+
+
+def test_a_chain_that_is_no_certificate_is_an_ssl_error(tmp_path: Path, pki: Pki) -> None:
+    """As before the two chains: the CLI reports it as a start-up error (an OSError)."""
+    junk = tmp_path / "junk.pem"
+    junk.write_text("not a certificate")
+    with pytest.raises(ssl.SSLError):
+        server_tls_context([(junk, pki.server_key)], None)
