@@ -95,8 +95,8 @@ class ReferenceCsms:
                 faults=self.faults,
             )
             tls = (
-                server_tls_context(settings.tls_cert, settings.tls_key, settings.tls_client_ca)
-                if settings.tls_cert is not None and settings.tls_key is not None
+                server_tls_context(settings.tls_chains, settings.tls_client_ca, self.faults)
+                if settings.tls_chains
                 else None
             )
             self._ocpp = OcppServer(

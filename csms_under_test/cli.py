@@ -135,6 +135,13 @@ def _parser() -> argparse.ArgumentParser:
     security.add_argument("--tls-cert", type=Path, help="server certificate chain (PEM): wss://")
     security.add_argument("--tls-key", type=Path, help="its private key (PEM)")
     security.add_argument(
+        "--tls-cert-rsa",
+        type=Path,
+        help="a second server chain of the other key type (RSA beside an ECDSA --tls-cert): "
+        "the four TLS suites of TC_086 need both",
+    )
+    security.add_argument("--tls-key-rsa", type=Path, help="its private key (PEM)")
+    security.add_argument(
         "--tls-client-ca", type=Path, help="profile 3: the CA that signs charge point certificates"
     )
     security.add_argument(
@@ -213,6 +220,8 @@ def _build(args: argparse.Namespace) -> ReferenceCsms:
             security_profile=args.security_profile,
             tls_cert=args.tls_cert,
             tls_key=args.tls_key,
+            tls_cert_rsa=args.tls_cert_rsa,
+            tls_key_rsa=args.tls_key_rsa,
             tls_client_ca=args.tls_client_ca,
             tls_port=args.tls_port,
             accept_unknown=args.accept_unknown,
@@ -223,7 +232,7 @@ def _build(args: argparse.Namespace) -> ReferenceCsms:
         )
     except ValueError as error:  # an unknown fault or variation, a profile without TLS
         raise UsageError(str(error)) from None
-    for name in ("tls_cert", "tls_key", "tls_client_ca"):
+    for name in ("tls_cert", "tls_key", "tls_cert_rsa", "tls_key_rsa", "tls_client_ca"):
         path = getattr(args, name)
         if path is not None and not path.is_file():
             raise UsageError(f"--{name.replace('_', '-')} {path}: no such file")

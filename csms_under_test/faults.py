@@ -82,6 +82,12 @@ INSTALL_CERTIFICATE_ALTERED = "install-certificate-altered"
 GET_INSTALLED_IDS_WRONG_TYPE = "get-installed-ids-wrong-type"
 DELETE_CERTIFICATE_WRONG_SERIAL = "delete-certificate-wrong-serial"
 DELETE_CERTIFICATE_FIXED_ALGORITHM = "delete-certificate-fixed-algorithm"
+# TC_086/TC_087: the TLS set-up (csms_under_test.security.server_tls_context). The last two
+# are in the TLS material, which the launcher makes (simulator.tls_faults).
+TLS_STATIC_RSA_DISABLED = "tls-static-rsa-disabled"
+TLS_ECDSA_CERTIFICATE_MISSING = "tls-ecdsa-certificate-missing"
+TLS_RSA_KEY_SHORT = "tls-rsa-key-short"
+TLS_SERVER_CN_MISMATCH = "tls-server-cn-mismatch"
 
 FAULTS: dict[str, str] = {
     REJECT_BOOT: "BootNotification is answered with status Rejected",
@@ -257,6 +263,19 @@ FAULTS: dict[str, str] = {
     DELETE_CERTIFICATE_FIXED_ALGORITHM: (
         "DeleteCertificate says hashAlgorithm SHA256 whatever algorithm the charge point's "
         "hash data used"
+    ),
+    TLS_STATIC_RSA_DISABLED: (
+        "TLS offers no static-RSA suites: TLS_RSA_WITH_AES_128/256_GCM_SHA256/384 are refused"
+    ),
+    TLS_ECDSA_CERTIFICATE_MISSING: (
+        "TLS serves the RSA server certificate only, so the ECDHE-ECDSA suites are refused"
+    ),
+    TLS_RSA_KEY_SHORT: (
+        "the RSA server certificate has a 1024-bit key (served at OpenSSL security level 1)"
+    ),
+    TLS_SERVER_CN_MISMATCH: (
+        "the server certificates' subject commonName is not the CSMS's host name (their "
+        "subjectAltName still is, so they verify)"
     ),
 }
 

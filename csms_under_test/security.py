@@ -22,9 +22,20 @@ import hashlib
 import hmac
 import secrets
 import ssl
+from collections.abc import Sequence
 from dataclasses import dataclass
 from http import HTTPStatus
 from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+from csms_under_test.faults import (
+    TLS_ECDSA_CERTIFICATE_MISSING,
+    TLS_RSA_KEY_SHORT,
+    TLS_STATIC_RSA_DISABLED,
+    Faults,
+)
 
 SECURITY_PROFILES = (0, 1, 2, 3)
 # Security whitepaper §2.1 (and TC_073): the Basic-auth password is 16 to 20 bytes.
@@ -93,18 +104,61 @@ class Refusal:
         return {}
 
 
-def server_tls_context(cert: Path, key: Path, client_ca: Path | None) -> ssl.SSLContext:
-    """TLS 1.2 or later (whitepaper §2.3, A00.FR.318); with ``client_ca`` a client
-    certificate is asked for and, when sent, verified against it. It stays optional in TLS
-    so profile 2 and 3 charge points share the listener; admission refuses a profile 3
-    charge point without one (whitepaper §2.4)."""
+# The four suites TC_086/TC_087 probe one by one (catalog §11.0 b; whitepaper A00.FR.317):
+# two ECDHE-ECDSA ones for the ECDSA chain, two static-RSA ones for the RSA chain. TLS 1.3
+# keeps OpenSSL's default suites (set_ciphers does not touch them).
+ECDSA_SUITES = ("ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-ECDSA-AES256-GCM-SHA384")
+STATIC_RSA_SUITES = ("AES128-GCM-SHA256", "AES256-GCM-SHA384")
+# OpenSSL's security level 2 refuses an RSA key below 2048 bits; fault tls-rsa-key-short
+# serves one, so it needs level 1.
+WEAK_KEY_SECURITY_LEVEL = 1
+
+
+def server_tls_context(
+    chains: Sequence[tuple[Path, Path]], client_ca: Path | None, faults: Faults | None = None
+) -> ssl.SSLContext:
+    """TLS 1.2 or later (whitepaper §2.3, A00.FR.318) with the server ``chains`` (certificate
+    chain, key): one ECDSA and one RSA, since OpenSSL keeps one chain per key type and picks
+    it by the suite (A00.FR.317 note); ``faults`` may drop one or weaken the set-up (TC_086).
+    With ``client_ca`` a client certificate is asked for and, when sent, verified against it.
+    It stays optional in TLS so profile 2 and 3 charge points share the listener; admission
+    refuses a profile 3 charge point without one (whitepaper §2.4)."""
+    faults = faults or Faults()
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
-    context.load_cert_chain(cert, key)
+    suites = ECDSA_SUITES if TLS_STATIC_RSA_DISABLED in faults else ECDSA_SUITES + STATIC_RSA_SUITES
+    level = f":@SECLEVEL={WEAK_KEY_SECURITY_LEVEL}" if TLS_RSA_KEY_SHORT in faults else ""
+    context.set_ciphers(":".join(suites) + level)
+    key_types: dict[str, Path] = {}
+    for cert, key in chains:
+        key_type = _key_type(cert)
+        if key_type in key_types:
+            raise ValueError(
+                f"{cert} and {key_types[key_type]} both hold {key_type} keys: a TLS server "
+                "keeps one chain per key type (give one ECDSA and one RSA chain)"
+            )
+        key_types[key_type] = cert
+        if key_type == "ECDSA" and TLS_ECDSA_CERTIFICATE_MISSING in faults:
+            continue
+        context.load_cert_chain(cert, key)
     if client_ca is not None:
         context.verify_mode = ssl.CERT_OPTIONAL
         context.load_verify_locations(client_ca)
     return context
+
+
+def _key_type(cert: Path) -> str:
+    """ "ECDSA", "RSA" or another key type: the first certificate of a PEM chain's (a file
+    that is no PEM certificate is "unreadable": load_cert_chain then says why, as SSLError)."""
+    try:
+        key = x509.load_pem_x509_certificate(cert.read_bytes()).public_key()
+    except (OSError, ValueError):
+        return f"unreadable {cert}"
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        return "ECDSA"
+    if isinstance(key, rsa.RSAPublicKey):
+        return "RSA"
+    return type(key).__name__
 
 
 def certificate_common_names(peer: object) -> list[str]:

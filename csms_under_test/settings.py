@@ -26,6 +26,10 @@ OPERATOR_API_MODES: tuple[OperatorApiMode, ...] = ("full", "raw")
 CHARGING_RATE_UNITS = ("A", "W")
 
 
+# The settings that name files and folders (each held as a Path).
+PATH_FIELDS = ("files_dir", "tls_cert", "tls_key", "tls_cert_rsa", "tls_key_rsa", "tls_client_ca")
+
+
 @dataclass(frozen=True)
 class CsmsSettings:
     db_path: Path
@@ -48,6 +52,10 @@ class CsmsSettings:
     security_profile: int = 0  # 0: none, 1: Basic auth, 2: TLS + Basic, 3: mutual TLS
     tls_cert: Path | None = None  # profiles 2, 3: the server certificate (PEM, with chain)
     tls_key: Path | None = None  # its private key (PEM)
+    # A second server chain of the other key type (RSA beside an ECDSA tls_cert): the TCD's
+    # four suites need both (TC_086, whitepaper A00.FR.317 note).
+    tls_cert_rsa: Path | None = None
+    tls_key_rsa: Path | None = None
     tls_client_ca: Path | None = None  # profile 3: the CA that signs charge point certificates
     # With TLS material: ws:// stays on ``port`` (profiles 0, 1) and wss:// listens here
     # (profiles 2, 3), each charge point held to its own profile. None: one listener.
@@ -63,7 +71,7 @@ class CsmsSettings:
     def __post_init__(self) -> None:
         # Callers may hand lists and strings; the settings hold tuples and paths.
         object.__setattr__(self, "db_path", Path(self.db_path))
-        for name in ("files_dir", "tls_cert", "tls_key", "tls_client_ca"):
+        for name in PATH_FIELDS:
             if getattr(self, name) is not None:
                 object.__setattr__(self, name, Path(getattr(self, name)))
         object.__setattr__(self, "faults", tuple(self.faults))
@@ -102,6 +110,12 @@ class CsmsSettings:
                 f"composite_schedule_unit must be A or W, not {self.composite_schedule_unit!r}"
             )
 
+    @property
+    def tls_chains(self) -> list[tuple[Path, Path]]:
+        """The server chains (certificate, key) TLS serves: tls_cert and tls_cert_rsa."""
+        pairs = ((self.tls_cert, self.tls_key), (self.tls_cert_rsa, self.tls_key_rsa))
+        return [(cert, key) for cert, key in pairs if cert is not None and key is not None]
+
     def _check_security(self) -> None:
         if self.security_profile not in SECURITY_PROFILES:
             raise ValueError(
@@ -110,6 +124,10 @@ class CsmsSettings:
         tls = self.tls_cert is not None or self.tls_key is not None
         if (self.tls_cert is None) != (self.tls_key is None):
             raise ValueError("tls_cert and tls_key go together")
+        if (self.tls_cert_rsa is None) != (self.tls_key_rsa is None):
+            raise ValueError("tls_cert_rsa and tls_key_rsa go together")
+        if self.tls_cert_rsa is not None and not tls:
+            raise ValueError("tls_cert_rsa is a second server chain: give tls_cert and tls_key")
         if self.security_profile >= 2 and not tls:
             raise ValueError(
                 f"security profile {self.security_profile} runs over TLS: give tls_cert and tls_key"

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from simulator.config import HarnessConfig
 from simulator.demo_pki import DemoPki, demo_roots, make_demo_pki
+from simulator.tls_faults import demo_pki_options
 
 if TYPE_CHECKING:
     from csms_under_test.settings import OperatorApiMode
@@ -78,7 +79,12 @@ def bundled_csms(
     with tempfile.TemporaryDirectory(prefix="csms-under-test-") as folder:
         pki = None
         if uses_tls(config):
-            pki = make_demo_pki(Path(folder) / "pki", config.charge_point.id, host=BUNDLED_TLS_HOST)
+            pki = make_demo_pki(
+                Path(folder) / "pki",
+                config.charge_point.id,
+                host=BUNDLED_TLS_HOST,
+                **demo_pki_options(faults),  # TC_086's faults in the material itself
+            )
         settings = settings_for(config, Path(folder) / "csms.sqlite3", faults, variations, pki)
         settings = dataclasses.replace(settings, operator_api=operator_api)
         csms = BackgroundCsms(settings, seed=seed_for(config))

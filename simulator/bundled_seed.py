@@ -72,6 +72,8 @@ def _tls_settings(pki: DemoPki | None) -> dict[str, Any]:
     return {
         "tls_cert": pki.server_cert,
         "tls_key": pki.server_key,
+        "tls_cert_rsa": pki.rsa_cert,  # the RSA chain beside the ECDSA one (TC_086)
+        "tls_key_rsa": pki.rsa_key,
         "tls_client_ca": pki.client_ca,
         "tls_port": 0,
     }

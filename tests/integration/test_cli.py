@@ -57,6 +57,8 @@ def test_the_security_block_runs_and_no_output_holds_the_password(tmp_path: Path
         "TC_078_CSMS": "PASS",
         "TC_079_CSMS": "PASS",
         "TC_085_CSMS": "PASS",
+        "TC_086_CSMS": "PASS",
+        "TC_087_CSMS": "PASS",
         "TC_088_CSMS": "PASS",
     }
     security = data["configuration"]["security"]

@@ -1,7 +1,7 @@
 """Step kinds: one module each.
 
 Importing this package registers the built-in kinds (send, expect_csms, operator, wait,
-do, connect); ``STEP_KINDS`` maps each keyword to its class.
+do, connect, tls_probe); ``STEP_KINDS`` maps each keyword to its class.
 """
 
 from simulator.cases.steps.base import (
@@ -17,10 +17,11 @@ from simulator.cases.steps.do import DoStep
 from simulator.cases.steps.expect_csms import ExpectCsmsStep
 from simulator.cases.steps.operator import OperatorStep
 from simulator.cases.steps.send import SendStep
+from simulator.cases.steps.tls_probe import TlsProbeStep
 from simulator.cases.steps.wait import WaitStep
 
 # In the order the schema's hints list them.
-for _kind in (SendStep, ExpectCsmsStep, OperatorStep, WaitStep, DoStep, ConnectStep):
+for _kind in (SendStep, ExpectCsmsStep, OperatorStep, WaitStep, DoStep, ConnectStep, TlsProbeStep):
     register_step_kind(_kind)
 
 Step = StepBase
@@ -34,6 +35,7 @@ __all__ = [
     "SendStep",
     "Step",
     "StepBase",
+    "TlsProbeStep",
     "WaitStep",
     "build_steps",
     "check_variables",

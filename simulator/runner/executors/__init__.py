@@ -3,7 +3,7 @@
 Importing this package registers the executors of the built-in kinds.
 """
 
-from simulator.runner.executors import connect, do, expect_csms, operator, send, wait
+from simulator.runner.executors import connect, do, expect_csms, operator, send, tls_probe, wait
 from simulator.runner.executors.base import EXECUTORS, Executor, executes, executor_for
 
 __all__ = [
@@ -16,5 +16,6 @@ __all__ = [
     "expect_csms",
     "operator",
     "send",
+    "tls_probe",
     "wait",
 ]
