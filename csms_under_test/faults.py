@@ -84,6 +84,8 @@ DELETE_CERTIFICATE_WRONG_SERIAL = "delete-certificate-wrong-serial"
 DELETE_CERTIFICATE_FIXED_ALGORITHM = "delete-certificate-fixed-algorithm"
 # TC_086/TC_087: the TLS set-up (csms_under_test.security.server_tls_context). The last two
 # are in the TLS material, which the launcher makes (simulator.tls_faults).
+SECURITY_PROFILE_NOT_RAISED = "security-profile-not-raised"
+SECURITY_PROFILE_NOT_ENFORCED = "security-profile-not-enforced"
 TLS_STATIC_RSA_DISABLED = "tls-static-rsa-disabled"
 TLS_ECDSA_CERTIFICATE_MISSING = "tls-ecdsa-certificate-missing"
 TLS_RSA_KEY_SHORT = "tls-rsa-key-short"
@@ -263,6 +265,14 @@ FAULTS: dict[str, str] = {
     DELETE_CERTIFICATE_FIXED_ALGORITHM: (
         "DeleteCertificate says hashAlgorithm SHA256 whatever algorithm the charge point's "
         "hash data used"
+    ),
+    SECURITY_PROFILE_NOT_RAISED: (
+        "ChangeConfiguration SecurityProfile carries the profile the charge point runs, not "
+        "the raised one the operator asked for"
+    ),
+    SECURITY_PROFILE_NOT_ENFORCED: (
+        "an accepted SecurityProfile raise is not stored: the charge point is still admitted "
+        "in its old profile"
     ),
     TLS_STATIC_RSA_DISABLED: (
         "TLS offers no static-RSA suites: TLS_RSA_WITH_AES_128/256_GCM_SHA256/384 are refused"

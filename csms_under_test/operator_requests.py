@@ -36,6 +36,10 @@ from csms_under_test.faults import (
 )
 from csms_under_test.outgoing import AnswerRecorder, fill_from_store
 from csms_under_test.password_change import authorization_key_sent, complete_authorization_key
+from csms_under_test.security_profile_change import (
+    complete_security_profile,
+    security_profile_sent,
+)
 from csms_under_test.settings import CsmsSettings
 from csms_under_test.store import Store
 from csms_under_test.timestamps import ocpp_timestamp
@@ -307,6 +311,7 @@ def _complete_change_configuration(payload: dict[str, Any], faults: Faults) -> N
     # OCPP 1.6 §5.3: the value is sent as the operator gave it; a new password is made
     # by the CSMS (AuthorizationKey without a value, whitepaper A01).
     complete_authorization_key(payload, faults)
+    complete_security_profile(payload, faults)
     key, value = payload.get("key"), payload.get("value")
     if (
         CHANGE_CONFIGURATION_WRONG_VALUE in faults
@@ -362,6 +367,8 @@ def request_sent(
         )
     if action == "ChangeConfiguration":
         return authorization_key_sent(
+            request, charge_point_id=charge_point_id, store=store, faults=faults or Faults()
+        ) or security_profile_sent(
             request, charge_point_id=charge_point_id, store=store, faults=faults or Faults()
         )
     if action == "GetInstalledCertificateIds":

@@ -163,17 +163,22 @@ def mutate(
     # A case for security profiles the PICS's CSMS does not support is NOT_APPLICABLE: it
     # cannot be proven with this PICS, and says so.
     supported = config.security.supported
+
+    def runs_in(case: Case) -> int | None:
+        return profile_for(
+            case.security_profiles,
+            config.security.profile,
+            supported,
+            raises=case.raises_security_profile,
+        )
+
     for case in cases:
-        if profile_for(case.security_profiles, config.security.profile, supported) is None:
-            console.print(
-                f"{case.id}: left out ({not_applicable_reason(case.security_profiles, supported)})",
-                markup=False,
+        if runs_in(case) is None:
+            why = not_applicable_reason(
+                case.security_profiles, supported, raises=case.raises_security_profile
             )
-    cases = [
-        c
-        for c in cases
-        if profile_for(c.security_profiles, config.security.profile, supported) is not None
-    ]
+            console.print(f"{case.id}: left out ({why})", markup=False)
+    cases = [case for case in cases if runs_in(case) is not None]
     tally = Tally(cases=len(cases))
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         healthy_run = pool.submit(run_against, config, cases, ())

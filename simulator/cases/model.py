@@ -42,6 +42,7 @@ class Case:
     finding_faults: tuple[str, ...] = ()  # faults it reports as findings only
     # The security profiles the case's pre-condition names (catalog §11); () = any.
     security_profiles: tuple[int, ...] = ()
+    raises_security_profile: bool = False  # TC_083: the profile after it must be supported
     # The Test Case Document editions that have the case (catalog §12); () = every one.
     editions: tuple[str, ...] = ()
 

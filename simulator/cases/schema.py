@@ -62,7 +62,14 @@ def case_schema() -> dict[str, Any]:
                 "minItems": 1,
                 "items": {"enum": [p for p in SECURITY_PROFILES if p > 0]},
                 "description": "the security profiles the case's pre-condition names (catalog "
-                "§11): another profile makes it NOT_APPLICABLE",
+                "§11): it runs in one of them the CSMS supports (security.profiles), after the "
+                "operator's SetSecurityProfile; none supported makes it NOT_APPLICABLE",
+            },
+            "raises_security_profile": {
+                "type": "boolean",
+                "description": "the case raises the profile by one (TC_083): it runs only in a "
+                "profile whose next one the CSMS supports too; $security_profile and "
+                "$raised_security_profile name the two",
             },
             "steps": {"type": "array", "minItems": 1, "items": step_schema()},
             "setup": {

@@ -57,6 +57,9 @@ def config_variables(config: HarnessConfig) -> dict[str, Any]:
             name: value for name in PICS_LOCATIONS if (value := getattr(config.file_transfer, name))
         },
         "hash_algorithm": config.security.hash_algorithm,
+        # The profile a case runs in and the next (TC_083); the run sets them per case.
+        "security_profile": str(config.security.profile),
+        "raised_security_profile": str(config.security.profile + 1),
         **root_certificate_variables(config),
     }
 

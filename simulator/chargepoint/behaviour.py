@@ -166,7 +166,9 @@ def stop_locally(cp: ChargePoint, connector_id: int) -> Activity:
 
 # -- power and connectivity -------------------------------------------------------------
 def boot(cp: ChargePoint, statuses: dict[int, str]) -> Activity:
-    yield Connect("the charge point is back")
+    # In a profile just raised the CSMS must take the connection (TC_083 step 6).
+    raised, cp.profile_raised = cp.profile_raised, False
+    yield Connect("the charge point is back", csms_decides=raised)
     yield Send("BootNotification", {})
     for connector_id in range(cp.config.connectors + 1):
         yield from report_status(cp, connector_id, statuses.get(connector_id, "Available"))

@@ -139,6 +139,8 @@ class ChargePoint:
     # The client certificate chain and key (PEM) once the CSMS signed one (CertificateSigned,
     # TC_074); None: the configured one (security.client_certificate).
     client_certificate: tuple[bytes, bytes] | None = field(init=False, default=None)
+    # SecurityProfile was raised and the charge point has not reconnected in it yet.
+    profile_raised: bool = field(init=False, default=False)
     certificates: CertificateStore = field(init=False)  # installed roots (whitepaper M03-M05)
 
     def __post_init__(self) -> None:
@@ -507,6 +509,12 @@ class ChargePoint:
             return Answer({"status": "NotSupported"})
         if key.readonly or (key.validate is not None and not key.validate(value)):
             return Answer({"status": "Rejected"})
+        if payload.get("key") == "SecurityProfile":
+            # Whitepaper §7, A05: the profile may only be raised; it takes effect on the
+            # next connection (TC_083: after the Reset), which the CSMS must then accept.
+            if int(value) <= self.security_profile:
+                return Answer({"status": "Rejected"})
+            self.profile_raised = True
         key.value = value
         return Answer({"status": "Accepted"})
 

@@ -95,15 +95,17 @@ class CaseRun:
             return self._result(started_wall)
         supported = self.config.security.supported
         wanted, current = self.case.security_profiles, self.context.model.security_profile
-        runs_in = security_profile.profile_for(wanted, current, supported)
+        raises = self.case.raises_security_profile
+        runs_in = security_profile.profile_for(wanted, current, supported, raises=raises)
         if runs_in is None:
             self.whole.where = self.context.where("-")
             self.whole.reason(
                 Verdict.NOT_APPLICABLE,
                 "pics",
-                security_profile.not_applicable_reason(wanted, supported),
+                security_profile.not_applicable_reason(wanted, supported, raises=raises),
             )
             return self._result(started_wall)
+        self.context.variables.update(security_profile.variables_for(runs_in))
         deadline = self.config.waits.case_deadline
         try:
             async with asyncio.timeout(deadline):

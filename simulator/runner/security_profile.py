@@ -32,16 +32,32 @@ DESCRIPTIONS = {
 }
 
 
-def profile_for(wanted: tuple[int, ...], current: int, supported: tuple[int, ...]) -> int | None:
+def profile_for(
+    wanted: tuple[int, ...], current: int, supported: tuple[int, ...], *, raises: bool = False
+) -> int | None:
     """The profile a case written for ``wanted`` runs in: the current one when it may,
-    else the first one the CSMS supports that the case is written for; None: none."""
-    if not wanted or current in wanted:
+    else the first one the CSMS supports that the case is written for; None: none. A case
+    that ``raises`` the profile (TC_083) needs the one after it supported too."""
+
+    def fits(profile: int) -> bool:
+        return (not wanted or profile in wanted) and (not raises or profile + 1 in supported)
+
+    if fits(current):
         return current
-    return next((profile for profile in supported if profile in wanted), None)
+    return next((profile for profile in supported if fits(profile)), None)
 
 
-def not_applicable_reason(wanted: tuple[int, ...], supported: tuple[int, ...]) -> str:
+def variables_for(profile: int) -> dict[str, str]:
+    """The profile the case runs in and the one after it, as SecurityProfile values."""
+    return {"security_profile": str(profile), "raised_security_profile": str(profile + 1)}
+
+
+def not_applicable_reason(
+    wanted: tuple[int, ...], supported: tuple[int, ...], *, raises: bool = False
+) -> str:
     named = " or ".join(str(n) for n in wanted)
+    if raises:
+        named += ", and the CSMS to support the profile after it"
     return (
         f"the case needs security profile {named}; the PICS declares the CSMS supports "
         f"{', '.join(str(n) for n in supported)} (security.profile, security.profiles)"

@@ -38,16 +38,23 @@ class ConnectStep(StepBase):
             "minLength": 1,
             "description": "the HTTP Basic password instead of the configured one; may be a $variable",
         },
+        "profile": {
+            "oneOf": [{"enum": [0, 1, 2, 3]}, {"type": "string", "pattern": "^\\$[a-z_]+$"}],
+            "description": "the security profile to connect in instead of the charge point's "
+            "(TC_083: the old one, $security_profile); a number or a $variable",
+        },
     }
     hint: ClassVar[str] = (
-        "connect: accepted | refused, with offer: [...], basic_auth: false, password: ..."
+        "connect: accepted | refused, with offer: [...], basic_auth: false, password: ..., "
+        "profile: N"
     )
-    substituted: ClassVar[tuple[str, ...]] = ("password",)
+    substituted: ClassVar[tuple[str, ...]] = ("password", "profile")
 
     expect: str = "accepted"
     offer: tuple[str, ...] = (SUBPROTOCOL,)
     basic_auth: bool = True
     password: str | None = None
+    profile: int | str | None = None  # a $variable until the step is resolved
 
     @classmethod
     def parse(cls, raw: dict[str, Any], common: dict[str, Any]) -> Self:
@@ -57,11 +64,13 @@ class ConnectStep(StepBase):
             offer=tuple(raw.get("offer", (SUBPROTOCOL,))),
             basic_auth=raw.get("basic_auth", True),
             password=raw.get("password"),
+            profile=raw.get("profile"),
         )
 
     @property
     def attempt(self) -> Attempt:
-        return Attempt(self.offer, self.basic_auth, self.password)
+        profile = None if self.profile is None else int(self.profile)
+        return Attempt(self.offer, self.basic_auth, self.password, profile=profile)
 
     def describe(self) -> str:
         return f"connect ({self.expect})"

@@ -19,7 +19,8 @@ def _offered(step: ConnectStep) -> str:
     auth = "no Authorization header" if not step.basic_auth else "Basic auth"
     if step.basic_auth and step.password is not None:
         auth = "Basic auth with another password"
-    return f"Sec-WebSocket-Protocol: {', '.join(step.offer)}; {auth}"
+    offered = f"Sec-WebSocket-Protocol: {', '.join(step.offer)}; {auth}"
+    return offered if step.profile is None else f"security profile {step.profile}; {offered}"
 
 
 @executes(ConnectStep)
