@@ -13,6 +13,7 @@ from typing import Any
 
 from csms_under_test.operator_requests import CORE_CONFIGURATION_KEYS
 from csms_under_test.password_change import AUTHORIZATION_KEY
+from csms_under_test.security_profile_change import SECURITY_PROFILE
 from csms_under_test.store import Store
 from csms_under_test.variations import (
     CHANGE_CONFIGURATION_KNOWN_KEYS_ONLY,
@@ -47,8 +48,9 @@ def as_offered(
         action == "ChangeConfiguration"
         and CHANGE_CONFIGURATION_KNOWN_KEYS_ONLY in variations
         and offered.get("key") not in CORE_CONFIGURATION_KEYS
-        # A security UI changes the password with a function of its own (TC_073).
-        and offered.get("key") != AUTHORIZATION_KEY
+        # A security UI changes the password and raises the profile with functions of its
+        # own (TC_073, TC_083).
+        and offered.get("key") not in (AUTHORIZATION_KEY, SECURITY_PROFILE)
     ):
         offered["key"] = FIRST_OFFERED_KEY
     return offered
