@@ -77,6 +77,12 @@ AUTHORIZATION_KEY_PLAINTEXT = "authorization-key-plaintext"
 GET_LOG_DIAGNOSTICS_TYPE = "get-log-diagnostics-type"
 LOG_LOCATION_REWRITTEN = "log-location-rewritten"
 LOG_STATUS_NOTIFICATION_NOT_IMPLEMENTED = "log-status-notification-not-implemented"
+SIGNED_FIRMWARE_LOCATION_REWRITTEN = "signed-firmware-location-rewritten"
+SIGNED_FIRMWARE_SIGNATURE_TRUNCATED = "signed-firmware-signature-truncated"
+SIGNED_FIRMWARE_CERTIFICATE_UNARMOURED = "signed-firmware-certificate-unarmoured"
+SIGNED_FIRMWARE_STATUS_NOTIFICATION_NOT_IMPLEMENTED = (
+    "signed-firmware-status-notification-not-implemented"
+)
 
 FAULTS: dict[str, str] = {
     REJECT_BOOT: "BootNotification is answered with status Rejected",
@@ -236,6 +242,21 @@ FAULTS: dict[str, str] = {
     ),
     LOG_STATUS_NOTIFICATION_NOT_IMPLEMENTED: (
         "LogStatusNotification is answered with CALLERROR NotImplemented"
+    ),
+    SIGNED_FIRMWARE_LOCATION_REWRITTEN: (
+        "SignedUpdateFirmware names the CSMS's FTP mirror of the file instead of the location "
+        "asked for"
+    ),
+    SIGNED_FIRMWARE_SIGNATURE_TRUNCATED: (
+        "SignedUpdateFirmware's firmware.signature is cut to its first 256 characters (a "
+        "column too short for an RSA-2048 signature)"
+    ),
+    SIGNED_FIRMWARE_CERTIFICATE_UNARMOURED: (
+        "SignedUpdateFirmware's firmware.signingCertificate goes out as bare Base64, without "
+        "the PEM BEGIN/END lines"
+    ),
+    SIGNED_FIRMWARE_STATUS_NOTIFICATION_NOT_IMPLEMENTED: (
+        "SignedFirmwareStatusNotification is answered with CALLERROR NotImplemented"
     ),
 }
 

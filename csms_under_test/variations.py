@@ -30,6 +30,9 @@ OTHER_PROFILE_KIND = "other-profile-kind"
 # -- issue 13: local list / reservation / firmware
 RESERVATION_EXPIRY_MARGIN = "reservation-expiry-margin"
 LOCAL_LIST_VERSION_FIRST = "local-list-version-first"
+# -- issue 17: the Security block
+SIGNED_FIRMWARE_CRLF_CERTIFICATE = "signed-firmware-crlf-certificate"
+SIGNED_FIRMWARE_INSTALL_DATE = "signed-firmware-install-date"
 
 VARIATIONS: dict[str, str] = {
     POST_BOOT_BURST: (
@@ -82,6 +85,15 @@ VARIATIONS: dict[str, str] = {
     LOCAL_LIST_VERSION_FIRST: (
         "asks for the charge point's list version (GetLocalListVersion) before a Differential "
         "SendLocalList and numbers the update one above the version reported"
+    ),
+    # -- issue 17: the Security block
+    SIGNED_FIRMWARE_CRLF_CERTIFICATE: (
+        "stores PEM text as entered in a web form: SignedUpdateFirmware's "
+        "firmware.signingCertificate goes out with CRLF line ends"
+    ),
+    SIGNED_FIRMWARE_INSTALL_DATE: (
+        "schedules the installation too: SignedUpdateFirmware carries firmware.installDateTime "
+        "(the retrieveDateTime) when the operator gives none"
     ),
 }
 

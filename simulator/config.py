@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from simulator.editions import DEFAULT_EDITION, EDITIONS
-from simulator.yamlsource import YamlSourceError, load_yaml_file, schema_errors
+from simulator.yamlsource import YamlDocument, YamlSourceError, load_yaml_file, schema_errors
 
 # OCPP 1.6 §3 feature profiles, spelled as SupportedFeatureProfiles spells them.
 FEATURE_PROFILES = (
@@ -33,6 +33,28 @@ _ID_TAG = {
     "minLength": 1,
     "maxLength": 20,
     "description": "OCPP IdToken: 1-20 characters",
+}
+
+_BASE64_SIGNATURE = {"type": "string", "pattern": "^[A-Za-z0-9+/]+={0,2}$", "maxLength": 800}
+# Signed firmware material (catalog §11.0 c; TC_080, TC_081): empty with the bundled CSMS,
+# which makes its own at run start (simulator.firmware_signing).
+_FIRMWARE_SIGNING_KEYS: dict[str, Any] = {
+    "firmware_signature": {
+        **_BASE64_SIGNATURE,
+        "description": "Base64 signature of the file at file_transfer.signed_firmware_location "
+        "(at most 800 characters; TC_080)",
+    },
+    "firmware_signing_certificate": {
+        "type": "string",
+        "minLength": 1,
+        "description": "PEM file (path relative to this file) of the certificate whose key made "
+        "security.firmware_signature (TC_080)",
+    },
+    "invalid_firmware_signature": {
+        **_BASE64_SIGNATURE,
+        "description": "a Base64 signature that does not verify (TC_081); default: "
+        "security.firmware_signature with its last byte changed",
+    },
 }
 
 CONFIG_SCHEMA: dict[str, Any] = {
@@ -199,6 +221,10 @@ CONFIG_SCHEMA: dict[str, Any] = {
                         "an upload URL that refuses uploads (TC_045_2)",
                     ),
                     ("log_location", "where GetLog uploads go (TC_079)"),
+                    (
+                        "signed_firmware_location",
+                        "the signed firmware URL SignedUpdateFirmware must name (TC_080, TC_081)",
+                    ),
                 )
             },
         },
@@ -233,6 +259,7 @@ CONFIG_SCHEMA: dict[str, Any] = {
                     "description": "profiles 1 and 2: the charge point's HTTP Basic password "
                     "(its AuthorizationKey, 16-20 bytes; --password overrides it)",
                 },
+                **_FIRMWARE_SIGNING_KEYS,
             },
         },
         "operator": {
@@ -335,6 +362,7 @@ class FileTransfer:
     diagnostics_location: str = ""
     diagnostics_failing_location: str = ""
     log_location: str = ""  # GetLog's log.remoteLocation (Security whitepaper N01; TC_079)
+    signed_firmware_location: str = ""  # SignedUpdateFirmware's (whitepaper L01; TC_080)
 
 
 @dataclass(frozen=True)
@@ -359,6 +387,11 @@ class Security:
 
     profile: int = 0
     password: str = ""  # profiles 1, 2: the AuthorizationKey; "" = none configured
+    # Signed firmware (whitepaper L01; TC_080, TC_081); "" = not configured. The PICS names
+    # the certificate's PEM file; load_config puts the PEM text here.
+    firmware_signature: str = ""
+    firmware_signing_certificate: str = ""
+    invalid_firmware_signature: str = ""
 
     @property
     def uses_basic_auth(self) -> bool:
@@ -421,6 +454,34 @@ _SECTIONS: dict[str, type] = {
 }
 
 
+def _signing_certificate(document: YamlDocument, path: Path, named: str) -> str:
+    """The PEM text of security.firmware_signing_certificate (a path relative to the PICS
+    file); an error naming the line when it is no PEM X.509 certificate."""
+    from simulator.chargepoint.firmware_signature import signing_certificate
+
+    where = ["security", "firmware_signing_certificate"]
+    file = path.parent / named
+    try:
+        pem = file.read_text(encoding="ascii")
+    except (OSError, UnicodeDecodeError) as error:
+        raise document.error(
+            where, f"security.firmware_signing_certificate: cannot read {file}: {error}"
+        ) from None
+    if signing_certificate(pem) is None:
+        raise document.error(
+            where,
+            f"security.firmware_signing_certificate: {file} holds no PEM X.509 certificate",
+            "give the firmware signing certificate as PEM (-----BEGIN CERTIFICATE-----)",
+        )
+    if len(pem) > 5500:
+        raise document.error(
+            where,
+            f"security.firmware_signing_certificate: {file} has {len(pem)} characters; "
+            "SignedUpdateFirmware allows 5500",
+        )
+    return pem
+
+
 def load_config(path: Path | None) -> HarnessConfig:
     """Load a configuration file; ``None`` gives the defaults. Raises YamlSourceError."""
     if path is None:
@@ -469,6 +530,9 @@ def load_config(path: Path | None) -> HarnessConfig:
             ["security"] if "security" in data else ["sut"],
             f"security.profile {security.profile} uses HTTP Basic auth: security.password is missing",
         )
+    if security.firmware_signing_certificate:
+        pem = _signing_certificate(document, path, security.firmware_signing_certificate)
+        config = replace(config, security=replace(security, firmware_signing_certificate=pem))
     if config.operator.adapter == "python" and not config.operator.function:
         raise document.error(
             ["operator"], "operator.adapter python needs operator.function (module:function)"

@@ -77,6 +77,7 @@ def load_case(path: Path, edition: str = DEFAULT_EDITION) -> Case:
         varies=editions.varies(source),
         finding_faults=tuple(data.get("finding_faults", ())),
         security_profiles=tuple(data.get("security_profiles", ())),
+        feature_profiles=tuple(data.get("feature_profiles", ())),
         editions=tuple(source.data.get(ONLY_IN, ())),
     )
 

@@ -42,6 +42,8 @@ class Case:
     finding_faults: tuple[str, ...] = ()  # faults it reports as findings only
     # The security profiles the case's pre-condition names (catalog §11); () = any.
     security_profiles: tuple[int, ...] = ()
+    # Feature profiles its pre-condition needs beside its block's (catalog TC_080).
+    feature_profiles: tuple[str, ...] = ()
     # The Test Case Document editions that have the case (catalog §12); () = every one.
     editions: tuple[str, ...] = ()
 

@@ -17,6 +17,7 @@ from ocppj.errors import ErrorCode
 from simulator.chargepoint.authorization_key import without_secrets
 from simulator.chargepoint.configuration import ConfigKey, core_keys
 from simulator.chargepoint.diagnostics import TransferRecord, compact_json, diagnostics_file_name
+from simulator.chargepoint.firmware_signature import SignatureCheck, signing_certificate
 from simulator.chargepoint.local_list import LocalList
 from simulator.chargepoint.reservations import Reservation
 from simulator.chargepoint.smart_charging import DEFAULT_PHASES, ProfileStore, convert
@@ -130,6 +131,8 @@ class ChargePoint:
     reboot_time: float = 10.0  # a reboot or power cycle lasts this long (PICS timing.reboot)
     firmware_version: str = field(init=False)  # changes when an UpdateFirmware installs
     transfers: list[TransferRecord] = field(init=False, default_factory=list)
+    # Each firmware signature verification, in order (SignedUpdateFirmware; TC_080, TC_081).
+    signature_checks: list[SignatureCheck] = field(init=False, default_factory=list)
     events: list[tuple[datetime, str]] = field(init=False, default_factory=list)  # the log
     # The HTTP Basic password once the CSMS changed it (ChangeConfiguration AuthorizationKey,
     # hex-decoded; TC_073); None: the configured one (security.password).
@@ -598,3 +601,13 @@ class ChargePoint:
         kind = "security-log" if payload.get("logType") == "SecurityLog" else "diagnostics"
         name = diagnostics_file_name(self.config.id, self.clock.now(), kind)
         return Answer({"status": "Accepted", "filename": name})
+
+    def _answer_SignedUpdateFirmware(self, payload: dict[str, Any]) -> Answer:
+        # Security whitepaper L01: a signing certificate that is no PEM X.509 certificate is
+        # InvalidCertificate; else Accepted, and the update follows (chargepoint.signed_firmware).
+        firmware = payload.get("firmware")
+        pem = firmware.get("signingCertificate") if isinstance(firmware, dict) else None
+        if signing_certificate(pem) is None:
+            self.log("SignedUpdateFirmware: the signingCertificate is no PEM X.509 certificate")
+            return Answer({"status": "InvalidCertificate"})
+        return Answer({"status": "Accepted"})

@@ -8,7 +8,8 @@ literal (equality; ints and floats compare by value) or an operator mapping:
 item matches x), ``{$first: x}`` (a non-empty list whose first item matches x: "the first
 chargingSchedulePeriod"), ``{$min_items: n}`` (a list of at least n items) and
 ``{$from_now: {seconds: S, tolerance: T}}`` (a date-time S seconds after the payload was
-received, within T).
+received, within T), ``{$same_certificate: PEM}`` (PEM text of the same certificates,
+compared as DER: simulator.runner.pem_match).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+
+from simulator.runner.pem_match import describe_certificates, same_certificates
 
 _MISSING = object()
 OPERATORS = frozenset(
@@ -34,6 +37,7 @@ OPERATORS = frozenset(
         "$first",
         "$min_items",
         "$hex_bytes",
+        "$same_certificate",
     }
 )
 
@@ -94,6 +98,10 @@ def match(
         if isinstance(actual, list) and len(actual) >= wanted:
             return []
         return [Mismatch(where, describe(expected), show(actual))]
+    if _is_operator(expected) and "$same_certificate" in expected:
+        if same_certificates(expected["$same_certificate"], actual):
+            return []
+        return [Mismatch(where, describe(expected), describe_certificates(actual))]
     if _is_operator(expected) and "$hex_bytes" in expected:
         low, high = (int(n) for n in expected["$hex_bytes"])
         if _hex_bytes(actual, low, high):
@@ -214,6 +222,8 @@ def _describe_operator(op: str, operand: Any) -> str:
         return f"a list whose first item is {_nested(operand)}"
     if op == "$min_items":
         return f"a list of at least {operand} item{'s' if operand != 1 else ''}"
+    if op == "$same_certificate":
+        return f"the certificate {describe_certificates(operand)} (PEM, compared as DER)"
     if op == "$hex_bytes":
         low, high = operand
         return f"hex digits (at most {2 * high}) of {low} to {high} bytes"
