@@ -48,6 +48,8 @@ def test_the_security_block_runs_and_no_output_holds_the_password(tmp_path: Path
     assert {c["id"]: c["verdict"] for c in data["cases"]} == {
         "TC_073_CSMS": "PASS",
         "TC_079_CSMS": "PASS",
+        "TC_080_CSMS": "PASS",
+        "TC_081_CSMS": "PASS",
         "TC_085_CSMS": "PASS",
         "TC_088_CSMS": "PASS",
     }
