@@ -83,6 +83,8 @@ SIGNED_FIRMWARE_CERTIFICATE_UNARMOURED = "signed-firmware-certificate-unarmoured
 SIGNED_FIRMWARE_STATUS_NOTIFICATION_NOT_IMPLEMENTED = (
     "signed-firmware-status-notification-not-implemented"
 )
+SECURITY_EVENT_NOTIFICATION_NOT_IMPLEMENTED = "security-event-notification-not-implemented"
+STATUS_UNAVAILABLE_CALLERROR = "status-unavailable-callerror"
 
 FAULTS: dict[str, str] = {
     REJECT_BOOT: "BootNotification is answered with status Rejected",
@@ -257,6 +259,12 @@ FAULTS: dict[str, str] = {
     ),
     SIGNED_FIRMWARE_STATUS_NOTIFICATION_NOT_IMPLEMENTED: (
         "SignedFirmwareStatusNotification is answered with CALLERROR NotImplemented"
+    ),
+    SECURITY_EVENT_NOTIFICATION_NOT_IMPLEMENTED: (
+        "SecurityEventNotification is answered with CALLERROR NotImplemented"
+    ),
+    STATUS_UNAVAILABLE_CALLERROR: (
+        "a StatusNotification with status Unavailable is answered with CALLERROR InternalError"
     ),
 }
 

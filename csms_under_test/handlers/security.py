@@ -16,6 +16,8 @@ def security_event_notification(
     ctx: CallContext, payload: dict[str, Any]
 ) -> dict[str, Any] | ErrorReply:
     """Whitepaper §8: one entry of the charge point's security log, kept as sent."""
+    if faults.SECURITY_EVENT_NOTIFICATION_NOT_IMPLEMENTED in ctx.faults:
+        return ErrorReply(ErrorCode.NOT_IMPLEMENTED, "SecurityEventNotification is not implemented")
     ctx.store.record_security_event(
         SecurityEventRecord(
             ctx.charge_point_id,

@@ -130,3 +130,21 @@ async def test_variations_send_the_same_certificate_and_an_install_time(
     assert "\r\n" in firmware["signingCertificate"]
     assert same_certificates(MATERIAL.signing_certificate, firmware["signingCertificate"])
     assert firmware["installDateTime"] == WHEN
+
+
+async def test_faults_for_the_other_answers_tc_080_checks(
+    start_csms: StartCsms, connect: ConnectChargePoint
+) -> None:
+    csms = await start_csms(
+        faults=["status-unavailable-callerror", "security-event-notification-not-implemented"]
+    )
+    cp = await connect(csms.ocpp_url)
+    status = {"connectorId": 1, "errorCode": "NoError", "status": "Unavailable"}
+    outcome = await cp.call("StatusNotification", status)
+    assert isinstance(outcome, IncomingCallError)
+    assert outcome.error.error_code == "InternalError"
+    assert await cp.request("StatusNotification", {**status, "status": "Available"}) == {}
+    event = {"type": "FirmwareUpdated", "timestamp": WHEN}
+    outcome = await cp.call("SecurityEventNotification", event)
+    assert isinstance(outcome, IncomingCallError)
+    assert outcome.error.error_code == "NotImplemented"
