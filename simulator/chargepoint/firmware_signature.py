@@ -20,8 +20,6 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
-SIGNATURE_MAX = 800  # SignedUpdateFirmware.req firmware.signature (whitepaper §6.8)
-
 # Verifies data; raises InvalidSignature (or ValueError) when it does not verify.
 _Verifier = Callable[[bytes], None]
 
