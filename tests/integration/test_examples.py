@@ -89,7 +89,7 @@ def test_every_case_passes_through_an_example(
     operator_steps = [s.operator for c in result.cases for s in c.steps if s.operator]
     used = {tuple(op.get("used_context", ())) for op in operator_steps}
     if edition == DEFAULT_EDITION:
-        assert len({c.id for c in result.cases if any(s.operator for s in c.steps)}) == 49
+        assert len({c.id for c in result.cases if any(s.operator for s in c.steps)}) == 51
         # The report tells which requests were built from the charge point's context.
         assert ("transactions",) in used and ("reservations",) in used
 
