@@ -54,6 +54,10 @@ class BackgroundCsms:
         return self.csms.ocpp_url
 
     @property
+    def ocpp_tls_url(self) -> str | None:
+        return self.csms.ocpp_tls_url
+
+    @property
     def api_url(self) -> str:
         return self.csms.api_url
 

@@ -227,6 +227,8 @@ class OperatorApi:
                 )
             case ["api", "diagnostics"] if files is not None:
                 return "GET", lambda: asyncio.to_thread(files.diagnostics_reply, _page(query))
+            case ["api", "chargepoints", cp_id, "requests", "SetSecurityProfile"] if cp_id:
+                return "POST", lambda: self._set_security_profile(cp_id, body)
             case ["api", "chargepoints", cp_id, "requests", action] if cp_id and action:
                 return "POST", lambda: self._ask_to_send(
                     service.send_request,
@@ -243,6 +245,29 @@ class OperatorApi:
         self, body: Body, change: Callable[[dict[str, Any]], ReplyCoroutine]
     ) -> ApiReply:
         return await self._run(change(_json_object(await body.read())), QUERY_TIMEOUT)
+
+    async def _set_security_profile(self, charge_point_id: str, body: Body) -> ApiReply:
+        """The operator request SetSecurityProfile: not an OCPP request, nothing is sent;
+        the charge point's next connection is admitted in the profile (whitepaper §2)."""
+        try:
+            fields = operator_payload(
+                _json_object(await body.read()),
+                action="SetSecurityProfile",
+                charge_point_id=charge_point_id,
+                now=utc_now(),
+            )
+        except BadOperatorRequest as error:
+            raise HttpError(HTTPStatus.BAD_REQUEST, str(error)) from None
+        if set(fields) != {"securityProfile"}:
+            raise HttpError(
+                HTTPStatus.BAD_REQUEST, "SetSecurityProfile takes fields {securityProfile} only"
+            )
+        reply = await self._run(
+            self._provisioning.put_charge_point(charge_point_id, fields), QUERY_TIMEOUT
+        )
+        if reply.status not in (HTTPStatus.OK, HTTPStatus.CREATED):
+            return reply
+        return ApiReply(HTTPStatus.OK, {"action": "SetSecurityProfile", "request": fields})
 
     async def _ask_to_send(
         self,

@@ -233,6 +233,39 @@ SECURITY_PROFILE_TEXT = {
 }
 
 
+def security_rows(security: dict[str, Any]) -> list[tuple[str, str]]:
+    """The profile the run started in, the others the CSMS supports, and the certificates
+    the charge point trusted and presented (subject, serial number, SHA-256 fingerprint)."""
+    profile = security.get("profile")
+    rows = [
+        (
+            "Security profile",
+            SECURITY_PROFILE_TEXT.get(profile, "-") if isinstance(profile, int) else "-",
+        )
+    ]
+    others = [p for p in security.get("profiles", []) if p != security.get("profile")]
+    if others:
+        rows.append(
+            (
+                "Other security profiles",
+                "; ".join(SECURITY_PROFILE_TEXT.get(p, str(p)) for p in others),
+            )
+        )
+    for key, label in (
+        ("ca_file", "Trusted CA certificate"),
+        ("client_certificate", "Client certificate"),
+    ):
+        for certificate in security.get(key, []):
+            rows.append(
+                (
+                    label,
+                    f"{certificate.get('subject', '-')}, serial {certificate.get('serialNumber', '-')}, "
+                    f"SHA-256 {certificate.get('sha256', '-')}",
+                )
+            )
+    return rows
+
+
 def configuration_rows(run: RunResult) -> list[tuple[str, str]]:
     """Test Configuration: what was tested, how, and the limits and settings that apply."""
     config: dict[str, Any] = run.configuration
@@ -247,10 +280,7 @@ def configuration_rows(run: RunResult) -> list[tuple[str, str]]:
         ("Device under test", DEVICE_UNDER_TEST),
         ("Software version", str(sut.get("software_version", "-"))),
         ("Communication", str(config.get("communication", COMMUNICATION))),
-        (
-            "Security profile",
-            SECURITY_PROFILE_TEXT.get(config.get("security", {}).get("profile"), "-"),
-        ),
+        *security_rows(config.get("security", {})),
         ("OCPP version", OCPP_EDITION),
         ("Test Case Document edition", edition_text(run.edition)),
         (

@@ -8,10 +8,12 @@ import dataclasses
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from simulator.config import HarnessConfig, Security
+from simulator.demo_pki import DemoPki, make_demo_pki
 
 if TYPE_CHECKING:
     from csms_under_test.settings import OperatorApiMode
@@ -19,21 +21,45 @@ if TYPE_CHECKING:
     from simulator.cases import Case
 
 
-# The security profiles the bundled CSMS can run for the harness (2 and 3 need TLS material).
-BUNDLED_SECURITY_PROFILES = (0, 1)
+# The host the bundled CSMS's wss:// URL names: its server certificates' commonName, as
+# TC_086 checks (a loopback name, so it stays on 127.0.0.1). The bundled CSMS runs every
+# security profile: 2 and 3 on a wss:// listener beside the ws:// one, with TLS material
+# made at its start (simulator.demo_pki).
+BUNDLED_TLS_HOST = "localhost"
 
 
-def bundled_problem(config: HarnessConfig) -> str | None:
-    """Why the bundled CSMS cannot be the target for ``config``, or None: a front end
-    says so as a usage error before any case runs."""
-    profile = config.security.profile
-    if profile in BUNDLED_SECURITY_PROFILES:
-        return None
-    return (
-        f"security.profile {profile}: the bundled CSMS runs profiles 0 and 1; for "
-        "profiles 2 and 3 start csms-under-test with --tls-cert and --tls-key "
-        "(docs/operator-api.md) and give its URL with --csms"
-    )
+@dataclass(frozen=True)
+class Bundled:
+    """Where the bundled CSMS listens, and the TLS material a charge point uses with it."""
+
+    ocpp_url: str  # ws://
+    api_url: str
+    tls_url: str | None = None  # wss://, when the PICS supports profile 2 or 3
+    pki: DemoPki | None = None
+
+    def __iter__(self) -> Iterator[str]:
+        """Unpacks as ``(ocpp_url, api_url)``, what most callers need."""
+        return iter((self.ocpp_url, self.api_url))
+
+    def harness_config(self, config: HarnessConfig) -> HarnessConfig:
+        """``config`` with the bundled CSMS's file locations and, for TLS, its wss:// URL,
+        its CA and the charge point's client certificate (the PICS's own are for another
+        CSMS: these are the only ones the bundled CSMS trusts)."""
+        config = with_bundled_file_locations(config, self.api_url)
+        if self.pki is None or self.tls_url is None:
+            return config
+        pki = self.pki
+        security = {
+            "tls_url": self.tls_url,
+            "ca_file": str(pki.ca),
+            "client_certificate": str(pki.client_cert),
+            "client_key": str(pki.client_key),
+        }
+        return config.with_overrides(security=security)
+
+
+def uses_tls(config: HarnessConfig) -> bool:
+    return any(profile >= 2 for profile in config.security.supported)
 
 
 @contextmanager
@@ -43,18 +69,24 @@ def bundled_csms(
     variations: Sequence[str] = (),
     *,
     operator_api: OperatorApiMode = "full",
-) -> Iterator[tuple[str, str]]:
-    """Yields (ocpp base URL, operator API URL). ``operator_api`` "raw": the API offers
+) -> Iterator[Bundled]:
+    """Start the bundled CSMS for ``config``. ``operator_api`` "raw": the API offers
     only the raw send route (as a CSMS whose admin API can only pass a request on)."""
     from csms_under_test.background import BackgroundCsms
     from simulator.bundled_seed import seed_for, settings_for
 
     with tempfile.TemporaryDirectory(prefix="csms-under-test-") as folder:
-        settings = settings_for(config, Path(folder) / "csms.sqlite3", faults, variations)
+        pki = None
+        if uses_tls(config):
+            pki = make_demo_pki(Path(folder) / "pki", config.charge_point.id, host=BUNDLED_TLS_HOST)
+        settings = settings_for(config, Path(folder) / "csms.sqlite3", faults, variations, pki)
         settings = dataclasses.replace(settings, operator_api=operator_api)
         csms = BackgroundCsms(settings, seed=seed_for(config))
         with csms:
-            yield csms.ocpp_url, csms.api_url
+            tls_url = csms.ocpp_tls_url
+            if tls_url is not None:
+                tls_url = tls_url.replace("//127.0.0.1:", f"//{BUNDLED_TLS_HOST}:", 1)
+            yield Bundled(csms.ocpp_url, csms.api_url, tls_url, pki)
 
 
 def with_bundled_file_locations(config: HarnessConfig, api_url: str) -> HarnessConfig:

@@ -52,6 +52,12 @@ class Attempt:
     # Instead of the configured one (security.password); bytes: a password the CSMS set
     # with ChangeConfiguration AuthorizationKey (hex-decoded, TC_073).
     password: str | bytes | None = None
+    # The security profile to connect in (whitepaper §2); None: the configured one. The
+    # charge point's own attempt carries its SecurityProfile (raised in TC_083).
+    profile: int | None = None
+    # Profile 3: the client certificate chain and key (PEM) to present instead of the
+    # configured ones: those the CSMS signed (CertificateSigned, TC_074).
+    client_certificate: tuple[bytes, bytes] | None = None
 
 
 USUAL = Attempt()  # the charge point's own attempt

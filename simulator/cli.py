@@ -26,7 +26,7 @@ from csms_under_test.variations import Variations
 from reports.console import RunProgress, summary
 from reports.outputs import write_reports
 from reports.results import RunResult, Verdict
-from simulator.bundled import bundled_problem, case_files
+from simulator.bundled import case_files
 from simulator.cases import BLOCKS, Case, load_cases
 from simulator.config import HarnessConfig, load_config
 from simulator.editions import DEFAULT_EDITION, EDITIONS
@@ -287,8 +287,6 @@ def _main(argv: Sequence[str] | None = None) -> int:
         Faults(args.fault)  # an unknown name is a usage error that lists the known ones
         Variations(args.variation)
         check_target_flags(args)
-        if args.csms is None and (problem := bundled_problem(config)) is not None:
-            raise UsageError(problem)
     except (InputError, ValueError) as exc:
         errors.print(f"simulate: {exc}", markup=False)
         return EXIT_USAGE

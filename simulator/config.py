@@ -259,6 +259,39 @@ CONFIG_SCHEMA: dict[str, Any] = {
                     "description": "profiles 1 and 2: the charge point's HTTP Basic password "
                     "(its AuthorizationKey, 16-20 bytes; --password overrides it)",
                 },
+                "profiles": {
+                    "type": "array",
+                    "items": {"enum": [1, 2, 3]},
+                    "minItems": 1,
+                    "uniqueItems": True,
+                    "description": "every security profile the CSMS supports (default: profile "
+                    "alone); a case that needs another one of these is run in it, after the "
+                    "operator sets the charge point to it (SetSecurityProfile)",
+                },
+                "tls_url": {
+                    "type": "string",
+                    "pattern": "^wss://",
+                    "description": "profiles 2 and 3: the CSMS's wss:// base URL when --csms "
+                    "is its ws:// one (a CSMS with both listeners)",
+                },
+                "ca_file": {
+                    "type": "string",
+                    "minLength": 1,
+                    "description": "profiles 2 and 3: the CA (PEM) the CSMS's server certificate "
+                    "must verify against (relative to this file; --ca-file overrides it; "
+                    "default: the system's CAs)",
+                },
+                "client_certificate": {
+                    "type": "string",
+                    "minLength": 1,
+                    "description": "profile 3: the charge point's client certificate chain (PEM, "
+                    "relative to this file; with client_key)",
+                },
+                "client_key": {
+                    "type": "string",
+                    "minLength": 1,
+                    "description": "profile 3: the private key of client_certificate (PEM)",
+                },
                 **_FIRMWARE_SIGNING_KEYS,
             },
         },
@@ -385,13 +418,24 @@ class SmartCharging:
 class Security:
     """The Security whitepaper's connection set-up (catalog §11.0 a)."""
 
-    profile: int = 0
+    profile: int = 0  # the profile the CSMS runs for the charge point when the run starts
     password: str = ""  # profiles 1, 2: the AuthorizationKey; "" = none configured
+    profiles: tuple[int, ...] = ()  # every profile the CSMS supports; () = profile alone
+    tls_url: str = ""  # profiles 2, 3: the wss:// base URL when the CSMS URL is ws://
+    ca_file: str = ""  # profiles 2, 3: the CA the server certificate must verify against
+    client_certificate: str = ""  # profile 3: the client certificate chain (PEM file)
+    client_key: str = ""
     # Signed firmware (whitepaper L01; TC_080, TC_081); "" = not configured. The PICS names
     # the certificate's PEM file; load_config puts the PEM text here.
     firmware_signature: str = ""
     firmware_signing_certificate: str = ""
     invalid_firmware_signature: str = ""
+
+    @property
+    def supported(self) -> tuple[int, ...]:
+        """The profiles the CSMS supports, the one it starts in first."""
+        rest = sorted(p for p in self.profiles if p != self.profile)
+        return (self.profile, *rest)
 
     @property
     def uses_basic_auth(self) -> bool:
@@ -496,6 +540,8 @@ def load_config(path: Path | None) -> HarnessConfig:
     if errors:
         raise errors[0]
     sections = {name: cls(**data.get(name, {})) for name, cls in _SECTIONS.items()}
+    security_data = data.get("security", {})
+    sections["security"] = _security(document, path, security_data)
     if "feature_profiles" in data.get("sut", {}):
         sections["sut"] = replace(
             sections["sut"], feature_profiles=tuple(data["sut"]["feature_profiles"])
@@ -525,6 +571,18 @@ def load_config(path: Path | None) -> HarnessConfig:
             f"sut.feature_profiles declares {SECURITY_FEATURE} but security.profile is 0",
             "set security.profile to the profile the CSMS runs (1, 2 or 3)",
         )
+    if security.profiles and security.profile not in security.profiles:
+        raise document.error(
+            ["security", "profiles"],
+            f"security.profiles {list(security.profiles)} leaves out security.profile "
+            f"{security.profile}, the one the CSMS starts in",
+        )
+    basic = [p for p in security.supported if p in (1, 2)]
+    if basic and not security.password:
+        raise document.error(
+            ["security"] if "security" in data else ["sut"],
+            f"security profile {basic[0]} uses HTTP Basic auth: security.password is missing",
+        )
     if security.uses_basic_auth and not security.password:
         raise document.error(
             ["security"] if "security" in data else ["sut"],
@@ -538,3 +596,26 @@ def load_config(path: Path | None) -> HarnessConfig:
             ["operator"], "operator.adapter python needs operator.function (module:function)"
         )
     return config
+
+
+# Security keys naming PEM files: relative to the PICS file, checked when it loads.
+_SECURITY_FILES = ("ca_file", "client_certificate", "client_key")
+
+
+def _security(document: YamlDocument, path: Path, data: dict[str, Any]) -> Security:
+    values = dict(data)
+    if "profiles" in values:
+        values["profiles"] = tuple(values["profiles"])
+    for key in _SECURITY_FILES:
+        if key in values:
+            file = (path.parent / values[key]).resolve()
+            if not file.is_file():
+                raise document.error(["security", key], f"security.{key}: no such file {file}")
+            values[key] = str(file)
+    if ("client_certificate" in values) != ("client_key" in values):
+        missing = "client_key" if "client_certificate" in values else "client_certificate"
+        raise document.error(
+            ["security"],
+            f"security.client_certificate and client_key go together: {missing} is missing",
+        )
+    return Security(**values)

@@ -101,7 +101,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def _session(config: pytest.Config) -> SuiteSession:
     """The suite session of this pytest run (its target starts on first use)."""
-    from simulator.bundled import bundled_problem
     from simulator.config import load_config
     from simulator.runner import SuiteSession, Target
 
@@ -119,9 +118,6 @@ def _session(config: pytest.Config) -> SuiteSession:
     harness = load_config(Path(path) if path else None)
     if option("--ocpp-edition"):
         harness = dataclasses.replace(harness, edition=option("--ocpp-edition"))
-    problem = bundled_problem(harness) if target.csms_url is None else None
-    if problem is not None:
-        raise pytest.UsageError(problem)
     return SuiteSession(harness, target)
 
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import base64
 import ssl
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 from websockets.asyncio.client import ClientConnection, connect
@@ -48,6 +50,8 @@ class ConnectionSettings:
     basic_auth_password: str | None = None  # Security Profile 1; user name = charge point id
     ca_file: str | None = None  # for wss:// with a private CA
     open_timeout: float = 10.0
+    # Security Profile 3: the client certificate chain and its key (PEM) TLS presents.
+    client_certificate: tuple[bytes, bytes] | None = None
 
     @property
     def url(self) -> str:
@@ -82,7 +86,7 @@ async def open_connection(
         headers["Authorization"] = f"Basic {token}"
     ssl_context = None
     if urlsplit(url).scheme == "wss":
-        ssl_context = ssl.create_default_context(cafile=settings.ca_file)
+        ssl_context = client_tls_context(settings.ca_file, settings.client_certificate)
     try:
         websocket = await connect(
             url,
@@ -132,6 +136,34 @@ async def open_connection(
             upgraded=True,
         )
     return websocket
+
+
+def client_tls_context(
+    ca_file: str | None, client_certificate: tuple[bytes, bytes] | None = None
+) -> ssl.SSLContext:
+    """TLS 1.2 or later (whitepaper A00.FR.318) verifying the server against ``ca_file``
+    (else the system's CAs), presenting ``client_certificate`` when given (profile 3).
+    A CA or certificate that cannot be loaded is a TransportError of kind "tls-config"."""
+    try:
+        context = ssl.create_default_context(cafile=ca_file)
+    except (OSError, ssl.SSLError) as exc:
+        raise TransportError("tls-config", f"cannot load the CA file {ca_file}: {exc}") from None
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    if client_certificate is not None:
+        chain, key = client_certificate
+        # ssl loads a certificate only from a file: a private folder, removed at once.
+        with tempfile.TemporaryDirectory(prefix="cp-identity-") as folder:
+            chain_file, key_file = Path(folder) / "chain.pem", Path(folder) / "key.pem"
+            chain_file.write_bytes(chain)
+            key_file.touch(mode=0o600)
+            key_file.write_bytes(key)
+            try:
+                context.load_cert_chain(chain_file, key_file)
+            except (OSError, ssl.SSLError) as exc:
+                raise TransportError(
+                    "tls-config", f"cannot use the client certificate and key: {exc}"
+                ) from None
+    return context
 
 
 class WebSocketChannel:

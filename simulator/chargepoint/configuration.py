@@ -24,6 +24,10 @@ def _boolean(value: str) -> bool:
     return value.lower() in ("true", "false")
 
 
+def _security_profile(value: str) -> bool:
+    return value in ("0", "1", "2", "3")
+
+
 def _csl(value: str) -> bool:
     return all(part.strip() for part in value.split(",")) if value else True
 
@@ -73,4 +77,6 @@ def core_keys(connectors: int, feature_profiles: str) -> dict[str, ConfigKey]:
         "SendLocalListMaxLength": ConfigKey("100", readonly=True),
         # Security white paper §7 (TC_073_CSMS): write-only Basic-auth password, hex form
         "AuthorizationKey": ConfigKey("", validate=is_valid_authorization_key, writeonly=True),
+        # Security white paper §2, §7: the profile the charge point connects in (0: none)
+        "SecurityProfile": ConfigKey("0", validate=_security_profile),
     }

@@ -137,6 +137,9 @@ class ChargePoint:
     # The HTTP Basic password once the CSMS changed it (ChangeConfiguration AuthorizationKey,
     # hex-decoded; TC_073); None: the configured one (security.password).
     basic_auth_password: bytes | None = field(init=False, default=None)
+    # The client certificate chain and key (PEM) once the CSMS signed one (CertificateSigned,
+    # TC_074); None: the configured one (security.client_certificate).
+    client_certificate: tuple[bytes, bytes] | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.firmware_version = self.config.firmware_version
@@ -151,6 +154,11 @@ class ChargePoint:
             supported=self.hardware.local_list_supported,
             update_fails=self.hardware.local_list_update_fails,
         )
+
+    @property
+    def security_profile(self) -> int:
+        """The profile the charge point connects in: its SecurityProfile key (whitepaper §2)."""
+        return int(self.configuration["SecurityProfile"].value)
 
     # -- reservations (OCPP 1.6 §3.11) ----------------------------------------------------
     def reservation_on(self, connector_id: int) -> Reservation | None:

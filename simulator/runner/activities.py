@@ -99,7 +99,7 @@ def check_answered(
 async def move_file(run: StepRun, instruction: Download | Upload) -> dict[str, Any]:
     """A real transfer for UpdateFirmware / GetDiagnostics, bounded by waits.transfer."""
     context = run.context
-    timeout, ca_file = context.config.waits.transfer, context.settings.ca_file
+    timeout, ca_file = context.config.waits.transfer, context.settings.trusted_ca()
     started = context.clock.monotonic()
     try:
         if isinstance(instruction, Download):

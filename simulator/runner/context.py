@@ -33,6 +33,8 @@ from simulator.runner.windows import Window
 # How long to wait for an adapter's own outcome once the CSMS's request is overdue (the
 # request itself had the operator wait already).
 OPERATOR_OUTCOME_GRACE_S = 2.0
+# Transport failures another attempt cannot mend: the URL or the TLS material is wrong.
+NO_RETRY = frozenset({"invalid-url", "tls-config"})
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,19 @@ class CaseContext:
         except Exception as exc:
             return OperatorOutcome(False, f"{type(exc).__name__}: {exc}")
 
+    def as_charge_point(self, how: Attempt) -> Attempt:
+        """``how`` made with what the charge point holds now, where ``how`` does not say
+        otherwise: the password the CSMS gave it (ChangeConfiguration AuthorizationKey,
+        TC_073), its SecurityProfile, the client certificate the CSMS signed (TC_074)."""
+        model = self.model
+        if how.password is None and model.basic_auth_password is not None:
+            how = dataclasses.replace(how, password=model.basic_auth_password)
+        if how.profile is None:
+            how = dataclasses.replace(how, profile=model.security_profile)
+        if how.client_certificate is None and model.client_certificate is not None:
+            how = dataclasses.replace(how, client_certificate=model.client_certificate)
+        return how
+
     async def connect(
         self, outcome: Outcome, how: Attempt = USUAL, *, csms_decides: bool = False
     ) -> Link | None:
@@ -105,14 +120,12 @@ class CaseContext:
         ``csms_decides``: then the step tests that the CSMS accepts, and an HTTP refusal is
         a FAIL (a TLS failure stays ERROR: it may be the harness's own trust settings)."""
         timing = self.config.timing
-        if how.password is None and self.model.basic_auth_password is not None:
-            # The password the charge point was given (ChangeConfiguration AuthorizationKey).
-            how = dataclasses.replace(how, password=self.model.basic_auth_password)
+        how = self.as_charge_point(how)
         for attempt in range(1, timing.reconnect_attempts + 1):
             try:
                 channel = await self.settings.dial(how)
             except TransportError as exc:
-                last = attempt == timing.reconnect_attempts or exc.kind == "invalid-url"
+                last = attempt == timing.reconnect_attempts or exc.kind in NO_RETRY
                 if last:
                     refused = csms_decides and exc.kind == "http-status"
                     verdict = Verdict.FAIL if exc.csms_fault or refused else Verdict.ERROR

@@ -26,7 +26,7 @@ from simulator.chargepoint.model import HARDWARE_FLAGS, ChargePoint, Hardware
 from simulator.clock import Clock, ocpp_timestamp
 from simulator.config import HarnessConfig
 from simulator.errors import UnknownVariable
-from simulator.runner import preconditions, unsolicited
+from simulator.runner import preconditions, security_profile, unsolicited
 from simulator.runner.context import CaseContext, StepRun
 from simulator.runner.executors import executor_for
 from simulator.runner.link import ConnectionLost, ProtocolBreach
@@ -53,11 +53,12 @@ class CaseRun:
             started_at=0.0,
         )
         if carry is not None:
-            self.context.model.basic_auth_password = carry.basic_auth_password
+            carry.credentials_to(self.context.model)
         # Outcomes in the order they happened: the case as a whole (connect, deadline, ...),
         # the pre-condition restore, then one per step that ran.
         self.whole = Outcome(self.context.where("connect"))
         self.restored: Outcome | None = None
+        self.profiled: Outcome | None = None  # the switch to the case's security profile
         self.steps: dict[str, Outcome] = {}
         self.resolved: dict[str, Step] = {}  # steps whose variables are substituted
         self.current = self.whole  # what a deadline or a harness error is charged to
@@ -65,7 +66,7 @@ class CaseRun:
 
     @property
     def outcomes(self) -> list[Outcome]:
-        head = [self.whole] + ([self.restored] if self.restored is not None else [])
+        head = [self.whole] + [o for o in (self.profiled, self.restored) if o is not None]
         acted = [a.outcome for a in self.context.acted]
         return head + list(self.steps.values()) + acted
 
@@ -94,21 +95,21 @@ class CaseRun:
                 f"{self.case.id} (it is in {', '.join(self.case.editions)})",
             )
             return self._result(started_wall)
-        wanted, running = self.case.security_profiles, self.config.security.profile
-        if wanted and running not in wanted:
+        supported = self.config.security.supported
+        wanted, current = self.case.security_profiles, self.context.model.security_profile
+        runs_in = security_profile.profile_for(wanted, current, supported)
+        if runs_in is None:
             self.whole.where = self.context.where("-")
-            named = " or ".join(str(n) for n in wanted)
             self.whole.reason(
                 Verdict.NOT_APPLICABLE,
                 "pics",
-                f"the case needs security profile {named}; the PICS declares {running} "
-                "(security.profile)",
+                security_profile.not_applicable_reason(wanted, supported),
             )
             return self._result(started_wall)
         deadline = self.config.waits.case_deadline
         try:
             async with asyncio.timeout(deadline):
-                if await self._restore_preconditions():
+                if await self._enter_profile(runs_in) and await self._restore_preconditions():
                     await self._run_steps()
         except TimeoutError:
             self.current.reason(
@@ -137,6 +138,14 @@ class CaseRun:
             records.insert(0, _record_of(connect, self.whole))
         if self.restored is not None:
             records.insert(0, _record_of(self._precondition_record(), self.restored))
+        if self.profiled is not None:
+            switch = StepRecord(
+                "profile",
+                "precondition",
+                security_profile.SET_SECURITY_PROFILE,
+                "Set the charge point to the case's security profile",
+            )
+            records.insert(0, _record_of(switch, self.profiled))
         for acted in reversed(self.context.acted):  # each after the step it happened in
             at = next((i + 1 for i, r in enumerate(records) if r.label == acted.after), 0)
             records.insert(at, _record_of(acted.record, acted.outcome))
@@ -174,6 +183,13 @@ class CaseRun:
             "StopTransaction",
             "Stop the transaction an earlier case left running",
         )
+
+    async def _enter_profile(self, profile: int) -> bool:
+        """Set the charge point to the profile the case runs in, when it is in another."""
+        if profile == self.context.model.security_profile:
+            return True
+        self.profiled = self.current = Outcome(self.context.where("profile"))
+        return await security_profile.switch_to(self.context, profile, self.profiled)
 
     async def _restore_preconditions(self) -> bool:
         if self.carry is None or not self.carry.transactions:
@@ -295,7 +311,7 @@ class CaseRun:
             kept = {t.transaction_id: t for t in self.carry.transactions}
             kept.update(context.model.transactions)
             self.carry.transactions = list(kept.values())
-            self.carry.basic_auth_password = context.model.basic_auth_password
+            self.carry.credentials_from(context.model)
         task = context.operator_task
         if task is not None and not task.done():
             # An operator call still in flight is awaited (for the operator wait at most),
@@ -353,6 +369,7 @@ def build_model(case: Case, config: HarnessConfig, clock: Clock) -> ChargePoint:
     )
     model.transfer_wait_cap = config.waits.transfer_schedule_max
     model.reboot_time = config.timing.reboot
+    model.configuration["SecurityProfile"].value = str(config.security.profile)
     variables = config_variables(config)
     for key, value in setup.get("configuration", {}).items():
         model.configuration[key].value = str(substitute(value, variables))

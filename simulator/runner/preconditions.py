@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from reports.results import StepRecord, Verdict
-from simulator.chargepoint.model import Transaction
+from simulator.chargepoint.model import ChargePoint, Transaction
 from simulator.errors import HarnessError
 from simulator.runner.context import CaseContext
 from simulator.runner.link import ConnectionLost, Link, ProtocolBreach
@@ -25,6 +25,20 @@ class CarryOver:
 
     transactions: list[Transaction] = field(default_factory=list)
     basic_auth_password: bytes | None = None
+    security_profile: int | None = None  # SecurityProfile, when the run changed it
+    client_certificate: tuple[bytes, bytes] | None = None  # one the CSMS signed (TC_074)
+
+    def credentials_from(self, model: ChargePoint) -> None:
+        """Keep what the charge point connects with, as hardware keeps it across cases."""
+        self.basic_auth_password = model.basic_auth_password
+        self.security_profile = model.security_profile
+        self.client_certificate = model.client_certificate
+
+    def credentials_to(self, model: ChargePoint) -> None:
+        model.basic_auth_password = self.basic_auth_password
+        model.client_certificate = self.client_certificate
+        if self.security_profile is not None:
+            model.configuration["SecurityProfile"].value = str(self.security_profile)
 
 
 async def stop_transaction(

@@ -24,6 +24,7 @@ from typing import Self
 import simulator
 from reports.results import CaseResult, Reason, RunResult, Verdict
 from simulator.cases.model import Case
+from simulator.certificate_summary import security_configuration
 from simulator.channel import Dialer, TransportError
 from simulator.clock import Clock, SystemClock, ocpp_timestamp
 from simulator.config import HarnessConfig
@@ -71,7 +72,8 @@ def describe_configuration(settings: RunSettings) -> dict[str, object]:
         "limits": asdict(config.limits),
         "waits": asdict(config.waits),
         "timing": asdict(config.timing),
-        "security": {"profile": config.security.profile},  # never the password
+        # Never the password or a key: the profiles, and the certificates by what they are.
+        "security": security_configuration(config.security),
         "operator": settings.operator.name,
         "edition": config.edition,
         "strict": settings.strict,
@@ -127,15 +129,16 @@ class SuiteSession:
         return self._settings
 
     def _open(self) -> RunSettings:
-        from simulator.bundled import bundled_csms, with_bundled_file_locations
+        from simulator.bundled import bundled_csms
 
         target, config = self.target, self.config
         csms_url, api_url = target.csms_url, None
         if not csms_url:
-            csms_url, api_url = self._stack.enter_context(
+            bundled = self._stack.enter_context(
                 bundled_csms(config, target.faults, target.variations)
             )
-            config = with_bundled_file_locations(config, api_url)
+            csms_url, api_url = bundled
+            config = bundled.harness_config(config)
         operator = target.operator_adapter or choose_operator(
             target.operator, config.operator, api_url
         )

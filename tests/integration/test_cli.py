@@ -33,13 +33,17 @@ def test_run_writes_results_and_report(tmp_path: Path) -> None:
     assert 'name="TC_003_CSMS' in (tmp_path / "junit.xml").read_text()
 
 
-def test_a_profile_the_bundled_csms_cannot_run_is_a_usage_error(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_the_bundled_csms_runs_profile_2_over_tls(tmp_path: Path) -> None:
     pics = tmp_path / "pics.yaml"
-    pics.write_text("security:\n  profile: 2\n  password: pretest-password-01\n")
-    assert main(["--case", "TC_085_CSMS", "--config", str(pics)]) == 2
-    assert "security.profile 2: the bundled CSMS runs profiles 0 and 1" in capsys.readouterr().err
+    pics.write_text(
+        "sut:\n  feature_profiles: [Core, Security]\n"
+        "security:\n  profile: 2\n  password: pretest-password-01\n"
+    )
+    out = tmp_path / "out"
+    assert main(["--case", "TC_085_CSMS", "--config", str(pics), "--out", str(out)]) == 0
+    data = json.loads((out / "results.json").read_text())
+    assert data["configuration"]["security"]["profile"] == 2
+    assert data["csms_url"].startswith("ws://")  # the run names the CSMS; it connected over wss
 
 
 def test_the_security_block_runs_and_no_output_holds_the_password(tmp_path: Path) -> None:
@@ -53,7 +57,11 @@ def test_the_security_block_runs_and_no_output_holds_the_password(tmp_path: Path
         "TC_085_CSMS": "PASS",
         "TC_088_CSMS": "PASS",
     }
-    assert data["configuration"]["security"] == {"profile": 1}
+    security = data["configuration"]["security"]
+    assert (security["profile"], security["profiles"]) == (1, [1, 2, 3])
+    # The TLS material by subject, serial number and fingerprint; never a key.
+    assert [c["subject"] for c in security["client_certificate"]] == ["CN=CP_1"]
+    assert {"subject", "serialNumber", "sha256"} == set(security["ca_file"][0])
     [changed] = [
         m["payload"]
         for c in data["cases"]
@@ -64,6 +72,7 @@ def test_the_security_block_runs_and_no_output_holds_the_password(tmp_path: Path
     password = "test-password-0001"  # tests/data/fast.yaml
     for name in ("results.json", "report.html", "junit.xml"):
         assert password not in (tmp_path / name).read_text(), name
+        assert "PRIVATE KEY" not in (tmp_path / name).read_text(), name
 
 
 def test_quiet_prints_the_summary_only(capsys: pytest.CaptureFixture[str]) -> None:

@@ -56,6 +56,11 @@ def test_simulate_and_pytest_write_the_same_run(tmp_path: Path, pytester: pytest
         assert abs(run["duration_s"] - _span(run)) < 0.1, run["duration_s"]
         assert run["duration_s"] >= sum(c["duration_s"] for c in run["cases"]) - 0.005
         assert run["started"] == run["cases"][0]["started"]
+    # Each run makes its own TLS material: the same certificates by subject, fresh serials.
+    shown = [run["configuration"]["security"] for run in (cli, plugin)]
+    for key in ("ca_file", "client_certificate"):
+        subjects = [[c["subject"] for c in security.pop(key)] for security in shown]
+        assert subjects[0] == subjects[1] != []
     assert cli["configuration"] == plugin["configuration"]
     assert cli["configuration"]["operator"] == "http"
 

@@ -10,8 +10,8 @@ from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
 
-from simulator.transport import ConnectionSettings, TransportError, open_connection
 from simulator.demo_pki import DemoPki as Pki
+from simulator.transport import ConnectionSettings, TransportError, open_connection
 
 seen: dict[str, Any] = {}
 

@@ -32,7 +32,7 @@ async def test_a_refused_offer_passes_and_opens_no_connection(
     result = await run(case, peer, secured())
     assert result.verdict == Verdict.PASS, [str(r) for r in result.reasons]
     # The case opened with the connect step: no connection was made before it.
-    assert peer.attempts == [Attempt(("ocpp0.1",))]
+    assert peer.attempts == [Attempt(("ocpp0.1",), profile=1)]
     [check] = [c for c in result.checks if c.rule == "handshake"]
     assert check.passed and "HTTP 400" in check.observed
 
@@ -80,8 +80,8 @@ async def test_an_accepted_attempt_becomes_the_connection(
     result = await run(write_case(tmp_path, steps, block="security"), peer, secured())
     assert result.verdict == Verdict.PASS, [str(r) for r in result.reasons]
     assert peer.attempts == [
-        Attempt(basic_auth=False),
-        Attempt(("ocpp0.1", SUBPROTOCOL)),
+        Attempt(basic_auth=False, profile=1),
+        Attempt(("ocpp0.1", SUBPROTOCOL), profile=1),
     ]
     assert peer.requests("Heartbeat")  # sent on the accepted connection
 
@@ -115,7 +115,11 @@ async def test_the_usual_connect_drops_the_open_connection_first(
 @pytest.mark.parametrize(
     ("security", "profiles", "why"),
     [
-        ({"profile": 3}, "[1, 2]", "needs security profile 1 or 2; the PICS declares 3"),
+        (
+            {"profile": 3},
+            "[1, 2]",
+            "needs security profile 1 or 2; the PICS declares the CSMS supports 3",
+        ),
         ({"profile": 1, "password": PASSWORD}, "[3]", "needs security profile 3"),
     ],
 )

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from simulator.transfers import TransferError, download, upload
 from simulator.demo_pki import DemoPki as Pki
+from simulator.transfers import TransferError, download, upload
 
 with warnings.catch_warnings():
     # pyftpdlib imports the stdlib's asyncore and asynchat, deprecated in Python 3.11.

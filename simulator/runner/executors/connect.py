@@ -41,7 +41,7 @@ async def execute_connect(step: ConnectStep, run: StepRun) -> Outcome:
             )
         return outcome
     try:
-        channel = await context.settings.dial(step.attempt)
+        channel = await context.settings.dial(context.as_charge_point(step.attempt))
     except TransportError as exc:
         if exc.upgraded:
             outcome.check(
