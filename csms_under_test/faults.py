@@ -90,6 +90,14 @@ TLS_STATIC_RSA_DISABLED = "tls-static-rsa-disabled"
 TLS_ECDSA_CERTIFICATE_MISSING = "tls-ecdsa-certificate-missing"
 TLS_RSA_KEY_SHORT = "tls-rsa-key-short"
 TLS_SERVER_CN_MISMATCH = "tls-server-cn-mismatch"
+SIGNED_FIRMWARE_LOCATION_REWRITTEN = "signed-firmware-location-rewritten"
+SIGNED_FIRMWARE_SIGNATURE_TRUNCATED = "signed-firmware-signature-truncated"
+SIGNED_FIRMWARE_CERTIFICATE_UNARMOURED = "signed-firmware-certificate-unarmoured"
+SIGNED_FIRMWARE_STATUS_NOTIFICATION_NOT_IMPLEMENTED = (
+    "signed-firmware-status-notification-not-implemented"
+)
+SECURITY_EVENT_NOTIFICATION_NOT_IMPLEMENTED = "security-event-notification-not-implemented"
+STATUS_UNAVAILABLE_CALLERROR = "status-unavailable-callerror"
 
 FAULTS: dict[str, str] = {
     REJECT_BOOT: "BootNotification is answered with status Rejected",
@@ -286,6 +294,27 @@ FAULTS: dict[str, str] = {
     TLS_SERVER_CN_MISMATCH: (
         "the server certificates' subject commonName is not the CSMS's host name (their "
         "subjectAltName still is, so they verify)"
+    ),
+    SIGNED_FIRMWARE_LOCATION_REWRITTEN: (
+        "SignedUpdateFirmware names the CSMS's FTP mirror of the file instead of the location "
+        "asked for"
+    ),
+    SIGNED_FIRMWARE_SIGNATURE_TRUNCATED: (
+        "SignedUpdateFirmware's firmware.signature is cut to its first 256 characters (a "
+        "column too short for an RSA-2048 signature)"
+    ),
+    SIGNED_FIRMWARE_CERTIFICATE_UNARMOURED: (
+        "SignedUpdateFirmware's firmware.signingCertificate goes out as bare Base64, without "
+        "the PEM BEGIN/END lines"
+    ),
+    SIGNED_FIRMWARE_STATUS_NOTIFICATION_NOT_IMPLEMENTED: (
+        "SignedFirmwareStatusNotification is answered with CALLERROR NotImplemented"
+    ),
+    SECURITY_EVENT_NOTIFICATION_NOT_IMPLEMENTED: (
+        "SecurityEventNotification is answered with CALLERROR NotImplemented"
+    ),
+    STATUS_UNAVAILABLE_CALLERROR: (
+        "a StatusNotification with status Unavailable is answered with CALLERROR InternalError"
     ),
 }
 

@@ -3,7 +3,8 @@ UpdateFirmware): the files a charge point fetches and sends back, over HTTP and 
 
 One folder (by default the database file's) holds ``firmware/``, served read-only, and
 ``diagnostics/``, where uploads are stored. At start the firmware folder gets a small demo
-image, :data:`DEMO_FIRMWARE_NAME`, if it has none.
+image, :data:`DEMO_FIRMWARE_NAME`, and the image signed firmware updates fetch,
+:data:`SIGNED_FIRMWARE_NAME`, if it has none.
 
 HTTP, on the operator API's server (``FILES_PATH`` = ``/files``):
 
@@ -93,6 +94,9 @@ FTP_USER = "csms"
 FTP_PASSWORD = "csms"
 DEMO_FIRMWARE_NAME = "vcp-1.1.0.bin"
 DEMO_FIRMWARE_SIZE = 4096
+# The image a SignedUpdateFirmware fetches (whitepaper L01; TC_080, TC_081): its signature
+# and signing certificate are made by whoever runs the CSMS (simulator.firmware_signing).
+SIGNED_FIRMWARE_NAME = "vcp-1.2.0-signed.bin"
 
 _NAME = re.compile(r"[A-Za-z0-9._-]{1,255}")
 _NAME_RULE = "names are 1-255 of A-Z a-z 0-9 . _ - and do not start with '.'"
@@ -119,9 +123,9 @@ def valid_name(name: str) -> bool:
     return _NAME.fullmatch(name) is not None and not name.startswith(".")
 
 
-def demo_firmware() -> bytes:
+def demo_firmware(version: str = "1.1.0") -> bytes:
     """The demo firmware image: a text header, then a SHA-256 chain (same bytes every time)."""
-    header = b"VCP demo firmware 1.1.0 (ocpp16-pretest); not a real image\n"
+    header = f"VCP demo firmware {version} (ocpp16-pretest); not a real image\n".encode()
     blocks = [header]
     digest = hashlib.sha256(header).digest()
     size = len(header)
@@ -130,6 +134,11 @@ def demo_firmware() -> bytes:
         size += len(digest)
         digest = hashlib.sha256(digest).digest()
     return b"".join(blocks)[:DEMO_FIRMWARE_SIZE]
+
+
+def signed_demo_firmware() -> bytes:
+    """The image at :data:`SIGNED_FIRMWARE_NAME` (same bytes every time)."""
+    return demo_firmware("1.2.0")
 
 
 @dataclass(frozen=True)
@@ -294,6 +303,7 @@ class FileArea:
                         os.unlink(name, dir_fd=folder_fd)
         if not any(not name.startswith(".") for name in os.listdir(self.firmware_dir)):
             _write_new(self.firmware_dir, DEMO_FIRMWARE_NAME, demo_firmware())
+            _write_new(self.firmware_dir, SIGNED_FIRMWARE_NAME, signed_demo_firmware())
             logger.info("demo firmware written: %s", self.firmware_dir / DEMO_FIRMWARE_NAME)
 
     def firmware(self, name: str) -> bytes | None:

@@ -60,8 +60,21 @@ def operator_payload(
             payload.pop(name, None)
             payload[EXPIRY_OFFSET] = seconds
         else:
-            payload[name] = ocpp_timestamp(now + timedelta(seconds=seconds))
+            _set_path(payload, name, ocpp_timestamp(now + timedelta(seconds=seconds)))
     return payload
+
+
+def _set_path(payload: dict[str, Any], name: str, value: Any) -> None:
+    """Set ``name``, a field or a dotted path into objects (``firmware.retrieveDateTime``,
+    SignedUpdateFirmware), copying each object on the way (``body`` stays as it was)."""
+    *parents, last = name.split(".")
+    target = payload
+    for parent in parents:
+        inner = target.get(parent)
+        if not isinstance(inner, dict):
+            raise BadOperatorRequest(f"fromNow.{name}: fields.{parent} is not an object")
+        target[parent] = target = dict(inner)
+    target[last] = value
 
 
 def _seconds(value: Any) -> bool:

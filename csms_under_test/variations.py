@@ -33,6 +33,8 @@ LOCAL_LIST_VERSION_FIRST = "local-list-version-first"
 # -- issue 17: the Security block
 PEM_REWRAPPED = "pem-rewrapped"
 HASH_DATA_OTHER_CASE = "hash-data-other-case"
+SIGNED_FIRMWARE_CRLF_CERTIFICATE = "signed-firmware-crlf-certificate"
+SIGNED_FIRMWARE_INSTALL_DATE = "signed-firmware-install-date"
 
 VARIATIONS: dict[str, str] = {
     POST_BOOT_BURST: (
@@ -94,6 +96,14 @@ VARIATIONS: dict[str, str] = {
     HASH_DATA_OTHER_CASE: (
         "DeleteCertificate writes the hash data's hex digits in the other case than the "
         "charge point reported them (the fields are CiStrings)"
+    ),
+    SIGNED_FIRMWARE_CRLF_CERTIFICATE: (
+        "stores PEM text as entered in a web form: SignedUpdateFirmware's "
+        "firmware.signingCertificate goes out with CRLF line ends"
+    ),
+    SIGNED_FIRMWARE_INSTALL_DATE: (
+        "schedules the installation too: SignedUpdateFirmware carries firmware.installDateTime "
+        "(the retrieveDateTime) when the operator gives none"
     ),
 }
 

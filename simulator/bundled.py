@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from simulator.config import HarnessConfig
+from simulator.config import HarnessConfig, Security
 from simulator.demo_pki import DemoPki, demo_roots, make_demo_pki
 from simulator.tls_faults import demo_pki_options
 
@@ -111,8 +111,10 @@ def with_bundled_file_locations(config: HarnessConfig, api_url: str) -> HarnessC
     """``config`` with every unset ``file_transfer`` location pointed at the bundled CSMS's
     files (served on its operator API server, see csms_under_test.files): its demo firmware,
     a firmware name it does not have (a real 404), its diagnostics folder, and its read-only
-    firmware folder as an upload target (a real 405); GetLog uploads go to the diagnostics folder."""
-    from csms_under_test.files import DEMO_FIRMWARE_NAME, FILES_PATH
+    firmware folder as an upload target (a real 405); GetLog uploads go to the diagnostics
+    folder, and SignedUpdateFirmware fetches its signed image, whose signature and signing
+    certificate are made now (simulator.firmware_signing) unless the PICS gives its own."""
+    from csms_under_test.files import DEMO_FIRMWARE_NAME, FILES_PATH, SIGNED_FIRMWARE_NAME
 
     files = api_url.removesuffix("/api") + FILES_PATH
     bundled = {
@@ -121,9 +123,28 @@ def with_bundled_file_locations(config: HarnessConfig, api_url: str) -> HarnessC
         "diagnostics_location": f"{files}/diagnostics/",
         "diagnostics_failing_location": f"{files}/firmware/",
         "log_location": f"{files}/diagnostics/",
+        "signed_firmware_location": f"{files}/firmware/{SIGNED_FIRMWARE_NAME}",
     }
     unset = {k: v for k, v in bundled.items() if not getattr(config.file_transfer, k)}
-    return config.with_overrides(file_transfer=unset)
+    security = config.security
+    own_material = security.firmware_signature or security.firmware_signing_certificate
+    if "signed_firmware_location" not in unset or own_material:
+        return config.with_overrides(file_transfer=unset)
+    return config.with_overrides(file_transfer=unset, security=_bundled_signing(security))
+
+
+def _bundled_signing(security: Security) -> dict[str, str]:
+    """Signing material for the bundled CSMS's signed image (TC_080, TC_081)."""
+    from csms_under_test.files import signed_demo_firmware
+    from simulator.firmware_signing import signing_material
+
+    material = signing_material(signed_demo_firmware())
+    return {
+        "firmware_signature": material.signature,
+        "firmware_signing_certificate": material.signing_certificate,
+        "invalid_firmware_signature": security.invalid_firmware_signature
+        or material.invalid_signature,
+    }
 
 
 def run_on_bundled(

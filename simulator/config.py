@@ -44,6 +44,28 @@ _ID_TAG = {
     "description": "OCPP IdToken: 1-20 characters",
 }
 
+_BASE64_SIGNATURE = {"type": "string", "pattern": "^[A-Za-z0-9+/]+={0,2}$", "maxLength": 800}
+# Signed firmware material (catalog §11.0 c; TC_080, TC_081): empty with the bundled CSMS,
+# which makes its own at run start (simulator.firmware_signing).
+_FIRMWARE_SIGNING_KEYS: dict[str, Any] = {
+    "firmware_signature": {
+        **_BASE64_SIGNATURE,
+        "description": "Base64 signature of the file at file_transfer.signed_firmware_location "
+        "(at most 800 characters; TC_080)",
+    },
+    "firmware_signing_certificate": {
+        "type": "string",
+        "minLength": 1,
+        "description": "PEM file (path relative to this file) of the certificate whose key made "
+        "security.firmware_signature (TC_080)",
+    },
+    "invalid_firmware_signature": {
+        **_BASE64_SIGNATURE,
+        "description": "a Base64 signature that does not verify (TC_081); default: "
+        "security.firmware_signature with its last byte changed",
+    },
+}
+
 CONFIG_SCHEMA: dict[str, Any] = {
     "type": "object",
     "additionalProperties": False,
@@ -208,6 +230,10 @@ CONFIG_SCHEMA: dict[str, Any] = {
                         "an upload URL that refuses uploads (TC_045_2)",
                     ),
                     ("log_location", "where GetLog uploads go (TC_079)"),
+                    (
+                        "signed_firmware_location",
+                        "the signed firmware URL SignedUpdateFirmware must name (TC_080, TC_081)",
+                    ),
                 )
             },
         },
@@ -290,6 +316,7 @@ CONFIG_SCHEMA: dict[str, Any] = {
                     "description": "the charge point's <Configured HashAlgorithm> for its "
                     "certificateHashData (TC_076; default SHA256)",
                 },
+                **_FIRMWARE_SIGNING_KEYS,
             },
         },
         "operator": {
@@ -392,6 +419,7 @@ class FileTransfer:
     diagnostics_location: str = ""
     diagnostics_failing_location: str = ""
     log_location: str = ""  # GetLog's log.remoteLocation (Security whitepaper N01; TC_079)
+    signed_firmware_location: str = ""  # SignedUpdateFirmware's (whitepaper L01; TC_080)
 
 
 @dataclass(frozen=True)
@@ -421,6 +449,11 @@ class Security:
     ca_file: str = ""  # profiles 2, 3: the CA the server certificate must verify against
     client_certificate: str = ""  # profile 3: the client certificate chain (PEM file)
     client_key: str = ""
+    # Signed firmware (whitepaper L01; TC_080, TC_081); "" = not configured. The PICS names
+    # the certificate's PEM file; load_config puts the PEM text here.
+    firmware_signature: str = ""
+    firmware_signing_certificate: str = ""
+    invalid_firmware_signature: str = ""
 
     @property
     def supported(self) -> tuple[int, ...]:
@@ -497,6 +530,34 @@ _SECTIONS: dict[str, type] = {
 }
 
 
+def _signing_certificate(document: YamlDocument, path: Path, named: str) -> str:
+    """The PEM text of security.firmware_signing_certificate (a path relative to the PICS
+    file); an error naming the line when it is no PEM X.509 certificate."""
+    from simulator.chargepoint.firmware_signature import signing_certificate
+
+    where = ["security", "firmware_signing_certificate"]
+    file = path.parent / named
+    try:
+        pem = file.read_text(encoding="ascii")
+    except (OSError, UnicodeDecodeError) as error:
+        raise document.error(
+            where, f"security.firmware_signing_certificate: cannot read {file}: {error}"
+        ) from None
+    if signing_certificate(pem) is None:
+        raise document.error(
+            where,
+            f"security.firmware_signing_certificate: {file} holds no PEM X.509 certificate",
+            "give the firmware signing certificate as PEM (-----BEGIN CERTIFICATE-----)",
+        )
+    if len(pem) > 5500:
+        raise document.error(
+            where,
+            f"security.firmware_signing_certificate: {file} has {len(pem)} characters; "
+            "SignedUpdateFirmware allows 5500",
+        )
+    return pem
+
+
 def load_config(path: Path | None) -> HarnessConfig:
     """Load a configuration file; ``None`` gives the defaults. Raises YamlSourceError."""
     if path is None:
@@ -560,6 +621,11 @@ def load_config(path: Path | None) -> HarnessConfig:
             f"security.profile {security.profile} uses HTTP Basic auth: security.password is missing",
         )
     config = replace(config, security=_read_roots(document, config.security, path))
+    if security.firmware_signing_certificate:
+        pem = _signing_certificate(document, path, security.firmware_signing_certificate)
+        config = replace(
+            config, security=replace(config.security, firmware_signing_certificate=pem)
+        )
     if config.operator.adapter == "python" and not config.operator.function:
         raise document.error(
             ["operator"], "operator.adapter python needs operator.function (module:function)"

@@ -50,7 +50,7 @@ class DemoPki:
         """Another client certificate and key, for ``common_name``, from the charge point CA."""
         issuer = _load(self.client_ca, self.client_ca_key)
         stem = self.folder / f"client-{common_name}"
-        _write(stem, *_leaf(common_name, issuer, ec.generate_private_key(ec.SECP256R1())))
+        _write(stem, *issue(common_name, issuer, ec.generate_private_key(ec.SECP256R1())))
         return stem.with_suffix(".pem"), stem.with_suffix(".key")
 
 
@@ -68,17 +68,17 @@ def make_demo_pki(
     certificate's commonName is ``charge_point_id`` (A00.FR.404 names the serial number;
     the CSMS cannot know it before the first BootNotification)."""
     folder.mkdir(parents=True, exist_ok=True)
-    root = _root(CENTRAL_SYSTEM_ROOT_CN)
+    root = new_root(CENTRAL_SYSTEM_ROOT_CN)
     _write(folder / "central-system-root", *root)
     server_cn = server_common_name or host
     _write(
-        folder / "server-ec", *_leaf(server_cn, root, ec.generate_private_key(ec.SECP256R1()), host)
+        folder / "server-ec", *issue(server_cn, root, ec.generate_private_key(ec.SECP256R1()), host)
     )
     rsa_key = rsa.generate_private_key(public_exponent=65537, key_size=rsa_bits)
-    _write(folder / "server-rsa", *_leaf(server_cn, root, rsa_key, host))
-    client_ca = _root(CHARGE_POINT_CA_CN)
+    _write(folder / "server-rsa", *issue(server_cn, root, rsa_key, host))
+    client_ca = new_root(CHARGE_POINT_CA_CN)
     _write(folder / "charge-point-ca", *client_ca)
-    client = _leaf(charge_point_id, client_ca, ec.generate_private_key(ec.SECP256R1()))
+    client = issue(charge_point_id, client_ca, ec.generate_private_key(ec.SECP256R1()))
     _write(folder / "client", *client)
     return DemoPki(
         folder=folder,
@@ -96,7 +96,7 @@ def make_demo_pki(
 
 def self_signed_root(common_name: str) -> str:
     """A fresh self-signed root CA certificate (EC P-256, SHA-256) as PEM; its key is dropped."""
-    certificate, _key = _root(common_name)
+    certificate, _key = new_root(common_name)
     return certificate.public_bytes(serialization.Encoding.PEM).decode()
 
 
@@ -115,7 +115,7 @@ def _now() -> datetime.datetime:
     return datetime.datetime.now(datetime.UTC)
 
 
-def _root(common_name: str) -> tuple[x509.Certificate, PrivateKey]:
+def new_root(common_name: str) -> tuple[x509.Certificate, PrivateKey]:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
     certificate = (
@@ -147,15 +147,19 @@ def _root(common_name: str) -> tuple[x509.Certificate, PrivateKey]:
     return certificate, key
 
 
-def _leaf(
+def issue(
     common_name: str,
     issuer: tuple[x509.Certificate, PrivateKey],
     key: PrivateKey,
     server_host: str | None = None,
+    *,
+    usage: x509.ObjectIdentifier | None = None,
 ) -> tuple[x509.Certificate, PrivateKey]:
-    """A certificate for ``key``: a server one naming ``server_host``, else a client one."""
+    """A certificate for ``key`` from ``issuer``: a server one naming ``server_host``, else
+    one for ``usage`` (default: a client one)."""
     root, root_key = issuer
-    usage = ExtendedKeyUsageOID.SERVER_AUTH if server_host else ExtendedKeyUsageOID.CLIENT_AUTH
+    if usage is None:
+        usage = ExtendedKeyUsageOID.SERVER_AUTH if server_host else ExtendedKeyUsageOID.CLIENT_AUTH
     builder = (
         x509.CertificateBuilder()
         .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)]))

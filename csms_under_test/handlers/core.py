@@ -65,6 +65,8 @@ def status_notification(ctx: CallContext, payload: dict[str, Any]) -> dict[str, 
     """OCPP 1.6 §4.9: keep the latest status per connector and the history."""
     if faults.STATUS_FAULTED_CALLERROR in ctx.faults and payload["status"] == "Faulted":
         return ErrorReply(ErrorCode.INTERNAL_ERROR, "the CSMS failed to process StatusNotification")
+    if faults.STATUS_UNAVAILABLE_CALLERROR in ctx.faults and payload["status"] == "Unavailable":
+        return ErrorReply(ErrorCode.INTERNAL_ERROR, "the CSMS failed to process StatusNotification")
     if faults.STATUS_TRANSITION_CALLERROR in ctx.faults and payload["status"] == "Available":
         previous = {
             s.connector_id: s.status for s in ctx.store.connector_statuses(ctx.charge_point_id)

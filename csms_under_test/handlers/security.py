@@ -16,6 +16,8 @@ def security_event_notification(
     ctx: CallContext, payload: dict[str, Any]
 ) -> dict[str, Any] | ErrorReply:
     """Whitepaper §8: one entry of the charge point's security log, kept as sent."""
+    if faults.SECURITY_EVENT_NOTIFICATION_NOT_IMPLEMENTED in ctx.faults:
+        return ErrorReply(ErrorCode.NOT_IMPLEMENTED, "SecurityEventNotification is not implemented")
     ctx.store.record_security_event(
         SecurityEventRecord(
             ctx.charge_point_id,
@@ -32,6 +34,10 @@ def signed_firmware_status_notification(
     ctx: CallContext, payload: dict[str, Any]
 ) -> dict[str, Any] | ErrorReply:
     """Whitepaper L01: the progress of a SignedUpdateFirmware."""
+    if faults.SIGNED_FIRMWARE_STATUS_NOTIFICATION_NOT_IMPLEMENTED in ctx.faults:
+        return ErrorReply(
+            ErrorCode.NOT_IMPLEMENTED, "SignedFirmwareStatusNotification is not implemented"
+        )
     ctx.store.record_firmware_status(
         ctx.charge_point_id, SIGNED_FIRMWARE, payload["status"], ctx.timestamp
     )

@@ -78,6 +78,7 @@ def load_case(path: Path, edition: str = DEFAULT_EDITION) -> Case:
         finding_faults=tuple(data.get("finding_faults", ())),
         security_profiles=tuple(data.get("security_profiles", ())),
         raises_security_profile=bool(data.get("raises_security_profile", False)),
+        feature_profiles=tuple(data.get("feature_profiles", ())),
         editions=tuple(source.data.get(ONLY_IN, ())),
     )
 

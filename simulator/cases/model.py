@@ -43,6 +43,8 @@ class Case:
     # The security profiles the case's pre-condition names (catalog §11); () = any.
     security_profiles: tuple[int, ...] = ()
     raises_security_profile: bool = False  # TC_083: the profile after it must be supported
+    # Feature profiles its pre-condition needs beside its block's (catalog TC_080).
+    feature_profiles: tuple[str, ...] = ()
     # The Test Case Document editions that have the case (catalog §12); () = every one.
     editions: tuple[str, ...] = ()
 

@@ -7,7 +7,7 @@ from typing import Any
 from simulator.cases.blocks import BLOCKS
 from simulator.cases.steps import step_schema
 from simulator.chargepoint.model import HARDWARE_FLAGS
-from simulator.config import SECURITY_PROFILES
+from simulator.config import FEATURE_PROFILES, SECURITY_PROFILES
 from simulator.editions import CHANGES, ONLY_IN, changes_schema, only_in_schema
 
 STATE_NAMES = ("booted", "authorized", "charging")
@@ -71,6 +71,15 @@ def case_schema() -> dict[str, Any]:
                 "profile whose next one the CSMS supports too; $security_profile and "
                 "$raised_security_profile name the two",
             },
+            "feature_profiles": {
+                "type": "array",
+                "uniqueItems": True,
+                "minItems": 1,
+                "items": {"enum": list(FEATURE_PROFILES)},
+                "description": "feature profiles the case's pre-condition needs beside its "
+                "block's (TC_080: FirmwareManagement): one the PICS does not declare makes it "
+                "NOT_APPLICABLE",
+            },
             "steps": {"type": "array", "minItems": 1, "items": step_schema()},
             "setup": {
                 "type": "object",
@@ -96,6 +105,15 @@ def state_schema() -> dict[str, Any]:
             "name": {"type": "string"},
             "requires": {"enum": [None, *STATE_NAMES]},
             "reference": {"type": "string"},
+            "feature_profiles": {
+                "type": "array",
+                "uniqueItems": True,
+                "minItems": 1,
+                "items": {"enum": list(FEATURE_PROFILES)},
+                "description": "feature profiles the case's pre-condition needs beside its "
+                "block's (TC_080: FirmwareManagement): one the PICS does not declare makes it "
+                "NOT_APPLICABLE",
+            },
             "steps": {"type": "array", "minItems": 1, "items": step_schema()},
         },
     }

@@ -61,6 +61,7 @@ def config_variables(config: HarnessConfig) -> dict[str, Any]:
         "security_profile": str(config.security.profile),
         "raised_security_profile": str(config.security.profile + 1),
         **root_certificate_variables(config),
+        **firmware_signing_variables(config),
     }
 
 
@@ -77,6 +78,18 @@ def root_certificate_variables(config: HarnessConfig) -> dict[str, str]:
             found[key] = pem
             found[key.replace("_certificate", "_serial")] = serial_hex(load_certificate(pem))
     return found
+
+
+def firmware_signing_variables(config: HarnessConfig) -> dict[str, str]:
+    """The signed firmware material the PICS sets (TC_080, TC_081); the invalid signature,
+    when not configured, is the valid one with its last byte changed."""
+    from simulator.firmware_signing import invalid_signature
+
+    security = config.security
+    values = {name: getattr(security, name) for name in PICS_SIGNING_MATERIAL}
+    if not values["invalid_firmware_signature"] and security.firmware_signature:
+        values["invalid_firmware_signature"] = invalid_signature(security.firmware_signature)
+    return {name: value for name, value in values.items() if value}
 
 
 def local_authorization_list(tags: IdTags) -> list[dict[str, Any]]:
@@ -111,10 +124,19 @@ PICS_CERTIFICATES: dict[str, str] = {
     for key in ROOT_CERTIFICATE_KEYS
     for variable in (key, key.replace("_certificate", "_serial"))
 }
-PICS_ONLY: dict[str, str] = {**PICS_LOCATIONS, **PICS_CERTIFICATES}
+# variable -> the PICS keys that give it: the signed firmware material (catalog §11.0 c).
+PICS_SIGNING_MATERIAL: dict[str, str] = {
+    "firmware_signature": "security.firmware_signature",
+    "firmware_signing_certificate": "security.firmware_signing_certificate",
+    "invalid_firmware_signature": (
+        "security.invalid_firmware_signature (or security.firmware_signature)"
+    ),
+}
+# Every variable only the PICS defines -> the keys to set.
+PICS_KEYS: dict[str, str] = {**PICS_LOCATIONS, **PICS_CERTIFICATES, **PICS_SIGNING_MATERIAL}
 
 CONFIG_VARIABLE_NAMES: frozenset[str] = frozenset(config_variables(HarnessConfig())) | frozenset(
-    PICS_ONLY
+    PICS_KEYS
 )
 
 

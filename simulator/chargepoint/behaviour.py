@@ -165,11 +165,17 @@ def stop_locally(cp: ChargePoint, connector_id: int) -> Activity:
 
 
 # -- power and connectivity -------------------------------------------------------------
-def boot(cp: ChargePoint, statuses: dict[int, str]) -> Activity:
+def boot(
+    cp: ChargePoint, statuses: dict[int, str], after_boot: Callable[[], Activity] | None = None
+) -> Activity:
+    """Connect, BootNotification, ``after_boot`` (what the charge point reports first, e.g.
+    SecurityEventNotification FirmwareUpdated, TC_080), then every connector's status."""
     # In a profile just raised the CSMS must take the connection (TC_083 step 6).
     raised, cp.profile_raised = cp.profile_raised, False
     yield Connect("the charge point is back", csms_decides=raised)
     yield Send("BootNotification", {})
+    if after_boot is not None:
+        yield from after_boot()
     for connector_id in range(cp.config.connectors + 1):
         yield from report_status(cp, connector_id, statuses.get(connector_id, "Available"))
 
@@ -180,13 +186,14 @@ def restart(
     statuses: dict[int, str] | None = None,
     *,
     keep_transactions: bool = False,
+    after_boot: Callable[[], Activity] | None = None,
 ) -> Activity:
     """Drop the connection, restart, reconnect and boot; ``statuses`` for connectors that
-    are not Available afterwards."""
+    are not Available afterwards; ``after_boot`` runs between BootNotification and them."""
     yield Disconnect(why)
     cp.restart(keep_transactions=keep_transactions)
     yield Wait(cp.reboot_time, "the charge point restarts")
-    yield from boot(cp, statuses or {})
+    yield from boot(cp, statuses or {}, after_boot)
 
 
 def reboot(cp: ChargePoint, kind: str) -> Activity:

@@ -39,7 +39,7 @@ FIRMWARE_VERSION_MAX = 50  # BootNotification.req firmwareVersion, CiString50Typ
 def update_firmware(cp: ChargePoint, request: dict[str, Any]) -> Activity:
     """UpdateFirmware: download at retrieveDate, install, reboot, report every step."""
     location = str(request.get("location", ""))
-    yield from _wait_until(cp, request.get("retrieveDate"), "UpdateFirmware.retrieveDate")
+    yield from wait_until(cp, request.get("retrieveDate"), "UpdateFirmware.retrieveDate")
     yield _firmware_status("Downloading")
     image = yield from transfer(cp, request, Download(location))
     if image is None:
@@ -111,7 +111,7 @@ def _capped_wait(cp: ChargePoint, seconds: float, why: str) -> Instruction:
     )
 
 
-def _wait_until(cp: ChargePoint, value: Any, what: str) -> Activity:
+def wait_until(cp: ChargePoint, value: Any, what: str) -> Activity:
     when = moment(value)
     if when is None:
         return

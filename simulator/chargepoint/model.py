@@ -18,6 +18,7 @@ from simulator.chargepoint.authorization_key import without_secrets
 from simulator.chargepoint.certificates import CertificateStore, certificate_keys
 from simulator.chargepoint.configuration import ConfigKey, core_keys
 from simulator.chargepoint.diagnostics import TransferRecord, compact_json, diagnostics_file_name
+from simulator.chargepoint.firmware_signature import SignatureCheck, signing_certificate
 from simulator.chargepoint.local_list import LocalList
 from simulator.chargepoint.reservations import Reservation
 from simulator.chargepoint.smart_charging import DEFAULT_PHASES, ProfileStore, convert
@@ -132,6 +133,8 @@ class ChargePoint:
     reboot_time: float = 10.0  # a reboot or power cycle lasts this long (PICS timing.reboot)
     firmware_version: str = field(init=False)  # changes when an UpdateFirmware installs
     transfers: list[TransferRecord] = field(init=False, default_factory=list)
+    # Each firmware signature verification, in order (SignedUpdateFirmware; TC_080, TC_081).
+    signature_checks: list[SignatureCheck] = field(init=False, default_factory=list)
     events: list[tuple[datetime, str]] = field(init=False, default_factory=list)  # the log
     # The HTTP Basic password once the CSMS changed it (ChangeConfiguration AuthorizationKey,
     # hex-decoded; TC_073); None: the configured one (security.password).
@@ -641,3 +644,13 @@ class ChargePoint:
         given = payload.get("certificateHashData")
         status = self.certificates.delete(given if isinstance(given, dict) else {})
         return Answer({"status": status})
+
+    def _answer_SignedUpdateFirmware(self, payload: dict[str, Any]) -> Answer:
+        # Security whitepaper L01: a signing certificate that is no PEM X.509 certificate is
+        # InvalidCertificate; else Accepted, and the update follows (chargepoint.signed_firmware).
+        firmware = payload.get("firmware")
+        pem = firmware.get("signingCertificate") if isinstance(firmware, dict) else None
+        if signing_certificate(pem) is None:
+            self.log("SignedUpdateFirmware: the signingCertificate is no PEM X.509 certificate")
+            return Answer({"status": "InvalidCertificate"})
+        return Answer({"status": "Accepted"})

@@ -23,6 +23,7 @@ from simulator.chargepoint.firmware import update_firmware, upload_diagnostics
 from simulator.chargepoint.model import ChargePoint
 from simulator.chargepoint.plan import Activity
 from simulator.chargepoint.security_log import upload_log
+from simulator.chargepoint.signed_firmware import signed_update_firmware
 
 Payload = dict[str, Any]
 Reaction = Callable[[ChargePoint, Payload, Payload], Activity | None]
@@ -103,5 +104,10 @@ _REACTIONS: dict[str, tuple[Callable[[Payload], bool], Reaction]] = {
     "GetLog": (
         lambda a: a.get("status") == "Accepted" and isinstance(a.get("filename"), str),
         lambda cp, r, a: upload_log(cp, r, str(a["filename"])),
+    ),
+    # Security whitepaper L01: an accepted SignedUpdateFirmware downloads, verifies, installs.
+    "SignedUpdateFirmware": (
+        _status("Accepted"),
+        lambda cp, r, a: signed_update_firmware(cp, r),
     ),
 }

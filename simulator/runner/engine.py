@@ -21,7 +21,7 @@ from reports.results import CaseResult, StepRecord, Verdict
 from simulator.cases.blocks import block_by_name
 from simulator.cases.model import Case
 from simulator.cases.steps import ConnectStep, Step
-from simulator.cases.variables import PICS_ONLY, config_variables, substitute
+from simulator.cases.variables import PICS_KEYS, config_variables, substitute
 from simulator.chargepoint.model import HARDWARE_FLAGS, ChargePoint, Hardware
 from simulator.clock import Clock, ocpp_timestamp
 from simulator.config import HarnessConfig
@@ -75,13 +75,15 @@ class CaseRun:
         self.context.started_at = self.clock.monotonic()
         started_wall = ocpp_timestamp(self.clock.now())
         block = block_by_name(self.case.block)
-        profile = block.feature_profile if block else self.case.block
-        if profile not in self.config.sut.feature_profiles:
+        needed = [block.feature_profile if block else self.case.block, *self.case.feature_profiles]
+        missing = [p for p in needed if p not in self.config.sut.feature_profiles]
+        if missing:
             self.whole.where = self.context.where("-")
             self.whole.reason(
                 Verdict.NOT_APPLICABLE,
                 "pics",
-                f"the PICS does not declare feature profile {profile} (sut.feature_profiles)",
+                f"the PICS does not declare feature profile {', '.join(missing)} "
+                "(sut.feature_profiles)",
             )
             return self._result(started_wall)
         if not self.case.in_its_edition:
@@ -242,7 +244,7 @@ class CaseRun:
             if not outcome.ended:
                 self._protocol_findings(outcome)
         except UnknownVariable as exc:
-            key = PICS_ONLY.get(exc.name)
+            key = PICS_KEYS.get(exc.name)
             why = f"the PICS does not set {key}" if key else "a previous step did not provide it"
             where = exc.step or step
             outcome.reason(

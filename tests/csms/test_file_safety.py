@@ -27,6 +27,7 @@ from csms_under_test.files import (
     DEMO_FIRMWARE_NAME,
     MAX_DIAGNOSTICS_BYTES,
     MAX_UPLOAD_BYTES,
+    SIGNED_FIRMWARE_NAME,
     FileArea,
     UploadRefused,
 )
@@ -223,11 +224,12 @@ async def test_ftp_serves_and_lists_no_symlink_fifo_device_or_directory(
 ) -> None:
     def scenario() -> None:
         with _ftp(small) as client:
-            assert client.nlst("firmware") == [DEMO_FIRMWARE_NAME]
+            assert client.nlst("firmware") == [DEMO_FIRMWARE_NAME, SIGNED_FIRMWARE_NAME]
             assert client.nlst("diagnostics") == ["real.log"]
             lines: list[str] = []
             client.retrlines("LIST firmware", lines.append)
-            assert len(lines) == 1 and lines[0].endswith(DEMO_FIRMWARE_NAME)
+            assert len(lines) == 2 and lines[0].endswith(DEMO_FIRMWARE_NAME)
+            assert lines[1].endswith(SIGNED_FIRMWARE_NAME)
             mlsd = [name for name, _ in client.mlsd("diagnostics")]
             assert mlsd == ["real.log"]
             for folder, names in (

@@ -21,7 +21,12 @@ import pytest
 
 from csms_under_test import BackgroundCsms, ReferenceCsms
 from csms_under_test.cli import main
-from csms_under_test.files import DEMO_FIRMWARE_NAME, MAX_UPLOAD_BYTES, demo_firmware
+from csms_under_test.files import (
+    DEMO_FIRMWARE_NAME,
+    MAX_UPLOAD_BYTES,
+    SIGNED_FIRMWARE_NAME,
+    demo_firmware,
+)
 from csms_under_test.settings import CsmsSettings
 from simulator.transfers import download, upload
 
@@ -164,7 +169,7 @@ async def test_ftp_shows_and_allows_only_what_it_should(csms: ReferenceCsms) -> 
         client = _ftp(csms)
         try:
             assert client.nlst() == ["diagnostics", "firmware"]  # not the database
-            assert client.nlst("firmware") == [DEMO_FIRMWARE_NAME]
+            assert client.nlst("firmware") == [DEMO_FIRMWARE_NAME, SIGNED_FIRMWARE_NAME]
             assert _ftp_reply(lambda: client.size("csms.sqlite3")).startswith("550")
             assert _ftp_reply(lambda: client.retrbinary("RETR ../x", print)).startswith("550")
             store = io.BytesIO(b"x")
@@ -180,7 +185,7 @@ async def test_ftp_shows_and_allows_only_what_it_should(csms: ReferenceCsms) -> 
             client.close()
         anonymous = _ftp(csms, "anonymous", "guest@")
         try:
-            assert anonymous.nlst("firmware") == [DEMO_FIRMWARE_NAME]
+            assert anonymous.nlst("firmware") == [DEMO_FIRMWARE_NAME, SIGNED_FIRMWARE_NAME]
             reply = _ftp_reply(lambda: anonymous.retrbinary("RETR diagnostics/ok.log", print))
             assert reply.startswith("550")
             store = io.BytesIO(b"x")

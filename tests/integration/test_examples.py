@@ -83,20 +83,28 @@ def test_every_case_passes_through_an_example(
             if shim is not None:
                 shim.close()
     # A case in a profile the run does not start in needs the operator's SetSecurityProfile,
-    # which a raw-send admin API cannot do: INCONCLUSIVE, never FAIL (TC_086, TC_087).
+    # which a raw-send admin API cannot do: INCONCLUSIVE, never FAIL. Which cases need it
+    # depends on the run: after TC_083 raised the profile to 2, TC_086 runs without one.
     start = config.security.profile
     switching = {c.id for c in cases if c.security_profiles and start not in c.security_profiles}
     verdicts = {c.id: (c.verdict, [str(r) for r in c.reasons]) for c in result.cases}
-    expected = {k: Verdict.INCONCLUSIVE if k in switching else Verdict.PASS for k in verdicts}
-    assert all(v == expected[k] for k, (v, _) in verdicts.items()), {
-        k: v for k, v in verdicts.items() if v[0] != expected[k]
+    wrong = {
+        k: v
+        for k, v in verdicts.items()
+        if v[0] != Verdict.PASS
+        and not (
+            k in switching
+            and v[0] == Verdict.INCONCLUSIVE
+            and all("could not set security profile" in r for r in v[1])
+        )
     }
+    assert not wrong, wrong
     assert not [f"{c.id}: {f}" for c in result.cases for f in c.findings]
     operator_steps = [s.operator for c in result.cases for s in c.steps if s.operator]
     used = {tuple(op.get("used_context", ())) for op in operator_steps}
     if edition == DEFAULT_EDITION:
         asked = {c.id for c in result.cases if any(s.operator for s in c.steps)}
-        assert len(asked - switching) == 49  # the switching ones asked for SetSecurityProfile
+        assert len(asked - switching) == 52  # the switching ones asked for SetSecurityProfile
         # The report tells which requests were built from the charge point's context.
         assert ("transactions",) in used and ("reservations",) in used
 

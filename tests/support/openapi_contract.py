@@ -564,7 +564,7 @@ def _shared_schemas(actions: list[str]) -> dict[str, Any]:
 
 def _per_action(action: str) -> dict[str, Any]:
     """``fields`` (and ``fromNow``) when the body's ``action`` is ``action``."""
-    dates = _top_level_dates(action)
+    dates = _date_paths(action)
     from_now: dict[str, Any] = {"propertyNames": {"enum": dates}} if dates else {"maxProperties": 0}
     return {
         "if": {"required": ["action"], "properties": {"action": {"const": action}}},
@@ -572,16 +572,27 @@ def _per_action(action: str) -> dict[str, Any]:
     }
 
 
-def _top_level_dates(action: str) -> list[str]:
+def _date_paths(action: str) -> list[str]:
+    """The request's date-time fields, nested ones as dotted paths (firmware.retrieveDateTime)."""
     if action == SET_SECURITY_PROFILE:
         return []
     schema = payload_schema(action, response=False)
     assert schema is not None, action
-    return sorted(
-        name
-        for name, field in schema.get("properties", {}).items()
-        if field.get("format") == "date-time"
-    )
+
+    definitions = schema.get("definitions", {})
+
+    def paths(properties: dict[str, Any], prefix: str) -> list[str]:
+        found: list[str] = []
+        for name, given in properties.items():
+            ref = given.get("$ref", "")
+            field = definitions.get(ref.removeprefix("#/definitions/"), given) if ref else given
+            if field.get("format") == "date-time":
+                found.append(prefix + name)
+            elif isinstance(field.get("properties"), dict):
+                found += paths(field["properties"], f"{prefix}{name}.")
+        return found
+
+    return sorted(paths(schema.get("properties", {}), ""))
 
 
 def _fields_schema(action: str) -> dict[str, Any]:

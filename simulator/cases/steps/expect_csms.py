@@ -33,6 +33,13 @@ class ExpectCsmsStep(StepBase):
             "description": "the outcome of the charge point's real download or upload "
             "this case needs (UpdateFirmware, GetDiagnostics, GetLog); another outcome is INCONCLUSIVE",
         },
+        "verification": {
+            "enum": ["succeeds", "fails"],
+            "description": "SignedUpdateFirmware: the outcome of the charge point's real "
+            "signature check this case needs; configured material that does not give it is "
+            "a set-up ERROR naming the PICS keys (TC_080); a signature the CSMS sent that "
+            "verifies where it must not is a FAIL (TC_081)",
+        },
         "findings": findings_schema("match", answers=True),
         "acts_on": {
             **FIELDS,
@@ -43,7 +50,7 @@ class ExpectCsmsStep(StepBase):
     }
     hint: ClassVar[str] = (
         "expect_csms: ACTION, match: {fields}, reply: {payload}, answers: {ACTION: {fields}}, "
-        "transfer: succeeds|fails"
+        "transfer: succeeds|fails, verification: succeeds|fails"
     )
     substituted: ClassVar[tuple[str, ...]] = ("match", "reply", "answers", "findings", "acts_on")
     saves: ClassVar[str | None] = "save"
@@ -54,6 +61,7 @@ class ExpectCsmsStep(StepBase):
     save: dict[str, str]
     answers: dict[str, dict[str, Any]] = field(default_factory=dict)
     transfer: str | None = None  # "succeeds" | "fails": the file transfer the case needs
+    verification: str | None = None  # "succeeds" | "fails": the firmware signature check
     # Checks beyond the TCD: {basis, ref, match | answers}; a failure is a finding.
     findings: tuple[dict[str, Any], ...] = ()
     acts_on: dict[str, Any] | None = None  # the TCD's script: what the tool acts on
@@ -68,6 +76,7 @@ class ExpectCsmsStep(StepBase):
             save=raw.get("save", {}),
             answers=raw.get("answers", {}),
             transfer=raw.get("transfer"),
+            verification=raw.get("verification"),
             findings=tuple(raw.get("findings", ())),
             acts_on=raw.get("acts_on"),
         )

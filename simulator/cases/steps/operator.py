@@ -29,9 +29,10 @@ class OperatorStep(StepBase):
         },
         "from_now": {
             "type": "object",
-            "propertyNames": {"pattern": "^[a-z][A-Za-z]*$"},
+            "propertyNames": {"pattern": "^[a-z][A-Za-z]*(\\.[a-z][A-Za-z]*)*$"},
             "additionalProperties": SECONDS,
-            "description": "date fields stated relative to now: field -> seconds from the moment of asking",
+            "description": "date fields stated relative to now: field (or dotted path, e.g. "
+            "firmware.retrieveDateTime) -> seconds from the moment of asking",
         },
         "instruction": {"type": "string", "description": "what a human operator should do"},
     }

@@ -27,6 +27,7 @@ from simulator.runner.checks import (
 )
 from simulator.runner.context import CaseContext, StepRun
 from simulator.runner.executors.base import executes
+from simulator.runner.executors.verification import check_verification
 from simulator.runner.matching import show
 from simulator.runner.outcome import Outcome
 from simulator.runner.windows import InboundRequest, Window, schema_error_answer
@@ -125,6 +126,8 @@ async def execute_expect_csms(step: ExpectCsmsStep, run: StepRun) -> Outcome:
         check_answered(run, step.answers, set(), f"{because}; answered {show(answer.payload)}")
     if not outcome.ended:
         _check_transfer(step, run)
+    if not outcome.ended and step.verification is not None:
+        check_verification(step.verification, run, payload)
     return outcome
 
 

@@ -8,6 +8,7 @@ wait ends at once: the CSMS was never made to act.
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 from datetime import timedelta
 from typing import Any
@@ -44,13 +45,9 @@ async def execute_operator(step: OperatorStep, run: StepRun) -> Outcome:
         )
         return run.outcome
     asked_at = context.clock.now()
-    fields = {
-        **step.request,
-        **{
-            name: ocpp_timestamp(asked_at + timedelta(seconds=seconds))
-            for name, seconds in from_now.items()
-        },
-    }
+    fields = copy.deepcopy(step.request)
+    for name, seconds in from_now.items():
+        _set_path(fields, name, ocpp_timestamp(asked_at + timedelta(seconds=seconds)))
     request = OperatorRequest(
         charge_point_id=context.config.charge_point.id,
         action=step.action,
@@ -109,6 +106,17 @@ def _operator_done(
     window.interrupted = not call["ok"]
     if context.link is not None:
         context.link.changed.set()
+
+
+def _set_path(fields: dict[str, Any], name: str, value: Any) -> None:
+    """Set a field, or a dotted path into objects (``firmware.retrieveDateTime``)."""
+    *parents, last = name.split(".")
+    for parent in parents:
+        inner = fields.get(parent)
+        if not isinstance(inner, dict):
+            inner = fields[parent] = {}
+        fields = inner
+    fields[last] = value
 
 
 def _jsonable(value: Any) -> Any:
