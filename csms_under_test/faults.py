@@ -90,6 +90,10 @@ TLS_STATIC_RSA_DISABLED = "tls-static-rsa-disabled"
 TLS_ECDSA_CERTIFICATE_MISSING = "tls-ecdsa-certificate-missing"
 TLS_RSA_KEY_SHORT = "tls-rsa-key-short"
 TLS_SERVER_CN_MISMATCH = "tls-server-cn-mismatch"
+EXTENDED_TRIGGER_WITH_CONNECTOR_ID = "extended-trigger-with-connector-id"
+SIGN_CERTIFICATE_REJECTED = "sign-certificate-rejected"
+CERTIFICATE_SIGNED_NEVER_SENT = "certificate-signed-never-sent"
+CERTIFICATE_SIGNED_OTHER_KEY = "certificate-signed-other-key"
 
 FAULTS: dict[str, str] = {
     REJECT_BOOT: "BootNotification is answered with status Rejected",
@@ -286,6 +290,17 @@ FAULTS: dict[str, str] = {
     TLS_SERVER_CN_MISMATCH: (
         "the server certificates' subject commonName is not the CSMS's host name (their "
         "subjectAltName still is, so they verify)"
+    ),
+    EXTENDED_TRIGGER_WITH_CONNECTOR_ID: (
+        "ExtendedTriggerMessage without a connectorId goes out with connectorId 0 (TC_074, TC_077)"
+    ),
+    SIGN_CERTIFICATE_REJECTED: "SignCertificate is answered Rejected, even for a good CSR",
+    CERTIFICATE_SIGNED_NEVER_SENT: (
+        "SignCertificate is answered Accepted, but no CertificateSigned follows"
+    ),
+    CERTIFICATE_SIGNED_OTHER_KEY: (
+        "CertificateSigned carries a certificate for a key of the CSMS's own, with the CSR's "
+        "subject, not for the CSR's key"
     ),
 }
 

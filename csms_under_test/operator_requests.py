@@ -225,6 +225,8 @@ def complete_request(
         completed.setdefault("location", f"{files.http}/diagnostics/")
     elif action == "GetLog":
         security_requests.complete_get_log(completed, files, faults)
+    elif action == "ExtendedTriggerMessage":
+        security_requests.complete_extended_trigger(completed, faults)
     return completed
 
 

@@ -1,7 +1,8 @@
 """What the CSMS adds to an operator's Security whitepaper request before sending it
 (edition 3): GetLog (N01) gets a requestId of the CSMS's own and, when the operator gives
-none, the CSMS's diagnostics folder as log.remoteLocation. Two faults live here
-(``get-log-diagnostics-type``, ``log-location-rewritten``)."""
+none, the CSMS's diagnostics folder as log.remoteLocation; ExtendedTriggerMessage (F06) goes
+out as given. Three faults live here (``get-log-diagnostics-type``,
+``log-location-rewritten``, ``extended-trigger-with-connector-id``)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,12 @@ import itertools
 import time
 from typing import TYPE_CHECKING, Any
 
-from csms_under_test.faults import GET_LOG_DIAGNOSTICS_TYPE, LOG_LOCATION_REWRITTEN, Faults
+from csms_under_test.faults import (
+    EXTENDED_TRIGGER_WITH_CONNECTOR_ID,
+    GET_LOG_DIAGNOSTICS_TYPE,
+    LOG_LOCATION_REWRITTEN,
+    Faults,
+)
 
 if TYPE_CHECKING:
     from csms_under_test.operator_requests import FileLocations
@@ -37,3 +43,10 @@ def complete_get_log(payload: dict[str, Any], files: FileLocations, faults: Faul
         mirror = files.http if location.startswith(files.ftp) else files.ftp
         log["remoteLocation"] = f"{mirror}/diagnostics/"
     payload["log"] = log
+
+
+def complete_extended_trigger(payload: dict[str, Any], faults: Faults) -> None:
+    """ExtendedTriggerMessage.req (in place): requestedMessage and the optional connectorId
+    as the operator gave them (TC_074: SignChargePointCertificate without a connectorId)."""
+    if EXTENDED_TRIGGER_WITH_CONNECTOR_ID in faults:
+        payload.setdefault("connectorId", 0)

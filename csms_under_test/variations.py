@@ -33,6 +33,8 @@ LOCAL_LIST_VERSION_FIRST = "local-list-version-first"
 # -- issue 17: the Security block
 PEM_REWRAPPED = "pem-rewrapped"
 HASH_DATA_OTHER_CASE = "hash-data-other-case"
+CSR_CA_RSA = "csr-ca-rsa"
+CERTIFICATE_CHAIN_LEAF_ONLY = "certificate-chain-leaf-only"
 
 VARIATIONS: dict[str, str] = {
     POST_BOOT_BURST: (
@@ -94,6 +96,13 @@ VARIATIONS: dict[str, str] = {
     HASH_DATA_OTHER_CASE: (
         "DeleteCertificate writes the hash data's hex digits in the other case than the "
         "charge point reported them (the fields are CiStrings)"
+    ),
+    CSR_CA_RSA: (
+        "the CA it generates to sign charge point CSRs has an RSA-2048 key (default: EC P-256)"
+    ),
+    CERTIFICATE_CHAIN_LEAF_ONLY: (
+        "CertificateSigned carries the charge point's certificate only, without the CA "
+        "certificate after it"
     ),
 }
 
