@@ -30,12 +30,12 @@ from csms_under_test.faults import (
     CERTIFICATE_SIGNED_OTHER_KEY,
     SIGN_CERTIFICATE_REJECTED,
 )
-from csms_under_test.handlers.base import CallContext, ErrorReply
 from csms_under_test.store import Store
 from csms_under_test.variations import CERTIFICATE_CHAIN_LEAF_ONLY, Variations
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # handlers.base is imported by the handlers package, which imports this
     from csms_under_test.connections import ChargePointConnection
+    from csms_under_test.handlers.base import CallContext, ErrorReply
 
 logger = logging.getLogger(__name__)
 
