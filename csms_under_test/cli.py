@@ -257,7 +257,10 @@ def _build(args: argparse.Namespace) -> ReferenceCsms:
     if args.charge_points is not None:
         extra = _load_seed(args.charge_points, charge_points_only=True)
         seed = Seed(seed.id_tags, seed.charge_points + extra.charge_points)
-    return ReferenceCsms(settings, seed=seed)
+    try:
+        return ReferenceCsms(settings, seed=seed)
+    except ValueError as error:  # the CSR CA's files are no PEM certificate and key
+        raise UsageError(f"--csr-ca-cert/--csr-ca-key: {error}") from None
 
 
 async def _serve(csms: ReferenceCsms) -> int:
