@@ -145,13 +145,13 @@ class ChargePoint:
     basic_auth_password: bytes | None = field(init=False, default=None)
     # The client certificate chain and key (PEM) once the CSMS signed one (CertificateSigned,
     # TC_074); None: the configured one (security.client_certificate).
-    client_certificate: tuple[bytes, bytes] | None = field(init=False, default=None)
+    client_certificate: tuple[bytes, bytes] | None = field(init=False, default=None, repr=False)
     # SecurityProfile was raised and the charge point has not reconnected in it yet.
     profile_raised: bool = field(init=False, default=False)
     certificates: CertificateStore = field(init=False)  # installed roots (whitepaper M03-M05)
     # The CSR of a SignChargePointCertificate still waiting for its certificate: it holds the
     # new key (TC_074, chargepoint.renewal).
-    renewal: PendingRequest | None = field(init=False, default=None)
+    renewal: PendingRequest | None = field(init=False, default=None, repr=False)
 
     def __post_init__(self) -> None:
         self.firmware_version = self.config.firmware_version

@@ -163,3 +163,16 @@ def test_the_certifies_operator() -> None:
 def test_renewal_keys() -> None:
     keys = charge_point().configuration
     assert not keys["CpoName"].readonly and keys["CertificateSignedMaxChainSize"].readonly
+
+
+def test_the_new_private_key_is_not_in_the_models_repr() -> None:
+    cp = charge_point()
+    cp.answer("ExtendedTriggerMessage", {"requestedMessage": "SignChargePointCertificate"})
+    assert cp.renewal is not None
+    chain = CertificateAuthority.generate().issue(cp.renewal.csr_pem).chain_pem
+    activity = reaction(
+        cp, "CertificateSigned", {"certificateChain": chain}, {"status": "Accepted"}
+    )
+    assert activity is not None
+    run(activity, {})
+    assert cp.client_certificate is not None and "PRIVATE KEY" not in repr(cp)
