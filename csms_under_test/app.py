@@ -12,7 +12,7 @@ from csms_under_test.admission import Admission
 from csms_under_test.certificate_authority import CertificateAuthority
 from csms_under_test.certificate_renewal import CertificateRenewal
 from csms_under_test.connections import ConnectionRegistry
-from csms_under_test.faults import Faults
+from csms_under_test.faults import SIGNED_CERTIFICATE_NOT_TRUSTED, Faults
 from csms_under_test.files import (
     DEMO_FIRMWARE_NAME,
     FILES_PATH,
@@ -116,7 +116,8 @@ class ReferenceCsms:
                 if settings.tls_chains
                 else None
             )
-            if tls is not None and settings.tls_client_ca is not None:
+            trusts_signed = SIGNED_CERTIFICATE_NOT_TRUSTED not in self.faults
+            if tls is not None and settings.tls_client_ca is not None and trusts_signed:
                 # A certificate the CSR CA signed (TC_074) is a client certificate too.
                 tls.load_verify_locations(cadata=self.csr_ca_pem.decode("ascii"))
             renewal = CertificateRenewal(

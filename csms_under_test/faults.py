@@ -94,6 +94,7 @@ EXTENDED_TRIGGER_WITH_CONNECTOR_ID = "extended-trigger-with-connector-id"
 SIGN_CERTIFICATE_REJECTED = "sign-certificate-rejected"
 CERTIFICATE_SIGNED_NEVER_SENT = "certificate-signed-never-sent"
 CERTIFICATE_SIGNED_OTHER_KEY = "certificate-signed-other-key"
+SIGNED_CERTIFICATE_NOT_TRUSTED = "signed-certificate-not-trusted"
 
 FAULTS: dict[str, str] = {
     REJECT_BOOT: "BootNotification is answered with status Rejected",
@@ -301,6 +302,10 @@ FAULTS: dict[str, str] = {
     CERTIFICATE_SIGNED_OTHER_KEY: (
         "CertificateSigned carries a certificate for a key of the CSMS's own, with the CSR's "
         "subject, not for the CSR's key"
+    ),
+    SIGNED_CERTIFICATE_NOT_TRUSTED: (
+        "the TLS listener does not trust the CA that signs CSRs: a charge point that "
+        "reconnects with the certificate it was given is refused (TC_074)"
     ),
 }
 

@@ -1,8 +1,7 @@
 """The reference CSMS's side of a certificate renewal (Security whitepaper A02, F06;
 TC_074_CSMS, TC_077_CSMS): ExtendedTriggerMessage sent as asked, SignCertificate checked and
 answered, CertificateSigned with the CA's chain after the answer, the configured or
-generated CA (trusted for client certificates at profile 3), the three faults and two
-variations."""
+generated CA (trusted for client certificates at profile 3), the faults and variations."""
 
 from __future__ import annotations
 
@@ -16,6 +15,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 from websockets.asyncio.client import connect as ws_connect
+from websockets.exceptions import InvalidHandshake
 from websockets.typing import Subprotocol
 
 from csms_under_test import ReferenceCsms
@@ -24,6 +24,7 @@ from csms_under_test.faults import (
     CERTIFICATE_SIGNED_OTHER_KEY,
     EXTENDED_TRIGGER_WITH_CONNECTOR_ID,
     SIGN_CERTIFICATE_REJECTED,
+    SIGNED_CERTIFICATE_NOT_TRUSTED,
 )
 from csms_under_test.seed import ChargePointSeed, Seed
 from csms_under_test.settings import CsmsSettings
@@ -164,6 +165,22 @@ async def connects_with_a_renewed_certificate(
     await websocket.send('[2,"hb-1","Heartbeat",{}]')
     assert '"currentTime"' in await asyncio.wait_for(websocket.recv(), WAIT)
     await websocket.close()
+
+
+async def test_with_the_fault_profile_3_refuses_what_the_csr_ca_signed(
+    start_csms: StartCsms, pki: DemoPki, tmp_path: Path
+) -> None:
+    csms = await start_csms(
+        security_profile=3,
+        tls_cert=pki.server_cert,
+        tls_key=pki.server_key,
+        tls_client_ca=pki.client_ca,
+        accept_unknown=False,
+        seed=Seed(charge_points=(ChargePointSeed("CP_1"),)),
+        faults=[SIGNED_CERTIFICATE_NOT_TRUSTED],
+    )
+    with pytest.raises((ssl.SSLError, InvalidHandshake, ConnectionError)):
+        await connects_with_a_renewed_certificate(csms, pki, tmp_path)
 
 
 @pytest.mark.parametrize("configured", [True, False])
