@@ -58,6 +58,7 @@ def test_the_security_block_runs_and_no_output_holds_the_password(tmp_path: Path
         "TC_077_CSMS": "PASS",
         "TC_078_CSMS": "PASS",
         "TC_079_CSMS": "PASS",
+        "TC_083_CSMS": "PASS",
         "TC_085_CSMS": "PASS",
         "TC_086_CSMS": "PASS",
         "TC_087_CSMS": "PASS",
@@ -72,7 +73,9 @@ def test_the_security_block_runs_and_no_output_holds_the_password(tmp_path: Path
         m["payload"]
         for c in data["cases"]
         for m in c["messages"]
-        if m["action"] == "ChangeConfiguration" and m["message_type"] == "CALL"
+        if m["action"] == "ChangeConfiguration"
+        and m["message_type"] == "CALL"
+        and m["payload"].get("key") == "AuthorizationKey"  # TC_083 changes SecurityProfile
     ]
     assert changed == {"key": "AuthorizationKey", "value": "(hidden: 40 characters)"}
     password = "test-password-0001"  # tests/data/fast.yaml
