@@ -6,9 +6,13 @@ import asyncio
 import logging
 from typing import Any
 
+from cryptography.hazmat.primitives import serialization
+
 from csms_under_test.admission import Admission
+from csms_under_test.certificate_authority import CertificateAuthority
+from csms_under_test.certificate_renewal import CertificateRenewal
 from csms_under_test.connections import ConnectionRegistry
-from csms_under_test.faults import Faults
+from csms_under_test.faults import SIGNED_CERTIFICATE_NOT_TRUSTED, Faults
 from csms_under_test.files import (
     DEMO_FIRMWARE_NAME,
     FILES_PATH,
@@ -30,9 +34,21 @@ from csms_under_test.seed import Seed, apply_seed
 from csms_under_test.server import OCPP_PATH, OcppServer
 from csms_under_test.settings import CsmsSettings
 from csms_under_test.store import Store
-from csms_under_test.variations import Variations
+from csms_under_test.variations import CSR_CA_RSA, Variations
 
 logger = logging.getLogger(__name__)
+
+
+def csr_certificate_authority(
+    settings: CsmsSettings, variations: Variations
+) -> CertificateAuthority:
+    """The configured CSR CA (``csr_ca_cert``/``csr_ca_key``), or one generated now (RSA with
+    the ``csr-ca-rsa`` variation, else EC P-256); never written anywhere."""
+    if settings.csr_ca_cert is not None and settings.csr_ca_key is not None:
+        return CertificateAuthority.load(
+            settings.csr_ca_cert.read_bytes(), settings.csr_ca_key.read_bytes()
+        )
+    return CertificateAuthority.generate(rsa_key=CSR_CA_RSA in variations)
 
 
 class ReferenceCsms:
@@ -67,6 +83,7 @@ class ReferenceCsms:
             max_diagnostics_bytes=settings.max_diagnostics_bytes,
         )
         self.registry = ConnectionRegistry()
+        self.csr_ca = csr_certificate_authority(settings, self.variations)
         self.admission: Admission | None = None  # set by start()
         self._store: Store | None = None
         self._ocpp: OcppServer | None = None
@@ -99,11 +116,18 @@ class ReferenceCsms:
                 if settings.tls_chains
                 else None
             )
+            trusts_signed = SIGNED_CERTIFICATE_NOT_TRUSTED not in self.faults
+            if tls is not None and settings.tls_client_ca is not None and trusts_signed:
+                # A certificate the CSR CA signed (TC_074) is a client certificate too.
+                tls.load_verify_locations(cadata=self.csr_ca_pem.decode("ascii"))
+            renewal = CertificateRenewal(
+                self.csr_ca, call_timeout=self.call_timeout, variations=self.variations
+            )
             self._ocpp = OcppServer(
                 store=self._store,
                 faults=self.faults,
                 registry=self.registry,
-                handlers=all_handlers(),
+                handlers=all_handlers(renewal),
                 heartbeat_interval=self.heartbeat_interval,
                 variations=self.variations,
                 admission=self.admission,
@@ -209,6 +233,13 @@ class ReferenceCsms:
     def file_locations(self) -> FileLocations:
         """:attr:`files_http_url` and :attr:`ftp_url`, as operator requests are completed with."""
         return FileLocations(self.files_http_url, self.ftp_url, DEMO_FIRMWARE_NAME)
+
+    @property
+    def csr_ca_pem(self) -> bytes:
+        """The certificate of the CA that signs charge point CSRs (PEM): what a launcher
+        makes the TLS listener trust for client certificates (``tls_client_ca``) and the
+        charge point may check the chains of CertificateSigned against."""
+        return self.csr_ca.certificate.public_bytes(serialization.Encoding.PEM)
 
     # -- for in-process use (on the CSMS loop) ----------------------------------------
     @property

@@ -145,6 +145,13 @@ def _parser() -> argparse.ArgumentParser:
         "--tls-client-ca", type=Path, help="profile 3: the CA that signs charge point certificates"
     )
     security.add_argument(
+        "--csr-ca-cert",
+        type=Path,
+        help="the CA certificate (PEM) that signs charge point CSRs (SignCertificate); "
+        "default: one generated at start, trusted for client certificates",
+    )
+    security.add_argument("--csr-ca-key", type=Path, help="its private key (PEM, unencrypted)")
+    security.add_argument(
         "--tls-port",
         type=int,
         help="wss:// on this port beside ws:// on --port, each charge point held to its own "
@@ -223,6 +230,8 @@ def _build(args: argparse.Namespace) -> ReferenceCsms:
             tls_cert_rsa=args.tls_cert_rsa,
             tls_key_rsa=args.tls_key_rsa,
             tls_client_ca=args.tls_client_ca,
+            csr_ca_cert=args.csr_ca_cert,
+            csr_ca_key=args.csr_ca_key,
             tls_port=args.tls_port,
             accept_unknown=args.accept_unknown,
             api_token=args.api_token,
@@ -232,7 +241,15 @@ def _build(args: argparse.Namespace) -> ReferenceCsms:
         )
     except ValueError as error:  # an unknown fault or variation, a profile without TLS
         raise UsageError(str(error)) from None
-    for name in ("tls_cert", "tls_key", "tls_cert_rsa", "tls_key_rsa", "tls_client_ca"):
+    for name in (
+        "tls_cert",
+        "tls_key",
+        "tls_cert_rsa",
+        "tls_key_rsa",
+        "tls_client_ca",
+        "csr_ca_cert",
+        "csr_ca_key",
+    ):
         path = getattr(args, name)
         if path is not None and not path.is_file():
             raise UsageError(f"--{name.replace('_', '-')} {path}: no such file")
@@ -240,7 +257,10 @@ def _build(args: argparse.Namespace) -> ReferenceCsms:
     if args.charge_points is not None:
         extra = _load_seed(args.charge_points, charge_points_only=True)
         seed = Seed(seed.id_tags, seed.charge_points + extra.charge_points)
-    return ReferenceCsms(settings, seed=seed)
+    try:
+        return ReferenceCsms(settings, seed=seed)
+    except ValueError as error:  # the CSR CA's files are no PEM certificate and key
+        raise UsageError(f"--csr-ca-cert/--csr-ca-key: {error}") from None
 
 
 async def _serve(csms: ReferenceCsms) -> int:

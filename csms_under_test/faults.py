@@ -98,6 +98,11 @@ SIGNED_FIRMWARE_STATUS_NOTIFICATION_NOT_IMPLEMENTED = (
 )
 SECURITY_EVENT_NOTIFICATION_NOT_IMPLEMENTED = "security-event-notification-not-implemented"
 STATUS_UNAVAILABLE_CALLERROR = "status-unavailable-callerror"
+EXTENDED_TRIGGER_WITH_CONNECTOR_ID = "extended-trigger-with-connector-id"
+SIGN_CERTIFICATE_REJECTED = "sign-certificate-rejected"
+CERTIFICATE_SIGNED_NEVER_SENT = "certificate-signed-never-sent"
+CERTIFICATE_SIGNED_OTHER_KEY = "certificate-signed-other-key"
+SIGNED_CERTIFICATE_NOT_TRUSTED = "signed-certificate-not-trusted"
 
 FAULTS: dict[str, str] = {
     REJECT_BOOT: "BootNotification is answered with status Rejected",
@@ -315,6 +320,21 @@ FAULTS: dict[str, str] = {
     ),
     STATUS_UNAVAILABLE_CALLERROR: (
         "a StatusNotification with status Unavailable is answered with CALLERROR InternalError"
+    ),
+    EXTENDED_TRIGGER_WITH_CONNECTOR_ID: (
+        "ExtendedTriggerMessage without a connectorId goes out with connectorId 0 (TC_074, TC_077)"
+    ),
+    SIGN_CERTIFICATE_REJECTED: "SignCertificate is answered Rejected, even for a good CSR",
+    CERTIFICATE_SIGNED_NEVER_SENT: (
+        "SignCertificate is answered Accepted, but no CertificateSigned follows"
+    ),
+    CERTIFICATE_SIGNED_OTHER_KEY: (
+        "CertificateSigned carries a certificate for a key of the CSMS's own, with the CSR's "
+        "subject, not for the CSR's key"
+    ),
+    SIGNED_CERTIFICATE_NOT_TRUSTED: (
+        "the TLS listener does not trust the CA that signs CSRs: a charge point that "
+        "reconnects with the certificate it was given is refused (TC_074)"
     ),
 }
 

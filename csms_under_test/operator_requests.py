@@ -227,6 +227,8 @@ def complete_request(
         security_requests.complete_get_log(completed, files, faults)
     elif action == "SignedUpdateFirmware":
         security_requests.complete_signed_update_firmware(completed, files, faults, now, variations)
+    elif action == "ExtendedTriggerMessage":
+        security_requests.complete_extended_trigger(completed, faults)
     return completed
 
 

@@ -3,7 +3,8 @@
 none, the CSMS's diagnostics folder as log.remoteLocation; SignedUpdateFirmware (L01) gets a
 requestId, and when the operator gives none, firmware.retrieveDateTime now and the CSMS's
 signed image as firmware.location (the signature and signing certificate are the
-operator's: the CSMS has no firmware signing key). Faults and variations of both live here."""
+operator's: the CSMS has no firmware signing key); ExtendedTriggerMessage (F06) goes out as
+given. Faults and variations of all three live here."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from csms_under_test.faults import (
+    EXTENDED_TRIGGER_WITH_CONNECTOR_ID,
     GET_LOG_DIAGNOSTICS_TYPE,
     LOG_LOCATION_REWRITTEN,
     SIGNED_FIRMWARE_CERTIFICATE_UNARMOURED,
@@ -90,3 +92,10 @@ def complete_signed_update_firmware(
     if SIGNED_FIRMWARE_CERTIFICATE_UNARMOURED in faults and isinstance(certificate, str):
         firmware["signingCertificate"] = "".join(_PEM_ARMOUR.sub("", certificate).split())
     payload["firmware"] = firmware
+
+
+def complete_extended_trigger(payload: dict[str, Any], faults: Faults) -> None:
+    """ExtendedTriggerMessage.req (in place): requestedMessage and the optional connectorId
+    as the operator gave them (TC_074: SignChargePointCertificate without a connectorId)."""
+    if EXTENDED_TRIGGER_WITH_CONNECTOR_ID in faults:
+        payload.setdefault("connectorId", 0)

@@ -42,7 +42,7 @@ from csms_under_test.faults import (
 )
 from csms_under_test.group_commit import CommitFailed, GroupCommit
 from csms_under_test.handlers import ErrorReply, NoReply
-from csms_under_test.handlers.base import CallContext, Handler
+from csms_under_test.handlers.base import CallContext, FollowUp, Handler
 from csms_under_test.network import LISTEN_BACKLOG, bound_port, listen_socket
 from csms_under_test.ocpp_connection import Done, OcppConnection
 from csms_under_test.recent_answers import RecentAnswers, request_digest
@@ -439,8 +439,9 @@ class OcppServer:
             )
             self._send_answer(connection, refusal.text, done)
             return
+        follow_ups: list[FollowUp] = []  # what the handler sends once it has answered
         with self._store.deferred():
-            reply, remembered = self._reply(connection, event)
+            reply, remembered = self._reply(connection, event, follow_ups)
         if reply is not None and remembered:
             # Remembered at once: a retransmission on another connection is answered as
             # this one (after the same commit), never processed again.
@@ -466,7 +467,7 @@ class OcppServer:
             ):
                 self._in_background(self._burst_then_answer(connection, answer.text), done)
                 return
-            self._send_answer(connection, answer.text, done)
+            self._send_answer(connection, answer.text, done, follow_ups)
 
         # What the answer reports must be on disk before it leaves (kill -9 loses nothing
         # answered); the commit is shared with the loop turn's other requests.
@@ -480,25 +481,44 @@ class OcppServer:
             call.unique_id, ErrorCode.INTERNAL_ERROR, f"the CSMS failed to store {call.action}"
         )
 
-    def _send_answer(self, connection: ChargePointConnection, text: str, done: Done) -> None:
+    def _send_answer(
+        self,
+        connection: ChargePointConnection,
+        text: str,
+        done: Done,
+        follow_ups: Sequence[FollowUp] = (),
+    ) -> None:
         if SLOW_ANSWERS in self._variations:
-            self._in_background(self._answer_later(connection, text), done)
+            self._in_background(self._answer_later(connection, text, follow_ups), done)
             return
         connection.send_now(text)
+        self._follow_up(connection, follow_ups)
         done()
 
-    async def _answer_later(self, connection: ChargePointConnection, text: str) -> None:
+    async def _answer_later(
+        self, connection: ChargePointConnection, text: str, follow_ups: Sequence[FollowUp] = ()
+    ) -> None:
         if SLOW_ANSWERS in self._variations:
             await asyncio.sleep(SLOW_ANSWER_S)
         with contextlib.suppress(ConnectionClosed):
             await connection.send_text(text)
+            self._follow_up(connection, follow_ups)
+
+    def _follow_up(self, connection: ChargePointConnection, follow_ups: Sequence[FollowUp]) -> None:
+        """The handler's requests after its answer (each in a task of its own: its answer is
+        read by the message loop this connection's next message waits for)."""
+        for follow_up in follow_ups:
+            self._in_background(follow_up(connection))
 
     async def _burst_then_answer(self, connection: ChargePointConnection, text: str) -> None:
         await self._start_burst(connection)
         await self._answer_later(connection, text)
 
     def _reply(
-        self, connection: ChargePointConnection, event: IncomingCall
+        self,
+        connection: ChargePointConnection,
+        event: IncomingCall,
+        follow_ups: list[FollowUp] | None = None,
     ) -> tuple[Outgoing | None, bool]:
         """The answer to a request sent for the first time (None: left unanswered), and
         whether it is remembered for a retransmission: every answer but InternalError, after
@@ -536,6 +556,7 @@ class OcppServer:
             faults=self._faults,
             heartbeat_interval=self._heartbeat_interval,
             authorized_id_tags=connection.authorized_id_tags,
+            follow_ups=follow_ups if follow_ups is not None else [],
         )
         try:
             result = handler(context, call.payload)

@@ -27,7 +27,16 @@ CHARGING_RATE_UNITS = ("A", "W")
 
 
 # The settings that name files and folders (each held as a Path).
-PATH_FIELDS = ("files_dir", "tls_cert", "tls_key", "tls_cert_rsa", "tls_key_rsa", "tls_client_ca")
+PATH_FIELDS = (
+    "files_dir",
+    "tls_cert",
+    "tls_key",
+    "tls_cert_rsa",
+    "tls_key_rsa",
+    "tls_client_ca",
+    "csr_ca_cert",
+    "csr_ca_key",
+)
 
 
 @dataclass(frozen=True)
@@ -57,6 +66,10 @@ class CsmsSettings:
     tls_cert_rsa: Path | None = None
     tls_key_rsa: Path | None = None
     tls_client_ca: Path | None = None  # profile 3: the CA that signs charge point certificates
+    # The CA that signs charge point CSRs (SignCertificate, whitepaper A02); None: one
+    # generated at start (csms_under_test.certificate_renewal). Also trusted for clients.
+    csr_ca_cert: Path | None = None
+    csr_ca_key: Path | None = None
     # With TLS material: ws:// stays on ``port`` (profiles 0, 1) and wss:// listens here
     # (profiles 2, 3), each charge point held to its own profile. None: one listener.
     tls_port: int | None = None
@@ -145,5 +158,7 @@ class CsmsSettings:
             raise ValueError("security profile 3 needs tls_client_ca (the charge points' CA)")
         if self.tls_client_ca is not None and not tls:
             raise ValueError("tls_client_ca is for TLS connections: give tls_cert and tls_key")
+        if (self.csr_ca_cert is None) != (self.csr_ca_key is None):
+            raise ValueError("csr_ca_cert and csr_ca_key go together")
         if self.replace_limit < 1 or self.replace_window <= 0:
             raise ValueError("replace_limit must be at least 1 and replace_window positive")

@@ -35,6 +35,8 @@ PEM_REWRAPPED = "pem-rewrapped"
 HASH_DATA_OTHER_CASE = "hash-data-other-case"
 SIGNED_FIRMWARE_CRLF_CERTIFICATE = "signed-firmware-crlf-certificate"
 SIGNED_FIRMWARE_INSTALL_DATE = "signed-firmware-install-date"
+CSR_CA_RSA = "csr-ca-rsa"
+CERTIFICATE_CHAIN_LEAF_ONLY = "certificate-chain-leaf-only"
 
 VARIATIONS: dict[str, str] = {
     POST_BOOT_BURST: (
@@ -104,6 +106,13 @@ VARIATIONS: dict[str, str] = {
     SIGNED_FIRMWARE_INSTALL_DATE: (
         "schedules the installation too: SignedUpdateFirmware carries firmware.installDateTime "
         "(the retrieveDateTime) when the operator gives none"
+    ),
+    CSR_CA_RSA: (
+        "the CA it generates to sign charge point CSRs has an RSA-2048 key (default: EC P-256)"
+    ),
+    CERTIFICATE_CHAIN_LEAF_ONLY: (
+        "CertificateSigned carries the charge point's certificate only, without the CA "
+        "certificate after it"
     ),
 }
 

@@ -3,6 +3,8 @@ for the Security whitepaper."""
 
 from __future__ import annotations
 
+from csms_under_test.certificate_authority import CertificateAuthority
+from csms_under_test.certificate_renewal import CertificateRenewal
 from csms_under_test.handlers import core, firmware, security
 from csms_under_test.handlers.base import (
     NO_REPLY,
@@ -13,9 +15,16 @@ from csms_under_test.handlers.base import (
 )
 
 
-def all_handlers() -> dict[str, Handler]:
-    """Action name → handler, for every action the reference CSMS answers."""
-    return {**core.HANDLERS, **firmware.HANDLERS, **security.HANDLERS}
+def all_handlers(renewal: CertificateRenewal | None = None) -> dict[str, Handler]:
+    """Action name → handler, for every action the reference CSMS answers; SignCertificate
+    signs with ``renewal``'s CA (default: one generated now)."""
+    signer = renewal or CertificateRenewal(CertificateAuthority.generate())
+    return {
+        **core.HANDLERS,
+        **firmware.HANDLERS,
+        **security.HANDLERS,
+        "SignCertificate": signer.sign_certificate,
+    }
 
 
 __all__ = ["NO_REPLY", "CallContext", "ErrorReply", "Handler", "NoReply", "all_handlers"]

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from csms_under_test.faults import Faults
 from csms_under_test.store import Store
 from csms_under_test.timestamps import ocpp_timestamp
 from ocppj import ErrorCode
+
+if TYPE_CHECKING:
+    from csms_under_test.connections import ChargePointConnection
+
+# What the CSMS sends on the connection once a request's answer has gone out (the
+# CertificateSigned.req after SignCertificate.conf, whitepaper A02).
+FollowUp = Callable[["ChargePointConnection"], Coroutine[Any, Any, None]]
 
 
 @dataclass(frozen=True)
@@ -25,6 +32,8 @@ class CallContext:
     heartbeat_interval: int
     # idTags authorized with Authorize.req on this connection (mutable, per connection)
     authorized_id_tags: set[str] = field(default_factory=set)
+    # what the handler sends after its answer (run by the server, in order)
+    follow_ups: list[FollowUp] = field(default_factory=list)
 
     @cached_property
     def timestamp(self) -> str:

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from simulator.chargepoint.authorization_key import is_valid_authorization_key
 
+DEFAULT_CPO_NAME = "Pretest Demo CPO"
+
 
 @dataclass
 class ConfigKey:
@@ -79,4 +81,7 @@ def core_keys(connectors: int, feature_profiles: str) -> dict[str, ConfigKey]:
         "AuthorizationKey": ConfigKey("", validate=is_valid_authorization_key, writeonly=True),
         # Security white paper §2, §7: the profile the charge point connects in (0: none)
         "SecurityProfile": ConfigKey("0", validate=_security_profile),
+        # Security white paper §7 (TC_074, TC_077): the CSR's O RDN; the longest chain taken
+        "CpoName": ConfigKey(DEFAULT_CPO_NAME),
+        "CertificateSignedMaxChainSize": ConfigKey("10000", readonly=True),
     }

@@ -20,6 +20,13 @@ from simulator.chargepoint.configuration import ConfigKey, core_keys
 from simulator.chargepoint.diagnostics import TransferRecord, compact_json, diagnostics_file_name
 from simulator.chargepoint.firmware_signature import SignatureCheck, signing_certificate
 from simulator.chargepoint.local_list import LocalList
+from simulator.chargepoint.renewal import (
+    SIGN_CHARGE_POINT_CERTIFICATE,
+    PendingRequest,
+    chain_problem,
+    extended_trigger_status,
+    new_request,
+)
 from simulator.chargepoint.reservations import Reservation
 from simulator.chargepoint.smart_charging import DEFAULT_PHASES, ProfileStore, convert
 from simulator.clock import Clock, ocpp_timestamp
@@ -141,10 +148,13 @@ class ChargePoint:
     basic_auth_password: bytes | None = field(init=False, default=None)
     # The client certificate chain and key (PEM) once the CSMS signed one (CertificateSigned,
     # TC_074); None: the configured one (security.client_certificate).
-    client_certificate: tuple[bytes, bytes] | None = field(init=False, default=None)
+    client_certificate: tuple[bytes, bytes] | None = field(init=False, default=None, repr=False)
     # SecurityProfile was raised and the charge point has not reconnected in it yet.
     profile_raised: bool = field(init=False, default=False)
     certificates: CertificateStore = field(init=False)  # installed roots (whitepaper M03-M05)
+    # The CSR of a SignChargePointCertificate still waiting for its certificate: it holds the
+    # new key (TC_074, chargepoint.renewal).
+    renewal: PendingRequest | None = field(init=False, default=None, repr=False)
 
     def __post_init__(self) -> None:
         self.firmware_version = self.config.firmware_version
@@ -654,3 +664,32 @@ class ChargePoint:
             self.log("SignedUpdateFirmware: the signingCertificate is no PEM X.509 certificate")
             return Answer({"status": "InvalidCertificate"})
         return Answer({"status": "Accepted"})
+
+    def _answer_ExtendedTriggerMessage(self, payload: dict[str, Any]) -> Answer:
+        # Security whitepaper F06; accepting SignChargePointCertificate makes a new key pair
+        # and CSR (A02, chargepoint.renewal), sent by the reaction.
+        message = payload.get("requestedMessage")
+        status = extended_trigger_status(
+            message, payload.get("connectorId"), self.config.connectors
+        )
+        if status == "Accepted" and message == SIGN_CHARGE_POINT_CERTIFICATE:
+            serial = self.config.serial_number or self.config.id
+            self.renewal = new_request(serial, self.configuration["CpoName"].value)
+        return Answer({"status": status})
+
+    def _answer_CertificateSigned(self, payload: dict[str, Any]) -> Answer:
+        # Whitepaper A02: Accepted only for a chain that certifies the pending CSR's key.
+        return Answer({"status": "Rejected" if self.certificate_problem(payload) else "Accepted"})
+
+    def certificate_problem(self, payload: dict[str, Any]) -> str | None:
+        """Why CertificateSigned.req's chain cannot be installed, or None."""
+        limit = self.configuration["CertificateSignedMaxChainSize"].value
+        chain = payload.get("certificateChain")
+        if not isinstance(chain, str):
+            return "no certificateChain"
+        return chain_problem(chain, self.renewal, int(limit) if limit.isdigit() else 10000)
+
+    def facts(self) -> dict[str, Any]:
+        """What the charge point made that a case may save (`save: {name: charge_point.X}`):
+        the CSR of its pending certificate renewal (TC_074, TC_077)."""
+        return {"csr": self.renewal.csr_pem} if self.renewal is not None else {}

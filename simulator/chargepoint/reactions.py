@@ -22,6 +22,11 @@ from simulator.chargepoint.certificates import invalid_certificate_event
 from simulator.chargepoint.firmware import update_firmware, upload_diagnostics
 from simulator.chargepoint.model import ChargePoint
 from simulator.chargepoint.plan import Activity
+from simulator.chargepoint.renewal_flow import (
+    certificate_installed,
+    certificate_rejected,
+    extended_triggered,
+)
 from simulator.chargepoint.security_log import upload_log
 from simulator.chargepoint.signed_firmware import signed_update_firmware
 
@@ -86,6 +91,16 @@ _REACTIONS: dict[str, tuple[Callable[[Payload], bool], Reaction]] = {
         lambda cp, r, a: triggered(cp, str(r.get("requestedMessage")), r.get("connectorId")),
     ),
     "ChangeConfiguration": (_status("Accepted"), lambda cp, r, a: _configuration_changed(cp, r)),
+    # Security whitepaper F06, A02 (TC_074, TC_077): chargepoint.renewal_flow
+    "ExtendedTriggerMessage": (_status("Accepted"), lambda cp, r, a: extended_triggered(cp, r)),
+    "CertificateSigned": (
+        lambda a: a.get("status") in ("Accepted", "Rejected"),
+        lambda cp, r, a: (
+            certificate_installed(cp, r)
+            if a.get("status") == "Accepted"
+            else certificate_rejected(cp, r)
+        ),
+    ),
     # OCPP 1.6 §5.19: UpdateFirmware.conf has no fields; the update always follows.
     "UpdateFirmware": (lambda a: True, lambda cp, r, a: update_firmware(cp, r)),
     # Whitepaper M05 / TC_078: a rejected Central System root is a security event.

@@ -2,8 +2,8 @@
 
 The charge point makes a NEW key pair for every SignChargePointCertificate trigger and keeps
 the private key; `chain_problem` is its check of CertificateSigned.req before it installs
-the chain as its TLS client identity. Wiring to ExtendedTriggerMessage / CertificateSigned
-and the reconnect are not done yet.
+the chain as its TLS client identity. What it sends and does in the flow:
+chargepoint.renewal_flow.
 """
 
 from __future__ import annotations
@@ -18,6 +18,36 @@ from cryptography.x509.oid import NameOID
 from ocppj.key_sizes import key_size_problem
 
 PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
+
+SIGN_CHARGE_POINT_CERTIFICATE = "SignChargePointCertificate"
+# Security whitepaper §5 MessageTriggerEnumType: every value this charge point can send.
+EXTENDED_TRIGGERABLE = frozenset(
+    {
+        "BootNotification",
+        "LogStatusNotification",
+        "FirmwareStatusNotification",
+        "Heartbeat",
+        "MeterValues",
+        SIGN_CHARGE_POINT_CERTIFICATE,
+        "StatusNotification",
+    }
+)
+INVALID_CHARGE_POINT_CERTIFICATE = "InvalidChargePointCertificate"  # whitepaper §8
+MAX_TECH_INFO = 255  # SecurityEventNotification.techInfo
+
+
+def extended_trigger_status(message: object, connector_id: object, connectors: int) -> str:
+    """ExtendedTriggerMessage.conf status (whitepaper F06): NotImplemented for a message it
+    cannot send, Rejected for a connector it does not have, else Accepted."""
+    if message not in EXTENDED_TRIGGERABLE:
+        return "NotImplemented"
+    if connector_id is not None and not (
+        isinstance(connector_id, int)
+        and not isinstance(connector_id, bool)
+        and 0 <= connector_id <= connectors
+    ):
+        return "Rejected"
+    return "Accepted"
 
 
 @dataclass
@@ -79,3 +109,22 @@ class ClientIdentity:
             serialization.NoEncryption(),
         ).decode("ascii")
         return cls(chain_pem, key_pem)
+
+
+def certifies_problem(chain_pem: object, csr_pem: object) -> str | None:
+    """Why ``chain_pem`` is not a signed certificate for the CSR ``csr_pem``, or None: it
+    parses as PEM X.509 and its first (leaf) certificate carries the CSR's public key
+    (catalog TC_077 step 5 [I]; TC_074 2025-11 step 5). The case's `$certifies` operator."""
+    if not isinstance(chain_pem, str):
+        return "not a string"
+    try:
+        csr = x509.load_pem_x509_csr(str(csr_pem).encode("ascii"))
+    except (ValueError, UnicodeEncodeError):
+        return "no CSR to compare with"
+    try:
+        leaf = x509.load_pem_x509_certificates(chain_pem.encode("ascii"))[0]
+    except (ValueError, UnicodeEncodeError, IndexError):
+        return "not a PEM X.509 certificate chain"
+    if leaf.public_key() != csr.public_key():
+        return f"a certificate for another key (subject {leaf.subject.rfc4514_string()})"
+    return None

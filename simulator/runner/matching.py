@@ -12,7 +12,9 @@ received, within T). For certificates (catalog §11.0 e, TC_075/TC_076): ``{$cer
 PEM}`` (a PEM text holding the same certificate: compared as DER, so line breaks, wrapping
 and JSON escaping do not count) and ``{$hash_data_of: PEM}`` (a certificateHashData naming
 that self-signed certificate: issuerNameHash, issuerKeyHash and serialNumber as the charge
-point computes them with the hashAlgorithm given, each compared as hex, case-insensitively).
+point computes them with the hashAlgorithm given, each compared as hex, case-insensitively);
+``{$certifies: CSR}`` (a PEM X.509 chain whose leaf carries the public key of the PEM CSR,
+TC_074/TC_077).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from simulator.chargepoint.certificates import (
     same_hash_data,
 )
 from simulator.chargepoint.certificates import describe as describe_certificate
+from simulator.chargepoint.renewal import certifies_problem
 
 _MISSING = object()
 OPERATORS = frozenset(
@@ -51,6 +54,7 @@ OPERATORS = frozenset(
         "$hex_bytes",
         "$certificate",
         "$hash_data_of",
+        "$certifies",
     }
 )
 
@@ -120,6 +124,11 @@ def match(
         return _same_certificate(str(expected["$certificate"]), actual, where)
     if _is_operator(expected) and "$hash_data_of" in expected:
         return _hash_data_of(str(expected["$hash_data_of"]), actual, path)
+    if _is_operator(expected) and "$certifies" in expected:
+        problem = certifies_problem(actual, expected["$certifies"])
+        if problem is None:
+            return []
+        return [Mismatch(where, describe(expected), f"{_brief(actual)} ({problem})")]
     if _is_operator(expected) and "$any" in expected:
         alternatives = expected["$any"]
         if any(not match(alternative, actual, path, now) for alternative in alternatives):
@@ -295,6 +304,8 @@ def _describe_operator(op: str, operand: Any) -> str:
             named = "(not a certificate)"
         what = "the certificate" if op == "$certificate" else "the hash data of"
         return f"{what} {named}"
+    if op == "$certifies":
+        return "a PEM certificate chain for the charge point's CSR (its leaf has the CSR's key)"
     if op == "$from_now":
         seconds, tolerance = operand.get("seconds"), operand.get("tolerance", 5)
         if _number(seconds) and _number(tolerance):
@@ -302,6 +313,12 @@ def _describe_operator(op: str, operand: Any) -> str:
         return f"now + {seconds} s (+- {tolerance} s)"
     present = bool(operand) if op == "$present" else not operand
     return "present" if present else "absent"
+
+
+def _brief(value: Any, limit: int = 80) -> str:
+    """``show(value)``, cut to ``limit`` characters (a PEM chain is long)."""
+    text = show(value)
+    return text if len(text) <= limit else f"{text[: limit - 1]}…"
 
 
 def _hex_bytes(value: Any, low: int, high: int) -> bool:

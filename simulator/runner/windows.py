@@ -55,6 +55,9 @@ class Window:
     # request cannot come, and the wait ends at once).
     operator_done_at: float | None = None
     interrupted: bool = False
+    # Opened early, before the step before it reacted (executors.expect_csms): its wait
+    # still counts from its own step's start.
+    prompted: bool = False
 
     def consider(self, request: InboundRequest) -> Answer | None:
         """The answer when this window takes ``request``; None when it passes it over."""

@@ -112,6 +112,11 @@ def test_list_faults(capsys: pytest.CaptureFixture[str]) -> None:
         (["--port", "65535"], "--api-port must be between 0 and 65535"),
         (["--heartbeat-interval", "0"], "--heartbeat-interval"),
         (["--seed", "/nonexistent/seed.yaml"], "cannot read"),
+        (["--csr-ca-cert", "ca.pem"], "csr_ca_cert and csr_ca_key go together"),
+        (
+            ["--csr-ca-cert", "/nonexistent/ca.pem", "--csr-ca-key", "/nonexistent/ca.key"],
+            "--csr-ca-cert /nonexistent/ca.pem: no such file",
+        ),
         (["--config", "harness.yaml"], "unrecognized arguments"),  # the harness's, not ours
         (["--operator-api", "half"], "invalid choice: 'half'"),
         (["--no-such-option"], "unrecognized arguments"),
@@ -151,6 +156,17 @@ def test_a_bad_seed_exits_2_naming_file_line_and_key(
     error = capsys.readouterr().err
     assert error.count("\n") == 1 and error.startswith(f"csms-under-test: error: {seed}")
     assert message in error
+
+
+def test_a_csr_ca_that_is_no_pem_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "ca.pem").write_text("not a certificate\n")
+    (tmp_path / "ca.key").write_text("not a key\n")
+    args = ["--db", str(tmp_path / "db.sqlite3")]
+    args += ["--csr-ca-cert", str(tmp_path / "ca.pem"), "--csr-ca-key", str(tmp_path / "ca.key")]
+    assert main(args) == 2
+    assert "--csr-ca-cert/--csr-ca-key: " in capsys.readouterr().err
 
 
 def test_port_in_use_exits_2(tmp_path: Path) -> None:

@@ -80,6 +80,10 @@ async def execute_expect_csms(step: ExpectCsmsStep, run: StepRun) -> Outcome:
         )
         return outcome
     window = context.windows.pop(step.label, None) or open_window(step, context)
+    if window.prompted:
+        window.opened_at = context.clock.monotonic()
+    link.close_window(window)  # opened earlier, perhaps on a connection since replaced
+    link.open_window(window)
     waits, limits = context.config.waits, context.config.limits
     timeout = waits.operator if context.operator_asked else limits.response_timeout
     context.waiting(f"waiting for the CSMS's {step.action}.req", timeout)
@@ -112,7 +116,7 @@ async def execute_expect_csms(step: ExpectCsmsStep, run: StepRun) -> Outcome:
     payload = request.call.payload
     rules = stricter_rules(step.findings, "match")
     outcome.apply(stricter_checks(outcome.where, message, rules, payload, request.received))
-    run.save(step.save, payload)
+    _save(step, run, payload)
     answer = window.answer
     because = f"it acted on {step.action}.req as the CSMS sent it: {show(payload)}"
     reacting = None
@@ -121,6 +125,7 @@ async def execute_expect_csms(step: ExpectCsmsStep, run: StepRun) -> Outcome:
             context.model, step.action, _acted_on(step, run, payload), answer.payload
         )
     if reacting is not None:
+        _open_following(run)
         await perform(run, reacting, step.answers, {}, stricter_answers(step.findings), because)
     elif step.answers and answer is not None:
         check_answered(run, step.answers, set(), f"{because}; answered {show(answer.payload)}")
@@ -129,6 +134,29 @@ async def execute_expect_csms(step: ExpectCsmsStep, run: StepRun) -> Outcome:
     if not outcome.ended and step.verification is not None:
         check_verification(step.verification, run, payload)
     return outcome
+
+
+# `save: {name: charge_point.X}` saves what the charge point made in answering (model.facts).
+CHARGE_POINT_FACTS = "charge_point."
+
+
+def _save(step: ExpectCsmsStep, run: StepRun, payload: dict[str, Any]) -> None:
+    """``save:``: fields of the CSMS's request, or (``charge_point.X``) the charge point's own."""
+    own = {k: v for k, v in step.save.items() if v.startswith(CHARGE_POINT_FACTS)}
+    run.save({k: v for k, v in step.save.items() if k not in own}, payload)
+    facts = run.context.model.facts()
+    run.save({k: v.removeprefix(CHARGE_POINT_FACTS) for k, v in own.items()}, facts)
+
+
+def _open_following(run: StepRun) -> None:
+    """What the charge point sends in its reaction may prompt the CSMS's next request at
+    once (SignCertificate.conf, then CertificateSigned.req: TC_074): the window of a
+    following expect_csms step opens before the reaction runs, so that request is the
+    step's and not answered unasked."""
+    following = run.following()
+    if isinstance(following, ExpectCsmsStep) and following.label not in run.context.windows:
+        window = run.context.windows[following.label] = open_window(following, run.context)
+        window.prompted = True
 
 
 def _acted_on(step: ExpectCsmsStep, run: StepRun, payload: dict[str, Any]) -> dict[str, Any]:
