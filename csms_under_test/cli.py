@@ -18,7 +18,7 @@ from csms_under_test.faults import FAULTS
 from csms_under_test.files import MAX_DIAGNOSTICS_BYTES, MAX_UPLOAD_BYTES
 from csms_under_test.http_server import HttpLimits
 from csms_under_test.seed import Seed, SeedError, load_seed
-from csms_under_test.settings import OPERATOR_API_MODES, CsmsSettings
+from csms_under_test.settings import OPERATOR_API_MODES, PATH_FIELDS, CsmsSettings
 from csms_under_test.variations import VARIATIONS
 
 PROG = "csms-under-test"
@@ -241,15 +241,9 @@ def _build(args: argparse.Namespace) -> ReferenceCsms:
         )
     except ValueError as error:  # an unknown fault or variation, a profile without TLS
         raise UsageError(str(error)) from None
-    for name in (
-        "tls_cert",
-        "tls_key",
-        "tls_cert_rsa",
-        "tls_key_rsa",
-        "tls_client_ca",
-        "csr_ca_cert",
-        "csr_ca_key",
-    ):
+    for name in PATH_FIELDS:
+        if name == "files_dir":  # a folder, made when missing
+            continue
         path = getattr(args, name)
         if path is not None and not path.is_file():
             raise UsageError(f"--{name.replace('_', '-')} {path}: no such file")

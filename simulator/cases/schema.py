@@ -105,15 +105,6 @@ def state_schema() -> dict[str, Any]:
             "name": {"type": "string"},
             "requires": {"enum": [None, *STATE_NAMES]},
             "reference": {"type": "string"},
-            "feature_profiles": {
-                "type": "array",
-                "uniqueItems": True,
-                "minItems": 1,
-                "items": {"enum": list(FEATURE_PROFILES)},
-                "description": "feature profiles the case's pre-condition needs beside its "
-                "block's (TC_080: FirmwareManagement): one the PICS does not declare makes it "
-                "NOT_APPLICABLE",
-            },
             "steps": {"type": "array", "minItems": 1, "items": step_schema()},
         },
     }
