@@ -105,8 +105,12 @@ async def open_connection(
             "http-status",
             f"the CSMS answered the WebSocket handshake for {url} with HTTP {status}",
         ) from None
-    except ssl.SSLError as exc:
+    except ssl.SSLCertVerificationError as exc:  # the charge point's trust settings
         raise TransportError("tls", f"TLS handshake with {url} failed: {exc}") from None
+    except ssl.SSLError as exc:  # the CSMS ended the handshake (an alert): its decision
+        raise TransportError(
+            "tls-alert", f"the CSMS refused the TLS handshake with {url}: {exc}"
+        ) from None
     except TimeoutError:
         raise TransportError(
             "timeout", f"no WebSocket handshake with {url} within {settings.open_timeout:g} s"
@@ -120,8 +124,13 @@ async def open_connection(
             upgraded=True,
         ) from None
     except InvalidHandshake as exc:
+        hint = ""
+        if settings.client_certificate is not None and "valid HTTP response" in str(exc):
+            # TLS 1.3 checks the client certificate after the handshake: a CSMS that
+            # refuses it closes the connection before the HTTP answer.
+            hint = " (the CSMS closed the TLS connection: did it refuse the client certificate?)"
         raise TransportError(
-            "handshake", f"WebSocket handshake with {url} failed: {exc}", csms_fault=True
+            "handshake", f"WebSocket handshake with {url} failed: {exc}{hint}", csms_fault=True
         ) from None
     except OSError as exc:
         raise TransportError("refused", f"cannot connect to {url}: {exc.strerror or exc}") from None

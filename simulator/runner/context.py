@@ -118,7 +118,8 @@ class CaseContext:
         point, a refused or failed attempt is retried with backoff (PICS ``timing``), each
         attempt noted on ``outcome``. A refusal is the harness's set-up (ERROR) unless
         ``csms_decides``: then the step tests that the CSMS accepts, and an HTTP refusal is
-        a FAIL (a TLS failure stays ERROR: it may be the harness's own trust settings)."""
+        a FAIL, as is a TLS alert (the CSMS refused a client certificate). Failing to verify
+        the CSMS stays ERROR: it may be the harness's own trust settings."""
         timing = self.config.timing
         how = self.as_charge_point(how)
         for attempt in range(1, timing.reconnect_attempts + 1):
@@ -127,7 +128,9 @@ class CaseContext:
             except TransportError as exc:
                 last = attempt == timing.reconnect_attempts or exc.kind in NO_RETRY
                 if last:
-                    refused = csms_decides and exc.kind == "http-status"
+                    # The CSMS refused at the HTTP upgrade or with a TLS alert (a client
+                    # certificate it does not take); failing to trust it stays ERROR.
+                    refused = csms_decides and exc.kind in ("http-status", "tls-alert")
                     verdict = Verdict.FAIL if exc.csms_fault or refused else Verdict.ERROR
                     tried = (
                         f" (attempt {attempt} of {timing.reconnect_attempts})"

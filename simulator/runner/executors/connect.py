@@ -12,7 +12,7 @@ from simulator.runner.outcome import Outcome
 
 RULE = "handshake"
 # The TransportError kinds that are the CSMS's answer to a handshake, not an absent CSMS.
-REFUSALS = frozenset({"http-status", "tls", "handshake", "subprotocol"})
+REFUSALS = frozenset({"http-status", "tls", "tls-alert", "handshake", "subprotocol"})
 
 
 def _offered(step: ConnectStep) -> str:
