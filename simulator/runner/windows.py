@@ -11,6 +11,7 @@ what did come instead.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,8 +19,9 @@ from typing import Any
 
 from ocppj import Call, SchemaViolation
 from ocppj.errors import ErrorCode
+from simulator.chargepoint.authorization_key import without_secrets
 from simulator.chargepoint.model import Answer
-from simulator.runner.matching import Mismatch, match
+from simulator.runner.matching import Mismatch, dig, match, show
 
 
 @dataclass
@@ -69,11 +71,25 @@ class Window:
             else []
         )
         if mismatches:
-            self.passed_over.append(PassedOver(request, mismatches))
+            self.passed_over.append(PassedOver(request, _hiding_secrets(request, mismatches)))
             return None
         self.taken = request
         self.answer = self.reply(request)
         return self.answer
+
+
+def _hiding_secrets(request: InboundRequest, mismatches: list[Mismatch]) -> list[Mismatch]:
+    """``mismatches`` as a report may show them: a new password (TC_073) by its length."""
+    payload = request.call.payload
+    shown = without_secrets(request.call.action, payload)
+    if shown is payload:
+        return mismatches
+    return [
+        dataclasses.replace(m, observed=show(dig(shown, m.path)))
+        if dig(shown, m.path) != dig(payload, m.path)
+        else m
+        for m in mismatches
+    ]
 
 
 def schema_error_answer(request: InboundRequest) -> Answer | None:
