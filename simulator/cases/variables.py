@@ -59,6 +59,8 @@ def config_variables(config: HarnessConfig) -> dict[str, Any]:
         "hash_algorithm": config.security.hash_algorithm,
         # The profile a case runs in and the next (TC_083); the run sets them per case.
         "security_profile": str(config.security.profile),
+        # The PICS password as AuthorizationKey carries it (hex; the end of a run restores it).
+        "configured_authorization_key": config.security.password.encode().hex(),
         "raised_security_profile": str(config.security.profile + 1),
         **root_certificate_variables(config),
         **firmware_signing_variables(config),

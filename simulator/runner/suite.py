@@ -19,6 +19,7 @@ import logging
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from types import TracebackType
 from typing import Self
 
@@ -37,6 +38,12 @@ from simulator.runner.preconditions import CarryOver
 from simulator.runner.settings import RunSettings
 
 log = logging.getLogger("simulator.run")
+RESTORE_PASSWORD = (
+    Path(__file__).resolve().parent.parent
+    / "cases"
+    / "housekeeping"
+    / ("restore_authorization_key.yaml")
+)
 CaseCallback = Callable[[Case], None]
 ResultCallback = Callable[[CaseResult], None]
 
@@ -210,15 +217,33 @@ class SuiteSession:
         return self.result()
 
     async def finish(self) -> None:
-        """Leave the CSMS as the run found it: the charge point back in the security
-        profile it started in (a warning on the log when the operator cannot)."""
+        """Leave the CSMS as the run found it: the charge point's configured password back
+        (after TC_073) and the security profile it started in (a warning on the log when the
+        operator cannot)."""
         if self._settings is None:
             return
+        if self.carry.basic_auth_password not in (None, self.config.security.password.encode()):
+            await self._restore_password()
         problem = await security_profile.restore(self._settings, self.carry.security_profile)
         if problem is None:
             self.carry.security_profile = None
         else:
             log.warning("%s", problem)
+
+    async def _restore_password(self) -> None:
+        """Run the housekeeping case that sets the configured password again; its result
+        is not one of the run's, only a warning when it does not pass."""
+        from simulator.cases import load_case
+
+        case = load_case(RESTORE_PASSWORD, self.config.edition)
+        result = await run_case(case, self.settings, self.carry)
+        if result.verdict != Verdict.PASS:
+            reasons = "; ".join(r.message for r in result.reasons) or result.verdict.value
+            log.warning(
+                "the CSMS still holds the password TC_073_CSMS set for the charge point; "
+                "setting the configured one (security.password) again did not work: %s",
+                reasons,
+            )
 
     async def _reachable(self) -> bool:
         """One more attempt to open a connection (closed at once): a CSMS that refused one
