@@ -27,6 +27,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from csms_under_test.faults import (
+    DELETE_CERTIFICATE_FIRST_LISTED,
     DELETE_CERTIFICATE_FIXED_ALGORITHM,
     DELETE_CERTIFICATE_WRONG_SERIAL,
     GET_INSTALLED_IDS_WRONG_TYPE,
@@ -98,6 +99,11 @@ def complete_delete_certificate(
     given = dict(given) if isinstance(given, dict) else {}
     if not all(name in given for name in ("hashAlgorithm", *HASH_FIELDS)):
         given = {**_reported(given, charge_point_id, store), **given}
+    if DELETE_CERTIFICATE_FIRST_LISTED in faults:
+        listed = [
+            i for items in store.installed_certificates(charge_point_id).values() for i in items
+        ]
+        given = dict(listed[0]) if listed else given
     if DELETE_CERTIFICATE_WRONG_SERIAL in faults and isinstance(given.get("serialNumber"), str):
         given["serialNumber"] = format(int(given["serialNumber"], 16) + 1, "X")
     if DELETE_CERTIFICATE_FIXED_ALGORITHM in faults:

@@ -82,6 +82,7 @@ INSTALL_CERTIFICATE_ALTERED = "install-certificate-altered"
 GET_INSTALLED_IDS_WRONG_TYPE = "get-installed-ids-wrong-type"
 DELETE_CERTIFICATE_WRONG_SERIAL = "delete-certificate-wrong-serial"
 DELETE_CERTIFICATE_FIXED_ALGORITHM = "delete-certificate-fixed-algorithm"
+DELETE_CERTIFICATE_FIRST_LISTED = "delete-certificate-first-listed"
 # TC_086/TC_087: the TLS set-up (csms_under_test.security.server_tls_context). The last two
 # are in the TLS material, which the launcher makes (simulator.tls_faults).
 SECURITY_PROFILE_NOT_RAISED = "security-profile-not-raised"
@@ -274,6 +275,10 @@ FAULTS: dict[str, str] = {
     GET_INSTALLED_IDS_WRONG_TYPE: "GetInstalledCertificateIds asks for the other certificateType",
     DELETE_CERTIFICATE_WRONG_SERIAL: (
         "DeleteCertificate names the serialNumber after the one the charge point reported (+1)"
+    ),
+    DELETE_CERTIFICATE_FIRST_LISTED: (
+        "DeleteCertificate names the first certificate the charge point listed (its TLS root) "
+        "whatever the operator named"
     ),
     DELETE_CERTIFICATE_FIXED_ALGORITHM: (
         "DeleteCertificate says hashAlgorithm SHA256 whatever algorithm the charge point's "

@@ -217,6 +217,13 @@ class CertificateStore:
         self.installed.append(Installed(certificate_type, certificate, pem))
         return "Accepted"
 
+    def hold(self, certificate_type: str, pem: str) -> None:
+        """A root the charge point holds before any case (its TLS trust anchor: the
+        Central System root it verifies the CSMS with in profiles 2 and 3)."""
+        certificate = load_certificate(pem)
+        if self.find(certificate) is None:
+            self.installed.append(Installed(certificate_type, certificate, pem))
+
     def of_type(self, certificate_type: str) -> list[Installed]:
         return [i for i in self.installed if i.certificate_type == certificate_type]
 

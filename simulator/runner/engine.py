@@ -22,6 +22,11 @@ from simulator.cases.blocks import block_by_name
 from simulator.cases.model import Case
 from simulator.cases.steps import ConnectStep, Step
 from simulator.cases.variables import PICS_KEYS, config_variables, substitute
+from simulator.chargepoint.certificates import (
+    CENTRAL_SYSTEM_ROOT,
+    CertificateError,
+    load_certificate,
+)
 from simulator.chargepoint.model import HARDWARE_FLAGS, ChargePoint, Hardware
 from simulator.clock import Clock, ocpp_timestamp
 from simulator.config import HarnessConfig
@@ -373,12 +378,32 @@ def build_model(case: Case, config: HarnessConfig, clock: Clock) -> ChargePoint:
     model.reboot_time = config.timing.reboot
     model.configuration["SecurityProfile"].value = str(config.security.profile)
     model.certificates.hash_algorithm = config.security.hash_algorithm
+    if tls_root := trusted_root(config):
+        # A charge point that connects over TLS holds the root it verifies the CSMS with;
+        # GetInstalledCertificateIds lists it beside any other (catalog TC_076 [I]).
+        model.certificates.hold(CENTRAL_SYSTEM_ROOT, tls_root)
     variables = config_variables(config)
     for key, value in setup.get("configuration", {}).items():
         model.configuration[key].value = str(substitute(value, variables))
     for id_tag in setup.get("cached_id_tags", []):
         model.auth_cache[str(substitute(id_tag, variables))] = {"status": "Accepted"}
     return model
+
+
+def trusted_root(config: HarnessConfig) -> str | None:
+    """The first certificate of ``security.ca_file`` (PEM) when the charge point connects
+    over TLS in some profile; None otherwise or when it holds none."""
+    security = config.security
+    if not security.ca_file or all(profile < 2 for profile in security.supported):
+        return None
+    try:
+        text = Path(security.ca_file).read_text(encoding="ascii")
+        end = "-----END CERTIFICATE-----"
+        first = text[text.index("-----BEGIN CERTIFICATE-----") : text.index(end) + len(end)]
+        load_certificate(first)
+    except (OSError, UnicodeDecodeError, ValueError, CertificateError):
+        return None
+    return first + "\n"
 
 
 def shown_path(file: str) -> str:

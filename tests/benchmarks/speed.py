@@ -5,7 +5,7 @@
 - loading the shipped cases (YAML, schema and OCA checks; every run and collection does it)
 - starting and stopping the bundled CSMS (a fresh one per fault run)
 - a passive pytest plugin import (it loads in every pytest run of the environment)
-- the 62 shipped cases against the bundled CSMS with tests/data/fast.yaml: wall and CPU
+- the shipped cases against the bundled CSMS with tests/data/fast.yaml: wall and CPU
 """
 
 from __future__ import annotations
