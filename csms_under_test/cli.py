@@ -269,6 +269,8 @@ async def _serve(csms: ReferenceCsms) -> int:
         loop.add_signal_handler(signum, stop.set)
     try:
         print(f"ocpp: {csms.ocpp_url}", flush=True)
+        if csms.ocpp_tls_url is not None:
+            print(f"ocpp tls: {csms.ocpp_tls_url}", flush=True)
         print(f"operator: {csms.api_url}", flush=True)
         print(f"files: {csms.files_http_url}", flush=True)
         print(f"ftp: {csms.ftp_url}", flush=True)
