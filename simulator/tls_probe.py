@@ -19,9 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ssl
-import tempfile
 import warnings
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -33,6 +31,7 @@ from cryptography.x509.oid import NameOID
 
 from ocppj.key_sizes import key_size_problem
 from reports.results import Verdict
+from simulator.transport import identity_files
 
 # The TCD's four suites (catalog §11.0 b): OpenSSL name -> IANA name.
 SUITES: dict[str, str] = {
@@ -201,24 +200,6 @@ def _said(exc: BaseException) -> str:
     if isinstance(exc, EOFError | ConnectionAbortedError):
         return "the CSMS closed the connection"
     return str(exc) or type(exc).__name__
-
-
-@contextlib.contextmanager
-def identity_files(
-    client_certificate: tuple[bytes, bytes] | None,
-) -> Iterator[tuple[Path, Path] | None]:
-    """The client certificate chain and key as files (ssl loads them only from files), in
-    a private folder removed afterwards."""
-    if client_certificate is None:
-        yield None
-        return
-    chain, key = client_certificate
-    with tempfile.TemporaryDirectory(prefix="cp-identity-") as folder:
-        chain_file, key_file = Path(folder) / "chain.pem", Path(folder) / "key.pem"
-        chain_file.write_bytes(chain)
-        key_file.touch(mode=0o600)
-        key_file.write_bytes(key)
-        yield chain_file, key_file
 
 
 # -- the probe ------------------------------------------------------------------------

@@ -9,8 +9,10 @@ Every way this can go wrong becomes a TransportError with a kind and a plain mes
 from __future__ import annotations
 
 import base64
+import contextlib
 import ssl
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, urlsplit
@@ -147,6 +149,24 @@ async def open_connection(
     return websocket
 
 
+@contextlib.contextmanager
+def identity_files(
+    client_certificate: tuple[bytes, bytes] | None,
+) -> Iterator[tuple[Path, Path] | None]:
+    """The client certificate chain and key as files (ssl loads them only from files), in
+    a private folder removed afterwards."""
+    if client_certificate is None:
+        yield None
+        return
+    chain, key = client_certificate
+    with tempfile.TemporaryDirectory(prefix="cp-identity-") as folder:
+        chain_file, key_file = Path(folder) / "chain.pem", Path(folder) / "key.pem"
+        chain_file.write_bytes(chain)
+        key_file.touch(mode=0o600)
+        key_file.write_bytes(key)
+        yield chain_file, key_file
+
+
 def client_tls_context(
     ca_file: str | None, client_certificate: tuple[bytes, bytes] | None = None
 ) -> ssl.SSLContext:
@@ -158,16 +178,10 @@ def client_tls_context(
     except (OSError, ssl.SSLError) as exc:
         raise TransportError("tls-config", f"cannot load the CA file {ca_file}: {exc}") from None
     context.minimum_version = ssl.TLSVersion.TLSv1_2
-    if client_certificate is not None:
-        chain, key = client_certificate
-        # ssl loads a certificate only from a file: a private folder, removed at once.
-        with tempfile.TemporaryDirectory(prefix="cp-identity-") as folder:
-            chain_file, key_file = Path(folder) / "chain.pem", Path(folder) / "key.pem"
-            chain_file.write_bytes(chain)
-            key_file.touch(mode=0o600)
-            key_file.write_bytes(key)
+    with identity_files(client_certificate) as identity:
+        if identity is not None:
             try:
-                context.load_cert_chain(chain_file, key_file)
+                context.load_cert_chain(*identity)
             except (OSError, ssl.SSLError) as exc:
                 raise TransportError(
                     "tls-config", f"cannot use the client certificate and key: {exc}"
