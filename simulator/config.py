@@ -473,11 +473,6 @@ class Security:
     def uses_basic_auth(self) -> bool:
         return self.profile in (1, 2)
 
-    @property
-    def basic_auth_password(self) -> str | None:
-        """The password the charge point sends, when its profile sends one."""
-        return self.password if self.uses_basic_auth else None
-
 
 @dataclass(frozen=True)
 class OperatorChoice:
@@ -614,11 +609,6 @@ def load_config(path: Path | None) -> HarnessConfig:
         raise document.error(
             ["security"] if "security" in data else ["sut"],
             f"security profile {basic[0]} uses HTTP Basic auth: security.password is missing",
-        )
-    if security.uses_basic_auth and not security.password:
-        raise document.error(
-            ["security"] if "security" in data else ["sut"],
-            f"security.profile {security.profile} uses HTTP Basic auth: security.password is missing",
         )
     config = replace(config, security=_read_roots(document, config.security, path))
     if security.firmware_signing_certificate:
