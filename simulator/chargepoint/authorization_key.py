@@ -10,24 +10,29 @@ from __future__ import annotations
 
 from typing import Any
 
-MAX_HEX_DIGITS = 40
 MIN_PASSWORD_BYTES = 16
 MAX_PASSWORD_BYTES = 20
 
 
-def authorization_key_problem(value: str) -> str | None:
-    """Why `value` is not a valid AuthorizationKey, or None when it is (2025-11 TC_073 step 1)."""
-    if len(value) > MAX_HEX_DIGITS:
-        return f"{len(value)} characters, more than {MAX_HEX_DIGITS} hex digits"
+def hex_bytes_problem(value: str, low: int, high: int) -> str | None:
+    """Why ``value`` is not the hex form (two digits a byte, at most ``2 * high``) of
+    ``low`` to ``high`` bytes, or None when it is (the ``$hex_bytes`` match operator)."""
+    if len(value) > 2 * high:
+        return f"{len(value)} characters, more than {2 * high} hex digits"
     try:
-        password = bytes.fromhex(value)
+        decoded = bytes.fromhex(value)
     except ValueError:
         return "not an even-length string of hex digits"
     if any(ch.isspace() for ch in value):
         return "contains whitespace"
-    if not MIN_PASSWORD_BYTES <= len(password) <= MAX_PASSWORD_BYTES:
-        return f"decodes to {len(password)} bytes, not {MIN_PASSWORD_BYTES}-{MAX_PASSWORD_BYTES}"
+    if not low <= len(decoded) <= high:
+        return f"decodes to {len(decoded)} bytes, not {low}-{high}"
     return None
+
+
+def authorization_key_problem(value: str) -> str | None:
+    """Why `value` is not a valid AuthorizationKey, or None when it is (2025-11 TC_073 step 1)."""
+    return hex_bytes_problem(value, MIN_PASSWORD_BYTES, MAX_PASSWORD_BYTES)
 
 
 def is_valid_authorization_key(value: str) -> bool:

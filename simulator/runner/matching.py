@@ -26,6 +26,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.serialization import Encoding
 
+from simulator.chargepoint.authorization_key import hex_bytes_problem
 from simulator.chargepoint.certificates import (
     HASH_ALGORITHMS,
     CertificateError,
@@ -324,9 +325,7 @@ def _brief(value: Any, limit: int = 80) -> str:
 def _hex_bytes(value: Any, low: int, high: int) -> bool:
     """``value`` is hex digits, two per byte, of ``low`` to ``high`` bytes (TC_073 2025-11:
     an AuthorizationKey is at most 40 hex digits of a 16-20 byte password)."""
-    if not isinstance(value, str) or len(value) % 2 or not 2 * low <= len(value) <= 2 * high:
-        return False
-    return all(c in "0123456789abcdefABCDEF" for c in value)
+    return isinstance(value, str) and hex_bytes_problem(value, low, high) is None
 
 
 def dig(payload: Any, dotted: str) -> Any:

@@ -67,6 +67,6 @@ def test_hex_bytes_is_an_authorization_key_form() -> None:
     expected = {"value": {"$hex_bytes": [16, 20]}}
     assert match(expected, {"value": "ab" * 16}) == []
     assert match(expected, {"value": "AB" * 20}) == []
-    for wrong in ["ab" * 15, "ab" * 21, "ab" * 15 + "a", "zz" * 16, 1234, None]:
+    for wrong in ["ab" * 15, "ab" * 21, "ab" * 15 + "a", "ab" * 15 + " ab", "zz" * 16, 1234, None]:
         [mismatch] = match(expected, {"value": wrong})
         assert mismatch.expected == "hex digits (at most 40) of 16 to 20 bytes"
