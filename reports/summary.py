@@ -254,6 +254,7 @@ def security_rows(security: dict[str, Any]) -> list[tuple[str, str]]:
     for key, label in (
         ("ca_file", "Trusted CA certificate"),
         ("client_certificate", "Client certificate"),
+        ("signed_client_certificate", "Client certificate the CSMS signed in the run"),
     ):
         for certificate in security.get(key, []):
             rows.append(

@@ -28,8 +28,11 @@ def certificates_in(pem: bytes) -> list[dict[str, str]]:
     ]
 
 
-def security_configuration(security: Security) -> dict[str, Any]:
-    """The ``security`` part of a run's Test Configuration."""
+def security_configuration(
+    security: Security, signed: tuple[bytes, bytes] | None = None
+) -> dict[str, Any]:
+    """The ``security`` part of a run's Test Configuration; ``signed``: the client
+    certificate chain (and its key, never shown) the CSMS signed during the run."""
     shown: dict[str, Any] = {"profile": security.profile, "profiles": list(security.supported)}
     for key in ("ca_file", "client_certificate"):
         path = getattr(security, key)
@@ -38,4 +41,6 @@ def security_configuration(security: Security) -> dict[str, Any]:
                 shown[key] = certificates_in(Path(path).read_bytes())
             except OSError:
                 shown[key] = []
+    if signed is not None:
+        shown["signed_client_certificate"] = certificates_in(signed[0])
     return shown

@@ -71,8 +71,11 @@ class Target:
             )
 
 
-def describe_configuration(settings: RunSettings) -> dict[str, object]:
-    """What the report shows as the test configuration."""
+def describe_configuration(
+    settings: RunSettings, carry: CarryOver | None = None
+) -> dict[str, object]:
+    """What the report shows as the test configuration (``carry``: what the run changed,
+    e.g. the client certificate the CSMS signed in TC_074)."""
     config = settings.config
     return {
         "source": config.source,
@@ -83,7 +86,9 @@ def describe_configuration(settings: RunSettings) -> dict[str, object]:
         "waits": asdict(config.waits),
         "timing": asdict(config.timing),
         # Never the password or a key: the profiles, and the certificates by what they are.
-        "security": security_configuration(config.security),
+        "security": security_configuration(
+            config.security, carry.client_certificate if carry is not None else None
+        ),
         "operator": settings.operator.name,
         "edition": config.edition,
         "strict": settings.strict,
@@ -283,7 +288,7 @@ class SuiteSession:
             started=started_wall,
             duration_s=round(self._ended - started, 3),
             csms_url=settings.csms_url,
-            configuration=describe_configuration(settings),
+            configuration=describe_configuration(settings, self.carry),
             cases=list(self.results),
             edition=settings.config.edition,
             strict=settings.strict,

@@ -71,6 +71,8 @@ def test_the_security_block_runs_and_no_output_holds_the_password(tmp_path: Path
     # The TLS material by subject, serial number and fingerprint; never a key.
     assert [c["subject"] for c in security["client_certificate"]] == ["CN=CP_1"]
     assert {"subject", "serialNumber", "sha256"} == set(security["ca_file"][0])
+    # TC_074's renewed certificate too (CN = the charge point's serial number).
+    assert security["signed_client_certificate"][0]["subject"].endswith("CN=VCP-0001")
     [changed] = [
         m["payload"]
         for c in data["cases"]
