@@ -14,6 +14,7 @@ from typing import Any
 
 from reports.results import CaseResult, RunResult, Verdict
 from simulator.cases.blocks import BLOCKS
+from simulator.config import SECURITY_PROFILE_NAMES
 from simulator.editions import EDITION_TITLES
 
 # The lab's block results (an OCA certificate's Test Result Summary), plus "Not tested" for
@@ -225,12 +226,7 @@ def performance_notes(run: RunResult) -> list[str]:
 
 
 # Security whitepaper §2: what each profile means on the wire.
-SECURITY_PROFILE_TEXT = {
-    0: "0 (none)",
-    1: "1 (HTTP Basic authentication)",
-    2: "2 (TLS with HTTP Basic authentication)",
-    3: "3 (TLS with client certificates)",
-}
+SECURITY_PROFILE_TEXT = {n: f"{n} ({name})" for n, name in SECURITY_PROFILE_NAMES.items()}
 
 
 def security_rows(security: dict[str, Any]) -> list[tuple[str, str]]:

@@ -97,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--cp-id", metavar="ID", help="charge point id (overrides the configuration)"
     )
     target.add_argument(
-        "--password", metavar="SECRET", help="HTTP Basic auth password (Security Profile 1)"
+        "--password", metavar="SECRET", help="HTTP Basic auth password (Security Profiles 1 and 2)"
     )
     target.add_argument("--ca-file", metavar="PEM", help="CA certificate(s) to trust for wss://")
     target.add_argument(

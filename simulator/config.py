@@ -26,6 +26,13 @@ FEATURE_PROFILES = (
 # Not an OCPP 1.6 feature profile: declares the Security whitepaper block (catalog §11).
 SECURITY_FEATURE = "Security"
 SECURITY_PROFILES = (0, 1, 2, 3)  # Security whitepaper §2; 0: none (a test bench)
+# What each profile means on the wire (Security whitepaper §2), for reports and instructions.
+SECURITY_PROFILE_NAMES = {
+    0: "none",
+    1: "HTTP Basic authentication",
+    2: "TLS with HTTP Basic authentication",
+    3: "TLS with client certificates",
+}
 
 # The roots the certificate cases install (catalog §11.0 c): PICS key -> what it is.
 ROOT_CERTIFICATE_KEYS = {

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from reports.results import Verdict
 from simulator.chargepoint.model import ChargePoint
-from simulator.config import HarnessConfig
+from simulator.config import SECURITY_PROFILE_NAMES, HarnessConfig
 from simulator.operator.base import OperatorRequest
 from simulator.operator.context import wire_context
 from simulator.runner.context import CaseContext
@@ -23,13 +23,6 @@ from simulator.runner.settings import RunSettings
 # The operator action that sets the profile the CSMS runs for a charge point. Not an OCPP
 # request: the CSMS sends nothing, it only changes what it accepts on the next connection.
 SET_SECURITY_PROFILE = "SetSecurityProfile"
-
-DESCRIPTIONS = {
-    0: "no security",
-    1: "HTTP Basic authentication over ws://",
-    2: "TLS with HTTP Basic authentication",
-    3: "TLS with a client certificate",
-}
 
 
 def profile_for(
@@ -73,7 +66,7 @@ def request_for(config: HarnessConfig, profile: int, model: ChargePoint) -> Oper
         fields={"securityProfile": profile},
         instruction=(
             f"Set charge point {charge_point} to security profile {profile} "
-            f"({DESCRIPTIONS[profile]}) in the CSMS; it reconnects in that profile."
+            f"({SECURITY_PROFILE_NAMES[profile]}) in the CSMS; it reconnects in that profile."
         ),
         timeout=config.waits.operator,
         context=wire_context(model),
