@@ -59,10 +59,6 @@ class Bundled:
         return config.with_overrides(security=security)
 
 
-def uses_tls(config: HarnessConfig) -> bool:
-    return any(profile >= 2 for profile in config.security.supported)
-
-
 @contextmanager
 def bundled_csms(
     config: HarnessConfig,
@@ -78,7 +74,7 @@ def bundled_csms(
 
     with tempfile.TemporaryDirectory(prefix="csms-under-test-") as folder:
         pki = None
-        if uses_tls(config):
+        if config.security.uses_tls:
             pki = make_demo_pki(
                 Path(folder) / "pki",
                 config.charge_point.id,

@@ -477,6 +477,11 @@ class Security:
     hash_algorithm: str = "SHA256"  # <Configured HashAlgorithm> (TC_076)
 
     @property
+    def uses_tls(self) -> bool:
+        """Some supported profile connects over TLS (2, 3)."""
+        return any(profile >= 2 for profile in self.supported)
+
+    @property
     def uses_basic_auth(self) -> bool:
         return self.profile in (1, 2)
 

@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import traceback
 from pathlib import Path
+
+from cryptography.hazmat.primitives.serialization import Encoding
 
 from reports.results import CaseResult, StepRecord, Verdict
 from simulator.cases.blocks import block_by_name
@@ -394,16 +397,18 @@ def trusted_root(config: HarnessConfig) -> str | None:
     """The first certificate of ``security.ca_file`` (PEM) when the charge point connects
     over TLS in some profile; None otherwise or when it holds none."""
     security = config.security
-    if not security.ca_file or all(profile < 2 for profile in security.supported):
+    if not security.ca_file or not security.uses_tls:
         return None
+    return _first_certificate(security.ca_file)
+
+
+@functools.cache  # every case's charge point holds it: the file is read once a run
+def _first_certificate(path: str) -> str | None:
     try:
-        text = Path(security.ca_file).read_text(encoding="ascii")
-        end = "-----END CERTIFICATE-----"
-        first = text[text.index("-----BEGIN CERTIFICATE-----") : text.index(end) + len(end)]
-        load_certificate(first)
-    except (OSError, UnicodeDecodeError, ValueError, CertificateError):
+        certificate = load_certificate(Path(path).read_text(encoding="ascii"))
+    except (OSError, UnicodeDecodeError, CertificateError):
         return None
-    return first + "\n"
+    return certificate.public_bytes(Encoding.PEM).decode()
 
 
 def shown_path(file: str) -> str:

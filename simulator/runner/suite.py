@@ -38,12 +38,8 @@ from simulator.runner.preconditions import CarryOver
 from simulator.runner.settings import RunSettings
 
 log = logging.getLogger("simulator.run")
-RESTORE_PASSWORD = (
-    Path(__file__).resolve().parent.parent
-    / "cases"
-    / "housekeeping"
-    / ("restore_authorization_key.yaml")
-)
+HOUSEKEEPING = Path(__file__).resolve().parent.parent / "cases" / "housekeeping"
+RESTORE_PASSWORD = HOUSEKEEPING / "restore_authorization_key.yaml"
 CaseCallback = Callable[[Case], None]
 ResultCallback = Callable[[CaseResult], None]
 
