@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
-from simulator.chargepoint.certificates import CertificateError, load_certificate
+from simulator.chargepoint.certificates import CertificateError, describe, load_certificate
 
 # Verifies data; raises InvalidSignature (or ValueError) when it does not verify.
 _Verifier = Callable[[bytes], None]
@@ -45,11 +45,6 @@ def signing_certificate(pem: object) -> x509.Certificate | None:
         return None
 
 
-def fingerprint(certificate: x509.Certificate) -> str:
-    """The SHA-256 fingerprint, as hex, shortened for messages."""
-    return certificate.fingerprint(hashes.SHA256()).hex()[:16]
-
-
 def verify_signature(image: bytes, signature: object, certificate_pem: object) -> SignatureCheck:
     """Verify ``signature`` (Base64) over ``image`` with the certificate's public key."""
     try:
@@ -62,7 +57,7 @@ def verify_signature(image: bytes, signature: object, certificate_pem: object) -
     if certificate is None:
         return SignatureCheck(False, "firmware.signingCertificate holds no PEM X.509 certificate")
     key = certificate.public_key()
-    whose = f"the signing certificate {certificate.subject.rfc4514_string()} ({fingerprint(certificate)}…)"
+    whose = f"the signing certificate {describe(certificate)}"
     for scheme, check in _schemes(key, raw):
         try:
             check(image)
