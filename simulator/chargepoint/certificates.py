@@ -27,6 +27,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 
 from simulator.chargepoint.configuration import ConfigKey
 from simulator.chargepoint.plan import Activity, Send
+from simulator.chargepoint.security_events import INVALID_CENTRAL_SYSTEM_CERTIFICATE, security_event
 
 CENTRAL_SYSTEM_ROOT = "CentralSystemRootCertificate"
 MANUFACTURER_ROOT = "ManufacturerRootCertificate"
@@ -270,11 +271,11 @@ def invalid_certificate_event(
     (a full store is no security event)."""
     if certificate_type != CENTRAL_SYSTEM_ROOT or not store.refused_as_invalid:
         return None
-    return _send_event("InvalidCentralSystemCertificate", timestamp)
+    return _one(security_event(INVALID_CENTRAL_SYSTEM_CERTIFICATE, timestamp))
 
 
-def _send_event(kind: str, timestamp: str) -> Activity:
-    yield Send("SecurityEventNotification", {"type": kind, "timestamp": timestamp})
+def _one(instruction: Send) -> Activity:
+    yield instruction
 
 
 def use_hash_algorithm(store: CertificateStore, algorithm: str) -> Activity:

@@ -32,8 +32,6 @@ EXTENDED_TRIGGERABLE = frozenset(
         "StatusNotification",
     }
 )
-INVALID_CHARGE_POINT_CERTIFICATE = "InvalidChargePointCertificate"  # whitepaper §8
-MAX_TECH_INFO = 255  # SecurityEventNotification.techInfo
 
 
 def extended_trigger_status(message: object, connector_id: object, connectors: int) -> str:

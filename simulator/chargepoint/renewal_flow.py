@@ -18,12 +18,11 @@ from simulator.chargepoint.behaviour import triggered
 from simulator.chargepoint.model import ChargePoint
 from simulator.chargepoint.plan import Activity, Connect, Disconnect, Send
 from simulator.chargepoint.renewal import (
-    INVALID_CHARGE_POINT_CERTIFICATE,
-    MAX_TECH_INFO,
     SIGN_CHARGE_POINT_CERTIFICATE,
     ClientIdentity,
     new_request,
 )
+from simulator.chargepoint.security_events import INVALID_CHARGE_POINT_CERTIFICATE, security_event
 
 
 def extended_triggered(cp: ChargePoint, request: dict[str, Any]) -> Activity:
@@ -73,7 +72,4 @@ def certificate_rejected(cp: ChargePoint, request: dict[str, Any]) -> Activity:
     the pending key is dropped."""
     problem = cp.certificate_problem(request)
     cp.renewal = None
-    fields: dict[str, Any] = {"type": INVALID_CHARGE_POINT_CERTIFICATE, "timestamp": cp.timestamp()}
-    if problem is not None:
-        fields["techInfo"] = problem[:MAX_TECH_INFO]
-    yield Send("SecurityEventNotification", fields)
+    yield security_event(INVALID_CHARGE_POINT_CERTIFICATE, cp.timestamp(), problem)

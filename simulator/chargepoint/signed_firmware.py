@@ -23,10 +23,12 @@ from simulator.chargepoint.firmware import image_version, transfer, wait_until
 from simulator.chargepoint.firmware_signature import verify_signature
 from simulator.chargepoint.model import ChargePoint
 from simulator.chargepoint.plan import Activity, Download, Instruction, Send
+from simulator.chargepoint.security_events import (
+    FIRMWARE_UPDATED,
+    INVALID_FIRMWARE_SIGNATURE,
+    security_event,
+)
 from simulator.chargepoint.security_log import note_security_event
-
-FIRMWARE_UPDATED = "FirmwareUpdated"  # whitepaper §8 security event (TC_080 step 15)
-INVALID_FIRMWARE_SIGNATURE = "InvalidFirmwareSignature"  # whitepaper §8, L01.FR.03
 
 
 def signed_update_firmware(cp: ChargePoint, request: dict[str, Any]) -> Activity:
@@ -69,12 +71,8 @@ def signed_update_firmware(cp: ChargePoint, request: dict[str, Any]) -> Activity
     yield _status("InstallRebooting", request_id)
 
     def firmware_updated() -> Activity:
-        fields = {
-            "type": FIRMWARE_UPDATED,
-            "timestamp": cp.timestamp(),
-            "techInfo": f"firmware {cp.firmware_version} installed",
-        }
-        yield Send("SecurityEventNotification", fields)
+        installed = f"firmware {cp.firmware_version} installed"
+        yield security_event(FIRMWARE_UPDATED, cp.timestamp(), installed)
 
     yield from restart(cp, "rebooting to install the signed firmware", after_boot=firmware_updated)
     yield _status("Installed", request_id)
