@@ -54,15 +54,21 @@ class CertificateAuthority:
 
     @classmethod
     def generate(
-        cls, *, rsa_key: bool = False, name: str = "CSMS demo CSR CA"
+        cls,
+        *,
+        rsa_key: bool = False,
+        name: str = "CSMS demo CSR CA",
+        subject: x509.Name | None = None,
     ) -> CertificateAuthority:
-        """A fresh self-signed CA for one run (never written to the repository)."""
+        """A fresh self-signed CA for one run (never written to the repository), named
+        ``name`` or, given, ``subject``."""
         key: PrivateKey = (
             rsa.generate_private_key(public_exponent=65537, key_size=2048)
             if rsa_key
             else ec.generate_private_key(ec.SECP256R1())
         )
-        subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+        if subject is None:
+            subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
         now = dt.datetime.now(dt.UTC)
         cert = (
             x509.CertificateBuilder()

@@ -15,17 +15,15 @@ Faults and legal variations that change what goes out live here too.
 
 from __future__ import annotations
 
-import datetime
 import re
 import textwrap
 from datetime import datetime as DateTime
 from typing import Any
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding
 
+from csms_under_test.certificate_authority import CertificateAuthority
 from csms_under_test.faults import (
     DELETE_CERTIFICATE_FIRST_LISTED,
     DELETE_CERTIFICATE_FIXED_ALGORITHM,
@@ -167,17 +165,5 @@ def look_alike(pem: str) -> str:
         name = x509.load_pem_x509_certificate(pem.encode()).subject
     except ValueError:
         name = x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, "Look-alike root")])
-    key = ec.generate_private_key(ec.SECP256R1())
-    now = datetime.datetime.now(datetime.UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=2))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
+    certificate = CertificateAuthority.generate(subject=name).certificate
     return certificate.public_bytes(Encoding.PEM).decode()
