@@ -537,19 +537,25 @@ _SECTIONS: dict[str, type] = {
 }
 
 
+def _read_pem(document: YamlDocument, path: Path, key: str, named: str) -> tuple[Path, str]:
+    """The file ``security.<key>`` names (relative to the PICS file ``path``) and its PEM
+    text; an error on the key's line when it cannot be read."""
+    file = (path.parent / named).resolve()
+    try:
+        return file, file.read_text(encoding="ascii")
+    except (OSError, UnicodeDecodeError) as error:
+        raise document.error(
+            ["security", key], f"security.{key}: cannot read {file}: {error}"
+        ) from None
+
+
 def _signing_certificate(document: YamlDocument, path: Path, named: str) -> str:
     """The PEM text of security.firmware_signing_certificate (a path relative to the PICS
     file); an error naming the line when it is no PEM X.509 certificate."""
     from simulator.chargepoint.firmware_signature import signing_certificate
 
     where = ["security", "firmware_signing_certificate"]
-    file = path.parent / named
-    try:
-        pem = file.read_text(encoding="ascii")
-    except (OSError, UnicodeDecodeError) as error:
-        raise document.error(
-            where, f"security.firmware_signing_certificate: cannot read {file}: {error}"
-        ) from None
+    file, pem = _read_pem(document, path, "firmware_signing_certificate", named)
     if signing_certificate(pem) is None:
         raise document.error(
             where,
@@ -669,12 +675,8 @@ def _read_roots(document: YamlDocument, security: Security, path: Path) -> Secur
         named = getattr(security, key)
         if not named:
             continue
-        file = (path.parent / named).resolve()
         where = ["security", key]
-        try:
-            pem = file.read_text(encoding="ascii")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise document.error(where, f"security.{key}: cannot read {file}: {exc}") from None
+        file, pem = _read_pem(document, path, key, named)
         try:
             problem = root_problem(load_certificate(pem))
         except CertificateError as exc:
