@@ -5,9 +5,9 @@ and presents (catalog §11.0 a, b).
 - A Central System root signs the CSMS's two server certificates, one RSA and one ECDSA:
   the four cipher suites the TCD requires need both (whitepaper A00.FR.317 note). The
   charge point trusts this root (``security.ca_file``).
-- A separate charge point CA signs the charge point's client certificate (profile 3) and
-  the CSRs the CSMS signs (SignCertificate, TC_074); the CSMS trusts it for client
-  certificates.
+- A separate charge point CA signs the charge point's first client certificate (profile
+  3); the CSMS trusts it for client certificates. (The CSRs of SignCertificate, TC_074,
+  are signed by the CSMS's own CSR CA: csms_under_test.certificate_authority.)
 
 Every file is written into one folder the caller owns (a temporary one); keys are PKCS#8,
 unencrypted, readable by the owner only.
@@ -42,7 +42,7 @@ class DemoPki:
     rsa_cert: Path  # the RSA server certificate
     rsa_key: Path
     client_ca: Path  # the charge point CA: what the CSMS trusts for client certificates
-    client_ca_key: Path  # ... and signs CSRs with (SignCertificate)
+    client_ca_key: Path  # ... and signs more client certificates with (DemoPki.client)
     client_cert: Path  # the charge point's first client certificate (profile 3)
     client_key: Path
 
