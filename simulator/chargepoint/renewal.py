@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes
 from cryptography.x509.oid import NameOID
 
 from ocppj.key_sizes import key_size_problem
@@ -82,14 +83,10 @@ def chain_problem(
         return "no SignCertificate request is pending"
     if len(chain_pem) > max_chain_size:
         return f"chain of {len(chain_pem)} characters exceeds CertificateSignedMaxChainSize {max_chain_size}"
-    try:
-        chain = x509.load_pem_x509_certificates(chain_pem.encode("ascii"))
-    except (ValueError, UnicodeEncodeError) as exc:
-        return f"not a PEM X.509 chain ({exc})"
-    leaf_key = chain[0].public_key()
-    if leaf_key != pending.key.public_key():
-        return "the leaf certificate's public key is not the one of the pending CSR"
-    return key_size_problem(leaf_key)
+    leaf, problem = _leaf_for(chain_pem, pending.key.public_key())
+    if leaf is None:
+        return problem
+    return key_size_problem(leaf.public_key())
 
 
 @dataclass
@@ -119,10 +116,18 @@ def certifies_problem(chain_pem: object, csr_pem: object) -> str | None:
         csr = x509.load_pem_x509_csr(str(csr_pem).encode("ascii"))
     except (ValueError, UnicodeEncodeError):
         return "no CSR to compare with"
+    return _leaf_for(chain_pem, csr.public_key())[1]
+
+
+def _leaf_for(
+    chain_pem: str, key: CertificatePublicKeyTypes
+) -> tuple[x509.Certificate | None, str | None]:
+    """The chain's first (leaf) certificate when it carries ``key``; else None and why."""
     try:
         leaf = x509.load_pem_x509_certificates(chain_pem.encode("ascii"))[0]
     except (ValueError, UnicodeEncodeError, IndexError):
-        return "not a PEM X.509 certificate chain"
-    if leaf.public_key() != csr.public_key():
-        return f"a certificate for another key (subject {leaf.subject.rfc4514_string()})"
-    return None
+        return None, "not a PEM X.509 certificate chain"
+    if leaf.public_key() != key:
+        subject = leaf.subject.rfc4514_string()
+        return None, f"a certificate for another key: not the CSR's public key (subject {subject})"
+    return leaf, None
