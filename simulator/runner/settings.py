@@ -66,6 +66,25 @@ class RunSettings:
                 "tls-config", f"cannot read security.client_certificate or client_key: {exc}"
             ) from None
 
+    def profile_of(self, attempt: Attempt) -> int:
+        """The security profile ``attempt`` connects in (the configured one unless it says)."""
+        return attempt.profile if attempt.profile is not None else self.config.security.profile
+
+    def presented_certificate(self, attempt: Attempt) -> tuple[bytes, bytes] | None:
+        """The client certificate chain and key ``attempt`` presents: in profile 3 its own
+        (one the CSMS signed) or the configured one; none in other profiles. Raises
+        TransportError "tls-config" when profile 3 has none."""
+        if self.profile_of(attempt) != 3:
+            return None
+        client = attempt.client_certificate or self.client_certificate()
+        if client is None:
+            raise TransportError(
+                "tls-config",
+                "security profile 3 connects with a client certificate: the PICS gives "
+                "no security.client_certificate and client_key",
+            )
+        return client
+
     async def dial(self, attempt: Attempt = USUAL) -> Channel:
         """A fresh channel to the CSMS in the attempt's security profile (whitepaper §2:
         Basic auth in 1 and 2, TLS in 2 and 3, a client certificate in 3); raises
@@ -74,16 +93,8 @@ class RunSettings:
             return await self.dialer(attempt)
         from simulator.transport import ConnectionSettings, WebSocketDialer
 
-        profile = attempt.profile if attempt.profile is not None else self.config.security.profile
-        client = None
-        if profile == 3:
-            client = attempt.client_certificate or self.client_certificate()
-            if client is None:
-                raise TransportError(
-                    "tls-config",
-                    "security profile 3 connects with a client certificate: the PICS gives "
-                    "no security.client_certificate and client_key",
-                )
+        profile = self.profile_of(attempt)
+        client = self.presented_certificate(attempt)
         settings = ConnectionSettings(
             self.url_for(profile),
             self.config.charge_point.id,

@@ -18,19 +18,12 @@ def tls_endpoint(context: CaseContext) -> tuple[TlsEndpoint | None, str]:
     certificate it connects with; (None, why) when there is no such endpoint."""
     settings = context.settings
     how = context.as_charge_point(USUAL)
-    profile = how.profile if how.profile is not None else context.config.security.profile
-    client = None
+    profile = settings.profile_of(how)
     try:
         url = settings.url_for(profile)
-        if profile == 3:
-            client = how.client_certificate or settings.client_certificate()
+        client = settings.presented_certificate(how)
     except TransportError as exc:
         return None, str(exc)
-    if profile == 3 and client is None:
-        return None, (
-            "security profile 3 presents a client certificate: the PICS gives no "
-            "security.client_certificate and client_key"
-        )
     timeout = context.config.limits.response_timeout
     endpoint = TlsEndpoint.of(url, settings.trusted_ca(), client, timeout=timeout)
     if endpoint is None:
